@@ -1,0 +1,205 @@
+//! Closures (Z): the totals of a register over a period, kept forever.
+//!
+//! A day closure sums the register's tickets of one business day (every ticket not yet
+//! closed with a business date up to that day). A month closure sums the day closures of
+//! a month, a year closure the day closures of a year. Each kind keeps a perpetual grand
+//! total: the grand total of the previous closure of the same kind and register plus
+//! this period's total. Payment totals are what stayed in the till: the cash line is
+//! cash received minus change given, so the payment totals add up to the period total.
+
+use crate::money::Money;
+use crate::tax::{TaxRate, VatAmounts};
+use crate::ticket::{PaymentMethod, Ticket};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum ClosureKind {
+    Day,
+    Month,
+    Year,
+}
+
+impl ClosureKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClosureKind::Day => "day",
+            ClosureKind::Month => "month",
+            ClosureKind::Year => "year",
+        }
+    }
+    pub fn parse(text: &str) -> Option<ClosureKind> {
+        match text {
+            "day" => Some(ClosureKind::Day),
+            "month" => Some(ClosureKind::Month),
+            "year" => Some(ClosureKind::Year),
+            _ => None,
+        }
+    }
+    /// The period a business date (`YYYY-MM-DD`) falls in: the date, `YYYY-MM` or `YYYY`.
+    pub fn period_of(self, business_date: &str) -> String {
+        match self {
+            ClosureKind::Day => business_date.to_string(),
+            ClosureKind::Month => business_date.chars().take(7).collect(),
+            ClosureKind::Year => business_date.chars().take(4).collect(),
+        }
+    }
+}
+
+/// The totals of a period.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PeriodTotals {
+    pub ticket_count: i64,
+    pub first_number: Option<String>,
+    pub last_number: Option<String>,
+    /// Tax-inclusive total of the period, returns deducted.
+    pub total: Money,
+    /// Per payment method, net of change given.
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<String, i64>))]
+    pub payments: BTreeMap<PaymentMethod, Money>,
+    /// Per VAT rate (basis points).
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<String, VatAmounts>))]
+    pub vat: BTreeMap<TaxRate, VatAmounts>,
+}
+
+impl PeriodTotals {
+    /// Adds a ticket; tickets are added in sequence order.
+    pub fn add_ticket(&mut self, t: &Ticket) {
+        self.ticket_count += 1;
+        if self.first_number.is_none() {
+            self.first_number = Some(t.number.clone());
+        }
+        self.last_number = Some(t.number.clone());
+        self.total += t.total;
+        for p in &t.payments {
+            *self.payments.entry(p.method).or_default() += p.amount;
+        }
+        if t.change != Money::ZERO {
+            *self.payments.entry(PaymentMethod::Cash).or_default() -= t.change;
+        }
+        for v in &t.vat {
+            *self.vat.entry(v.rate_bp).or_default() += VatAmounts { gross: v.gross, net: v.net, vat: v.vat };
+        }
+    }
+
+    /// Adds a shorter period's totals; periods are added in chronological order.
+    pub fn add_period(&mut self, other: &PeriodTotals) {
+        self.ticket_count += other.ticket_count;
+        if self.first_number.is_none() {
+            self.first_number.clone_from(&other.first_number);
+        }
+        if other.last_number.is_some() {
+            self.last_number.clone_from(&other.last_number);
+        }
+        self.total += other.total;
+        for (m, a) in &other.payments {
+            *self.payments.entry(*m).or_default() += *a;
+        }
+        for (r, v) in &other.vat {
+            *self.vat.entry(*r).or_default() += *v;
+        }
+    }
+}
+
+/// A committed closure: immutable and chained per register.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Closure {
+    pub id: Uuid,
+    pub shop: String,
+    pub register: String,
+    /// Gap-free per register, across the three kinds.
+    pub sequence: i64,
+    pub kind: ClosureKind,
+    /// `YYYY-MM-DD`, `YYYY-MM` or `YYYY`.
+    pub period: String,
+    pub created_at: String,
+    #[serde(flatten)]
+    pub totals: PeriodTotals,
+    /// Perpetual total of every closure of this kind and register so far, this one included.
+    pub grand_total: Money,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::Quantity;
+    use crate::ticket::{Payment, TicketKind, TicketLine, VatLine};
+
+    fn sale(n: i64, total: i64, paid_cash: i64, paid_card: i64) -> Ticket {
+        let mut payments = vec![];
+        if paid_cash > 0 {
+            payments.push(Payment { method: PaymentMethod::Cash, amount: Money(paid_cash) });
+        }
+        if paid_card > 0 {
+            payments.push(Payment { method: PaymentMethod::Card, amount: Money(paid_card) });
+        }
+        let vat = TaxRate(2000).vat_in(Money(total));
+        Ticket {
+            id: Uuid::nil(),
+            number: format!("P-R1-{n:06}"),
+            shop: "P".into(),
+            register: "R1".into(),
+            sequence: n,
+            kind: TicketKind::Sale,
+            created_at: String::new(),
+            business_date: "2026-11-23".into(),
+            cashier: "C1".into(),
+            customer: None,
+            return_of: None,
+            lines: vec![TicketLine {
+                article_id: Uuid::nil(),
+                sku: "A".into(),
+                name: "A".into(),
+                qty: Quantity(1000),
+                unit_price: Money(total),
+                tax_rate_bp: TaxRate(2000),
+                discount: Money(0),
+                total: Money(total),
+            }],
+            discount: Money(0),
+            payments,
+            vat: vec![VatLine { rate_bp: TaxRate(2000), gross: Money(total), net: Money(total) - vat, vat }],
+            total: Money(total),
+            change: Money(paid_cash + paid_card - total),
+            prev_hash: String::new(),
+            hash: String::new(),
+        }
+    }
+
+    #[test]
+    fn day_totals_net_of_change_add_up() {
+        let mut day = PeriodTotals::default();
+        day.add_ticket(&sale(1, 240, 500, 0));
+        day.add_ticket(&sale(2, 1000, 0, 1000));
+        assert_eq!(day.ticket_count, 2);
+        assert_eq!(day.total, Money(1240));
+        assert_eq!(day.payments[&PaymentMethod::Cash], Money(240));
+        assert_eq!(day.payments[&PaymentMethod::Card], Money(1000));
+        assert_eq!(day.payments.values().sum::<Money>(), day.total);
+        assert_eq!(day.vat[&TaxRate(2000)].gross, day.total);
+        assert_eq!(day.first_number.as_deref(), Some("P-R1-000001"));
+        assert_eq!(day.last_number.as_deref(), Some("P-R1-000002"));
+
+        let mut month = PeriodTotals::default();
+        month.add_period(&PeriodTotals::default());
+        month.add_period(&day);
+        month.add_period(&day);
+        assert_eq!(month.ticket_count, 4);
+        assert_eq!(month.total, Money(2480));
+        assert_eq!(month.first_number.as_deref(), Some("P-R1-000001"));
+    }
+
+    #[test]
+    fn periods_of_a_date() {
+        assert_eq!(ClosureKind::Day.period_of("2026-11-23"), "2026-11-23");
+        assert_eq!(ClosureKind::Month.period_of("2026-11-23"), "2026-11");
+        assert_eq!(ClosureKind::Year.period_of("2026-11-23"), "2026");
+    }
+}
