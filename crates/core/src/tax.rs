@@ -63,6 +63,7 @@ impl TaxRate {
 
 /// One rate's share of a ticket (or of a closure).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VatAmounts {
     /// Tax-inclusive amount sold at this rate.
     pub gross: Money,

@@ -213,8 +213,10 @@ pub fn compute(
         if gross.abs() > MAX_AMOUNT {
             return Err(DomainError::AmountOutOfRange { field: format!("lines[{i}].qty") });
         }
+        // A return line's discount is derived by the shop from the original line (its
+        // share of the original discounts); only its sign of net is checked here.
         let in_range = if refund {
-            line.discount <= Money::ZERO && line.discount >= gross
+            line.discount >= gross
         } else {
             line.discount >= Money::ZERO && line.discount <= gross
         };

@@ -1,1 +1,33 @@
-//! placeholder
+//! The shop server: a complete point of sale for one shop, with or without HQ.
+//!
+//! Where things happen, by name:
+//! - [`store`]: the SQLite database (WAL, durable commits, embedded migrations);
+//! - [`catalog`], [`catalog_csv`]: articles, categories, tax rates, CSV import/export;
+//! - [`staff`]: registers and users, PINs and passwords;
+//! - [`sales`]: a ticket is validated, numbered, chained and stored here;
+//! - [`closures`]: day, month and year closures (Z);
+//! - [`verify`]: walking the hash chains;
+//! - [`api`]: the HTTP API under `/api/v1` and its OpenAPI document;
+//! - [`server`]: binding and graceful shutdown;
+//! - [`shop`]: the open shop the API and the CLI act through;
+//! - [`config`], [`logs`]: settings and daily log files;
+//! - [`error`]: `ShopError`, mapped to HTTP status in one place.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod catalog;
+pub mod catalog_csv;
+pub mod closures;
+pub mod config;
+pub mod error;
+pub mod logs;
+pub mod sales;
+pub mod server;
+pub mod shop;
+pub mod staff;
+pub mod store;
+pub mod verify;
+
+pub use config::ShopConfig;
+pub use error::ShopError;
+pub use shop::Shop;

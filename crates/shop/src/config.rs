@@ -1,0 +1,120 @@
+//! Every setting of the shop server, with its default, in one place.
+//!
+//! Sources, later ones winning: defaults < `<data dir>/comptoir.toml` < environment
+//! variables `COMPTOIR_SHOP_<KEY>` (nested keys with `__`, e.g. `COMPTOIR_SHOP_LOG__LEVEL`)
+//! < command-line flags. Unknown keys are refused, so a typo is an error, not a silently
+//! ignored setting. `docs/configuration.md` lists the same keys.
+
+use crate::error::ShopError;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::Path;
+
+/// The configuration file's name inside the data directory.
+pub const CONFIG_FILE: &str = "comptoir.toml";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ShopConfig {
+    /// Address the register API listens on. Use `0.0.0.0:8090` so registers on the LAN reach it.
+    pub listen: SocketAddr,
+    /// IANA time zone of the shop: decides the business day of a ticket and the log file's date.
+    pub timezone: String,
+    /// Largest JSON request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Largest CSV catalog import, in bytes.
+    pub max_import_bytes: usize,
+    /// Time limit of one API request, in seconds.
+    pub request_timeout_seconds: u64,
+    /// How long a checked login is remembered (0 checks the password on every request).
+    pub auth_cache_seconds: u64,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// Level or filter (`info`, `debug`, `info,comptoir_shop=debug`).
+    pub level: String,
+    /// Days of daily log files kept in `<data dir>/logs/`; older files are deleted.
+    pub retention_days: u32,
+    /// Also write the log to standard output.
+    pub stdout: bool,
+}
+
+impl Default for ShopConfig {
+    fn default() -> Self {
+        ShopConfig {
+            listen: "127.0.0.1:8090".parse().expect("static address"),
+            timezone: "Europe/Paris".into(),
+            max_body_bytes: 1024 * 1024,
+            max_import_bytes: 64 * 1024 * 1024,
+            request_timeout_seconds: 30,
+            auth_cache_seconds: 60,
+            log: LogConfig::default(),
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig { level: "info".into(), retention_days: 30, stdout: true }
+    }
+}
+
+impl ShopConfig {
+    /// Reads the settings of the shop in `data_dir`, applying `flags` (key, value) last.
+    pub fn load(data_dir: &Path, flags: &[(&str, toml::Value)]) -> Result<ShopConfig, ShopError> {
+        let mut figment = Figment::from(Serialized::defaults(ShopConfig::default()))
+            .merge(Toml::file(data_dir.join(CONFIG_FILE)))
+            .merge(Env::prefixed("COMPTOIR_SHOP_").split("__"));
+        for (key, value) in flags {
+            figment = figment.merge((*key, value.clone()));
+        }
+        figment.extract().map_err(|e| ShopError::Config(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_then_environment_then_flags() {
+        figment::Jail::expect_with(|jail| {
+            let dir = jail.directory().to_path_buf();
+            jail.create_file(
+                dir.join(CONFIG_FILE),
+                "listen = \"0.0.0.0:9000\"\ntimezone = \"Europe/Brussels\"\n[log]\nretention_days = 7\n",
+            )?;
+            let c = ShopConfig::load(&dir, &[]).unwrap();
+            assert_eq!(c.listen.port(), 9000);
+            assert_eq!(c.log.retention_days, 7);
+            assert_eq!(c.log.level, "info");
+
+            jail.set_env("COMPTOIR_SHOP_LISTEN", "127.0.0.1:9100");
+            jail.set_env("COMPTOIR_SHOP_LOG__LEVEL", "debug");
+            let c = ShopConfig::load(&dir, &[]).unwrap();
+            assert_eq!(c.listen.port(), 9100);
+            assert_eq!(c.log.level, "debug");
+            assert_eq!(c.timezone, "Europe/Brussels");
+
+            let c = ShopConfig::load(&dir, &[("listen", toml::Value::String("127.0.0.1:9200".into()))]).unwrap();
+            assert_eq!(c.listen.port(), 9200);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_mistyped_key_is_refused() {
+        figment::Jail::expect_with(|jail| {
+            let dir = jail.directory().to_path_buf();
+            jail.create_file(dir.join(CONFIG_FILE), "lisen = \"0.0.0.0:9000\"\n")?;
+            let err = ShopConfig::load(&dir, &[]).unwrap_err();
+            assert!(err.to_string().contains("lisen"), "{err}");
+            Ok(())
+        });
+    }
+}

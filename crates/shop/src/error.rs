@@ -1,0 +1,233 @@
+//! `ShopError`: every way a shop operation can fail, for the API and the CLI alike.
+//!
+//! [`ShopError::status`] is the one place an error becomes an HTTP status; the body is
+//! always `{"kind", "message", "field"}` (plus `rows` for a refused CSV import), with the
+//! message in the language the request prefers (see `api::localize`).
+
+use axum::http::StatusCode;
+use comptoir_core::{DomainError, Lang};
+use serde::Serialize;
+
+/// One refused row of a CSV import.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct RowError {
+    /// Line number in the file, the header being line 1.
+    pub line: usize,
+    pub column: Option<String>,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ShopError {
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error("{what} {key} not found")]
+    NotFound { what: &'static str, key: String, field: Option<String> },
+    #[error("{what} {key} already exists")]
+    AlreadyExists { what: &'static str, key: String, field: Option<String> },
+    #[error("{what} {key} is deactivated")]
+    Inactive { what: &'static str, key: String, field: Option<String> },
+    #[error("period {period} is closed for register {register}")]
+    ClosedPeriod { register: String, period: String },
+    #[error("{kind} {period} already closed for register {register}")]
+    AlreadyClosed { register: String, kind: &'static str, period: String },
+    #[error("day {date} of register {register} must be closed first")]
+    DayNotClosed { register: String, date: String },
+    #[error("the return refers to ticket {key}, which is not a sale")]
+    NotASale { key: String },
+    #[error("missing or wrong credentials")]
+    Unauthorized,
+    #[error("role {needed} needed")]
+    Forbidden { needed: &'static str },
+    #[error("conflict: {en}")]
+    Conflict { en: String, fr: String, field: Option<String> },
+    #[error("bad request: {en}")]
+    BadRequest { en: String, fr: String, field: Option<String> },
+    #[error("request body too large")]
+    PayloadTooLarge { limit: usize },
+    #[error("CSV import refused: {} bad rows", rows.len())]
+    CsvRejected { rows: Vec<RowError> },
+    #[error("no shop in {data_dir}")]
+    NotInitialised { data_dir: String },
+    #[error("a shop already exists in {data_dir}")]
+    AlreadyInitialised { data_dir: String },
+    #[error("database schema {found} is newer than this program ({supported})")]
+    SchemaTooNew { found: i64, supported: i64 },
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("storage: {0}")]
+    Storage(String),
+}
+
+impl From<rusqlite::Error> for ShopError {
+    fn from(e: rusqlite::Error) -> Self {
+        ShopError::Storage(e.to_string())
+    }
+}
+
+impl From<std::io::Error> for ShopError {
+    fn from(e: std::io::Error) -> Self {
+        ShopError::Storage(e.to_string())
+    }
+}
+
+fn what_fr(what: &str) -> &str {
+    match what {
+        "article" => "l'article",
+        "barcode" => "le code-barres",
+        "category" => "la catégorie",
+        "tax rate" => "le taux de TVA",
+        "register" => "la caisse",
+        "user" => "l'utilisateur",
+        "ticket" => "le ticket",
+        "closure" => "la clôture",
+        other => other,
+    }
+}
+
+impl ShopError {
+    pub fn bad_request(en: impl Into<String>, fr: impl Into<String>, field: Option<&str>) -> ShopError {
+        ShopError::BadRequest { en: en.into(), fr: fr.into(), field: field.map(str::to_string) }
+    }
+
+    pub fn conflict(en: impl Into<String>, fr: impl Into<String>, field: Option<&str>) -> ShopError {
+        ShopError::Conflict { en: en.into(), fr: fr.into(), field: field.map(str::to_string) }
+    }
+
+    /// The HTTP status of each error: the only mapping in the program.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ShopError::Domain(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ShopError::NotFound { field: Some(_), .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ShopError::NotFound { field: None, .. } => StatusCode::NOT_FOUND,
+            ShopError::AlreadyExists { .. } => StatusCode::CONFLICT,
+            ShopError::Inactive { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ShopError::ClosedPeriod { .. } => StatusCode::CONFLICT,
+            ShopError::AlreadyClosed { .. } => StatusCode::CONFLICT,
+            ShopError::DayNotClosed { .. } => StatusCode::CONFLICT,
+            ShopError::NotASale { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ShopError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ShopError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            ShopError::Conflict { .. } => StatusCode::CONFLICT,
+            ShopError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ShopError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ShopError::CsvRejected { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ShopError::NotInitialised { .. }
+            | ShopError::AlreadyInitialised { .. }
+            | ShopError::SchemaTooNew { .. }
+            | ShopError::Config(_)
+            | ShopError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Stable machine-readable kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ShopError::Domain(d) => d.kind(),
+            ShopError::NotFound { .. } => "not_found",
+            ShopError::AlreadyExists { .. } => "already_exists",
+            ShopError::Inactive { .. } => "inactive",
+            ShopError::ClosedPeriod { .. } => "closed_period",
+            ShopError::AlreadyClosed { .. } => "already_closed",
+            ShopError::DayNotClosed { .. } => "day_not_closed",
+            ShopError::NotASale { .. } => "not_a_sale",
+            ShopError::Unauthorized => "unauthorized",
+            ShopError::Forbidden { .. } => "forbidden",
+            ShopError::Conflict { .. } => "conflict",
+            ShopError::BadRequest { .. } => "bad_request",
+            ShopError::PayloadTooLarge { .. } => "payload_too_large",
+            ShopError::CsvRejected { .. } => "csv_rejected",
+            ShopError::NotInitialised { .. } => "not_initialised",
+            ShopError::AlreadyInitialised { .. } => "already_initialised",
+            ShopError::SchemaTooNew { .. } => "schema_too_new",
+            ShopError::Config(_) => "config",
+            ShopError::Storage(_) => "storage",
+        }
+    }
+
+    pub fn field(&self) -> Option<String> {
+        match self {
+            ShopError::Domain(d) => d.field(),
+            ShopError::NotFound { field, .. }
+            | ShopError::AlreadyExists { field, .. }
+            | ShopError::Inactive { field, .. }
+            | ShopError::Conflict { field, .. }
+            | ShopError::BadRequest { field, .. } => field.clone(),
+            ShopError::NotASale { .. } => Some("return_of".into()),
+            ShopError::ClosedPeriod { .. } | ShopError::AlreadyClosed { .. } | ShopError::DayNotClosed { .. } => {
+                Some("register".into())
+            }
+            _ => None,
+        }
+    }
+
+    /// What went wrong and what to do about it.
+    pub fn message(&self, lang: Lang) -> String {
+        use ShopError::*;
+        match self {
+            Domain(d) => d.message(lang),
+            NotFound { what, key, .. } => lang.pick(
+                format!("{what} {key} does not exist; check the code or create it first."),
+                format!("{} {key} n'existe pas ; vérifiez le code ou créez-le d'abord.", what_fr(what)),
+            ),
+            AlreadyExists { what, key, .. } => lang.pick(
+                format!("{what} {key} already exists; choose another code or change the existing one."),
+                format!("{} {key} existe déjà ; choisissez un autre code ou modifiez l'existant.", what_fr(what)),
+            ),
+            Inactive { what, key, .. } => lang.pick(
+                format!("{what} {key} is deactivated; reactivate it to use it."),
+                format!("{} {key} est désactivé(e) ; réactivez-le pour l'utiliser.", what_fr(what)),
+            ),
+            ClosedPeriod { register, period } => lang.pick(
+                format!("Register {register} is closed for {period} (a closure was made): no ticket can be added to a closed period."),
+                format!("La caisse {register} est clôturée pour {period} (une clôture a été faite) : aucun ticket ne peut être ajouté à une période clôturée."),
+            ),
+            AlreadyClosed { register, kind, period } => lang.pick(
+                format!("The {kind} closure {period} of register {register} already exists; a period is closed once."),
+                format!("La clôture {kind} {period} de la caisse {register} existe déjà ; une période se clôture une seule fois."),
+            ),
+            DayNotClosed { register, date } => lang.pick(
+                format!("Register {register} has tickets of {date} not yet in a day closure: make the day closure first."),
+                format!("La caisse {register} a des tickets du {date} hors clôture journalière : faites d'abord la clôture du jour."),
+            ),
+            NotASale { key } => lang.pick(
+                format!("Ticket {key} is itself a return; a return must refer to the original sale."),
+                format!("Le ticket {key} est lui-même un retour ; un retour doit citer la vente d'origine."),
+            ),
+            Unauthorized => lang.pick(
+                "Missing or wrong user code or password: sign in with HTTP Basic (user code and password or PIN).".into(),
+                "Code utilisateur ou mot de passe absent ou faux : identifiez-vous en HTTP Basic (code utilisateur et mot de passe ou PIN).".into(),
+            ),
+            Forbidden { needed } => lang.pick(
+                format!("This needs the {needed} role; ask a {needed} to do it."),
+                format!("Cette action demande le rôle {needed} ; demandez-la à un {needed}."),
+            ),
+            BadRequest { en, fr, .. } | Conflict { en, fr, .. } => lang.pick(en.clone(), fr.clone()),
+            PayloadTooLarge { limit } => lang.pick(
+                format!("The request body is larger than {limit} bytes; send less at once."),
+                format!("Le corps de la requête dépasse {limit} octets ; envoyez-en moins à la fois."),
+            ),
+            CsvRejected { rows } => lang.pick(
+                format!("The file was refused whole, nothing was imported: {} row(s) to fix (see rows).", rows.len()),
+                format!("Le fichier est refusé en entier, rien n'a été importé : {} ligne(s) à corriger (voir rows).", rows.len()),
+            ),
+            NotInitialised { data_dir } => lang.pick(
+                format!("No shop in {data_dir}: run `comptoir shop init --data-dir {data_dir} ...` first, or give the right --data-dir."),
+                format!("Aucune boutique dans {data_dir} : lancez d'abord `comptoir shop init --data-dir {data_dir} ...`, ou donnez le bon --data-dir."),
+            ),
+            AlreadyInitialised { data_dir } => lang.pick(
+                format!("A shop already exists in {data_dir}; nothing was changed. Use another --data-dir for a new shop."),
+                format!("Une boutique existe déjà dans {data_dir} ; rien n'a été modifié. Utilisez un autre --data-dir pour une nouvelle boutique."),
+            ),
+            SchemaTooNew { found, supported } => lang.pick(
+                format!("The database is at schema version {found} but this program knows up to {supported}: install a newer Comptoir."),
+                format!("La base est au schéma {found} mais ce programme ne connaît que jusqu'à {supported} : installez un Comptoir plus récent."),
+            ),
+            Config(m) => lang.pick(format!("Configuration error: {m}"), format!("Erreur de configuration : {m}")),
+            Storage(_) => lang.pick(
+                "The shop database failed; nothing was written. See the shop's log for the cause.".into(),
+                "La base de la boutique a échoué ; rien n'a été écrit. La cause est dans le journal de la boutique.".into(),
+            ),
+        }
+    }
+}

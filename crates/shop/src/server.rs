@@ -1,0 +1,40 @@
+//! Running the shop server: bind, announce, serve until Ctrl-C or SIGTERM, then finish the
+//! requests in flight (a sale being committed is never cut halfway).
+
+use crate::error::ShopError;
+use crate::shop::{Shop, journal};
+use tokio::net::TcpListener;
+
+/// Serves the API on `listener` until `shutdown` resolves.
+pub async fn serve(
+    shop: Shop,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ShopError> {
+    let addr = listener.local_addr()?;
+    shop.store.write(move |tx| journal(tx, "server_started", None, &format!("listening on {addr}"))).await?;
+    axum::serve(listener, crate::api::router(shop)).with_graceful_shutdown(shutdown).await?;
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn stop_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

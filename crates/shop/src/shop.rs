@@ -1,0 +1,143 @@
+//! [`Shop`]: an open shop, the handle the API and the CLI act through. It holds the store,
+//! the shop's identity, its settings and the login cache.
+//!
+//! Logins: Argon2id makes checking a password cost tens of milliseconds on purpose, which
+//! a register cannot pay on every ticket. A successful login is therefore remembered for
+//! `auth_cache_seconds` as a salted SHA-256 of the secret (the salt is random per process);
+//! a changed or deactivated user is forgotten at once by this process, and within that
+//! delay by others.
+
+use crate::catalog::seed_french_tax_rates;
+use crate::config::ShopConfig;
+use crate::error::ShopError;
+use crate::staff::{NewUser, User, check_login, create_user};
+use crate::store::{Store, now_text};
+use comptoir_core::catalog::{Role, validate_code, validate_name};
+use rusqlite::{Connection, params};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use subtle::ConstantTimeEq;
+
+#[derive(Clone)]
+pub struct Shop {
+    pub store: Store,
+    pub code: String,
+    pub name: String,
+    pub config: Arc<ShopConfig>,
+    timezone: jiff::tz::TimeZone,
+    logins: Arc<Mutex<HashMap<String, CachedLogin>>>,
+    login_salt: [u8; 16],
+}
+
+struct CachedLogin {
+    digest: [u8; 32],
+    user: User,
+    until: Instant,
+}
+
+/// Records a sensitive event in the append-only technical journal.
+pub fn journal(conn: &Connection, kind: &str, actor: Option<&str>, detail: &str) -> Result<(), ShopError> {
+    conn.execute(
+        "INSERT INTO events (at, kind, actor, detail) VALUES (?, ?, ?, ?)",
+        params![now_text(), kind, actor, detail],
+    )?;
+    Ok(())
+}
+
+impl Shop {
+    /// Creates a new shop in `data_dir`: database, France's VAT rates, the first admin.
+    pub fn init(data_dir: &Path, code: &str, name: &str, admin_user: &str, admin_password: &str) -> Result<(), ShopError> {
+        let code = validate_code("code", code)?;
+        let name = validate_name("name", name)?;
+        let store = Store::create(data_dir)?;
+        let admin = admin_user.to_string();
+        let password = admin_password.to_string();
+        store.write_blocking(move |tx| {
+            tx.execute(
+                "INSERT INTO shop (id, code, name, created_at) VALUES (1, ?, ?, ?)",
+                params![code, name, now_text()],
+            )?;
+            seed_french_tax_rates(tx)?;
+            create_user(
+                tx,
+                NewUser { code: admin.clone(), name: admin.clone(), role: Role::Admin, pin: None, password: Some(password) },
+            )?;
+            journal(tx, "shop_initialised", Some(&admin), &format!("shop {code} \"{name}\""))
+        })
+        .inspect_err(|_| {
+            // A refused init leaves no half-made shop behind.
+            let _ = std::fs::remove_file(store.path());
+        })
+    }
+
+    pub fn open(data_dir: &Path, config: ShopConfig) -> Result<Shop, ShopError> {
+        let store = Store::open(data_dir)?;
+        let (code, name) = store.read_blocking(|c| {
+            Ok(c.query_row("SELECT code, name FROM shop WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))?)
+        })?;
+        let timezone = jiff::tz::TimeZone::get(&config.timezone)
+            .map_err(|e| ShopError::Config(format!("timezone {:?}: {e}", config.timezone)))?;
+        let mut login_salt = [0u8; 16];
+        rand::fill(&mut login_salt);
+        Ok(Shop {
+            store,
+            code,
+            name,
+            config: Arc::new(config),
+            timezone,
+            logins: Arc::new(Mutex::new(HashMap::new())),
+            login_salt,
+        })
+    }
+
+    /// Now, as `(created_at, business_date)`: the UTC instant and the shop's calendar day.
+    pub fn stamp(&self) -> (String, String) {
+        let now = jiff::Timestamp::now();
+        let created = now.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+        let day = now.to_zoned(self.timezone.clone()).date().to_string();
+        (created, day)
+    }
+
+    fn digest(&self, code: &str, secret: &str) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update(self.login_salt);
+        h.update(code.as_bytes());
+        h.update([0]);
+        h.update(secret.as_bytes());
+        h.finalize().into()
+    }
+
+    /// Checks a user code and password (or PIN).
+    pub async fn login(&self, code: &str, secret: &str) -> Result<User, ShopError> {
+        if code.len() > 64 || secret.len() > 256 {
+            return Err(ShopError::Unauthorized);
+        }
+        let digest = self.digest(code, secret);
+        {
+            let cache = self.logins.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(c) = cache.get(code)
+                && c.until > Instant::now()
+                && bool::from(c.digest.ct_eq(&digest))
+            {
+                return Ok(c.user.clone());
+            }
+        }
+        let (code_owned, secret_owned) = (code.to_string(), secret.to_string());
+        let user = self.store.read(move |c| check_login(c, &code_owned, &secret_owned)).await?;
+        let user = user.ok_or(ShopError::Unauthorized)?;
+        let ttl = Duration::from_secs(self.config.auth_cache_seconds);
+        if !ttl.is_zero() {
+            let mut cache = self.logins.lock().unwrap_or_else(|p| p.into_inner());
+            cache.insert(code.to_string(), CachedLogin { digest, user: user.clone(), until: Instant::now() + ttl });
+        }
+        Ok(user)
+    }
+
+    /// Forgets a remembered login, after the user changed.
+    pub fn forget_login(&self, code: &str) {
+        self.logins.lock().unwrap_or_else(|p| p.into_inner()).remove(code);
+    }
+}
