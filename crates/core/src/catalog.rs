@@ -39,8 +39,9 @@ pub fn validate_price(field: &str, price: Money) -> Result<Money, DomainError> {
     }
 }
 
-/// The check digit of a GTIN (EAN-8, EAN-13) body: weights 3 and 1 alternate from the right.
-fn gtin_check_digit(body: &[u8]) -> u8 {
+/// The check digit of a GTIN (EAN-8, EAN-13) body (ASCII digits without the check digit):
+/// weights 3 and 1 alternate from the right.
+pub fn gtin_check_digit(body: &[u8]) -> u8 {
     let sum: u32 = body.iter().rev().enumerate().map(|(i, d)| (d - b'0') as u32 * if i % 2 == 0 { 3 } else { 1 }).sum();
     ((10 - sum % 10) % 10) as u8
 }

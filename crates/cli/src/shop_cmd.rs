@@ -1,0 +1,198 @@
+//! `comptoir shop ...`: create, run and administer a shop. Administration commands work
+//! on the database directly (also while the server runs: SQLite serialises the writers).
+
+use crate::manage::{self, ManageCommand};
+use crate::report;
+use clap::{Args, Subcommand};
+use comptoir_shop::catalog_csv;
+use comptoir_shop::config::ShopConfig;
+use comptoir_shop::shop::journal;
+use comptoir_shop::{Shop, ShopError, logs, server, verify};
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Args)]
+pub struct ShopArgs {
+    /// The shop's data directory (database, comptoir.toml, logs/).
+    #[arg(long, global = true, env = "COMPTOIR_DATA_DIR", default_value = "comptoir-data")]
+    pub data_dir: PathBuf,
+    #[command(subcommand)]
+    pub command: ShopCommand,
+}
+
+#[derive(Subcommand)]
+pub enum ShopCommand {
+    /// Creates a new shop in the data directory (refuses an existing one).
+    Init {
+        /// Shop code, printed in every ticket number (e.g. PARIS1).
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// Code of the first admin user.
+        #[arg(long, default_value = "admin")]
+        admin_user: String,
+        /// Read the admin password from standard input (first line).
+        #[arg(long)]
+        admin_password_stdin: bool,
+    },
+    /// Runs the shop server.
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8090; 0.0.0.0:8090 for the LAN).
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+    },
+    /// Walks every ticket and closure chain; exit 1 naming the first broken link.
+    Verify,
+    /// Catalog CSV import and export.
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
+    #[command(flatten)]
+    Manage(ManageCommand),
+}
+
+#[derive(Subcommand)]
+pub enum CatalogCommand {
+    /// Imports articles from a CSV file: all rows or none.
+    Import { file: PathBuf },
+    /// Writes the catalog as CSV (to standard output without --output).
+    Export {
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+}
+
+fn read_password() -> Result<String, ShopError> {
+    let mut line = String::new();
+    std::io::stdin().read_to_string(&mut line)?;
+    let password = line.lines().next().unwrap_or("").to_string();
+    Ok(password)
+}
+
+pub fn open(data_dir: &Path, flags: &[(&str, toml::Value)]) -> Result<Shop, ShopError> {
+    let config = ShopConfig::load(data_dir, flags)?;
+    Shop::open(data_dir, config)
+}
+
+pub async fn run(args: ShopArgs) -> ExitCode {
+    let data_dir = args.data_dir;
+    let result = match args.command {
+        ShopCommand::Init { code, name, admin_user, admin_password_stdin } => {
+            init(&data_dir, &code, &name, &admin_user, admin_password_stdin)
+        }
+        ShopCommand::Serve { listen } => serve(&data_dir, listen).await,
+        ShopCommand::Verify => return verify_chains(&data_dir).await,
+        ShopCommand::Catalog { command } => catalog(&data_dir, command).await,
+        ShopCommand::Manage(command) => match open(&data_dir, &[]) {
+            Ok(shop) => manage::run(&shop, command).await,
+            Err(e) => Err(e),
+        },
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => report(&e),
+    }
+}
+
+fn init(data_dir: &Path, code: &str, name: &str, admin: &str, password_stdin: bool) -> Result<(), ShopError> {
+    if !password_stdin {
+        return Err(ShopError::Config(
+            "give the admin password on standard input with --admin-password-stdin \
+             (e.g. echo 'my password' | comptoir shop init ... --admin-password-stdin)"
+                .into(),
+        ));
+    }
+    let password = read_password()?;
+    Shop::init(data_dir, code, name, admin, &password)?;
+    println!("Shop {code} created in {}. Start it with: comptoir shop serve --data-dir {}", data_dir.display(), data_dir.display());
+    Ok(())
+}
+
+async fn serve(data_dir: &Path, listen: Option<SocketAddr>) -> Result<(), ShopError> {
+    let flags: Vec<(&str, toml::Value)> =
+        listen.map(|l| vec![("listen", toml::Value::String(l.to_string()))]).unwrap_or_default();
+    let shop = open(data_dir, &flags)?;
+    let _log_guard = logs::init(Some(&data_dir.join("logs")), &shop.config.log, &shop.config.timezone)
+        .map_err(ShopError::Config)?;
+    let listener = tokio::net::TcpListener::bind(shop.config.listen)
+        .await
+        .map_err(|e| ShopError::Config(format!("cannot listen on {}: {e}; choose another --listen", shop.config.listen)))?;
+    let addr = listener.local_addr()?;
+    // Tests and scripts read this line to find the port.
+    println!("Comptoir shop {} ({}) listening on http://{addr}/api/v1", shop.code, shop.name);
+    tracing::info!(shop = %shop.code, %addr, "shop server started");
+    server::serve(shop, listener, server::stop_signal()).await?;
+    tracing::info!("shop server stopped");
+    Ok(())
+}
+
+async fn verify_chains(data_dir: &Path) -> ExitCode {
+    let shop = match open(data_dir, &[]) {
+        Ok(s) => s,
+        Err(e) => return report(&e),
+    };
+    let reports = match shop.store.read(verify::verify).await {
+        Ok(r) => r,
+        Err(e) => return report(&e),
+    };
+    let mut intact = true;
+    for r in &reports {
+        match &r.broken {
+            None => println!("ok      register {} {}: {} record(s) chained", r.register, r.chain, r.records),
+            Some(b) => {
+                intact = false;
+                println!("BROKEN  register {} {}: {b}", r.register, r.chain);
+            }
+        }
+    }
+    let _ = shop
+        .store
+        .write(move |tx| journal(tx, "verify", None, if intact { "intact" } else { "broken" }))
+        .await;
+    if intact {
+        println!("All chains intact.");
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("Tampering detected: see the broken link(s) above.");
+        ExitCode::from(1)
+    }
+}
+
+async fn catalog(data_dir: &Path, command: CatalogCommand) -> Result<(), ShopError> {
+    let shop = open(data_dir, &[])?;
+    match command {
+        CatalogCommand::Import { file } => {
+            let data = std::fs::read(&file)
+                .map_err(|e| ShopError::Config(format!("cannot read {}: {e}", file.display())))?;
+            let lang = crate::cli_lang();
+            let report = shop
+                .store
+                .write(move |tx| {
+                    let r = catalog_csv::import(tx, &data, lang)?;
+                    journal(tx, "catalog_import", None, &format!("{} created, {} updated", r.created, r.updated))?;
+                    Ok(r)
+                })
+                .await?;
+            println!("{} article(s) created, {} updated.", report.created, report.updated);
+            if !report.categories_created.is_empty() {
+                println!("New categories: {}", report.categories_created.join(", "));
+            }
+        }
+        CatalogCommand::Export { output } => {
+            let data = shop.store.read(catalog_csv::export).await?;
+            match output {
+                Some(path) => std::fs::write(&path, data)
+                    .map_err(|e| ShopError::Config(format!("cannot write {}: {e}", path.display())))?,
+                None => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&data)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
