@@ -33,10 +33,8 @@ pub struct DemoArgs {
 
 pub async fn run(args: DemoArgs) -> ExitCode {
     let fresh = !args.data_dir.join(comptoir_shop::store::DB_FILE).exists();
-    if fresh {
-        if let Err(e) = Shop::init(&args.data_dir, "DEMO", "Comptoir démo", ADMIN, ADMIN_PASSWORD) {
-            return report(&e);
-        }
+    if fresh && let Err(e) = Shop::init(&args.data_dir, "DEMO", "Comptoir démo", ADMIN, ADMIN_PASSWORD) {
+        return report(&e);
     }
     let flags = vec![("listen", toml::Value::String(args.listen.to_string()))];
     let shop = match open(&args.data_dir, &flags) {

@@ -141,8 +141,7 @@ pub fn verify_links<'a>(
     records: impl IntoIterator<Item = (i64, &'a str, &'a str, &'a str, String)>,
 ) -> Option<ChainBreak> {
     let mut expected_prev = GENESIS.to_string();
-    let mut expected_seq = 1;
-    for (sequence, label, prev, stored, recomputed) in records {
+    for (expected_seq, (sequence, label, prev, stored, recomputed)) in (1..).zip(records) {
         if sequence != expected_seq {
             return Some(ChainBreak::Gap { expected: expected_seq, found: sequence, label: label.into() });
         }
@@ -153,7 +152,6 @@ pub fn verify_links<'a>(
             return Some(ChainBreak::Unlinked { sequence, label: label.into() });
         }
         expected_prev = stored.to_string();
-        expected_seq += 1;
     }
     None
 }

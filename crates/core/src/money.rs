@@ -159,7 +159,7 @@ impl fmt::Display for Quantity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sign = if self.0 < 0 { "-" } else { "" };
         let abs = self.0.unsigned_abs();
-        if abs % 1000 == 0 {
+        if abs.is_multiple_of(1000) {
             write!(f, "{sign}{}", abs / 1000)
         } else {
             let frac = format!("{:03}", abs % 1000);

@@ -252,7 +252,7 @@ pub fn list_articles(
     after: Option<&str>,
     limit: usize,
 ) -> Result<(Vec<Article>, Option<String>), ShopError> {
-    let pattern = search.map(|s| format!("%{}%", s.replace('%', "").replace('_', "")));
+    let pattern = search.map(|s| format!("%{}%", s.replace(['%', '_'], "")));
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {ARTICLE_COLUMNS} FROM articles a
          WHERE (?1 IS NULL OR sku > ?1)

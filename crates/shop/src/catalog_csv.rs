@@ -12,7 +12,7 @@
 
 use crate::catalog::{
     ArticleChange, NewArticle, NewCategory, create_article, create_category, get_article, list_articles,
-    list_categories, update_article,
+    list_categories, list_tax_rates, update_article,
 };
 use crate::error::{RowError, ShopError};
 use comptoir_core::{Lang, Money, TaxRate};
@@ -88,6 +88,7 @@ pub fn import(conn: &Connection, data: &[u8], lang: Lang) -> Result<ImportReport
     let mut errors = Vec::new();
     let mut report = ImportReport { created: 0, updated: 0, categories_created: Vec::new() };
     let mut known_categories: HashSet<String> = list_categories(conn)?.into_iter().map(|c| c.code).collect();
+    let usable_rates: HashSet<u32> = list_tax_rates(conn)?.into_iter().filter(|t| t.active).map(|t| t.bp).collect();
     let mut seen_skus: HashMap<String, usize> = HashMap::new();
     for (n, record) in reader.records().enumerate() {
         let line = n + 2;
@@ -140,6 +141,16 @@ pub fn import(conn: &Connection, data: &[u8], lang: Lang) -> Result<ImportReport
             ));
             continue;
         };
+        if !usable_rates.contains(&rate.bp()) {
+            errors.push(row_error(
+                line,
+                Some("tax_rate"),
+                format!("No active tax rate of {} % in this shop; fix the rate or create it first (comptoir shop tax-rate add).", rate.percent_text()),
+                format!("Aucun taux de TVA actif de {} % dans la boutique ; corrigez le taux ou créez-le d'abord (comptoir shop tax-rate add).", rate.percent_text()),
+                lang,
+            ));
+            continue;
+        }
         let mut flags = [None, None];
         let mut bad_flag = false;
         for (slot, column) in flags.iter_mut().zip(["web", "active"]) {
@@ -218,7 +229,11 @@ pub fn import(conn: &Connection, data: &[u8], lang: Lang) -> Result<ImportReport
             if let ShopError::Storage(_) = e {
                 return Err(e);
             }
-            let column = e.field().map(|f| f.split(['[', '.']).next().unwrap_or("").to_string());
+            // The API's field names, as the file's columns.
+            let column = e.field().map(|f| match f.split(['[', '.']).next().unwrap_or("") {
+                "tax_rate_bp" => "tax_rate".to_string(),
+                other => other.to_string(),
+            });
             errors.push(RowError { line, column, message: e.message(lang) });
         }
     }

@@ -277,7 +277,7 @@ fn return_lines(conn: &Connection, original: &Ticket, lines: &[NewLine]) -> Resu
 
 /// The article a return line names; deactivated articles can still be given back.
 fn returned_article(conn: &Connection, l: &NewLine, field: &str) -> Result<Article, ShopError> {
-    let found = match (l.sku.as_deref(), l.barcode.as_deref()) {
+    match (l.sku.as_deref(), l.barcode.as_deref()) {
         (Some(s), _) => get_article(conn, s)?.ok_or_else(|| ShopError::NotFound {
             what: "article",
             key: s.into(),
@@ -289,8 +289,7 @@ fn returned_article(conn: &Connection, l: &NewLine, field: &str) -> Result<Artic
             field: Some(format!("{field}.barcode")),
         }),
         (None, None) => article_for_sale(conn, None, None, field),
-    };
-    found
+    }
 }
 
 /// The closed period a business date falls in for a register, if any.
