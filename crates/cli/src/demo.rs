@@ -50,7 +50,10 @@ pub async fn run(args: DemoArgs) -> ExitCode {
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("error: cannot listen on {}: {e}. Choose another address with --listen 127.0.0.1:PORT", args.listen);
+            eprintln!(
+                "error: cannot listen on {}: {e}. Choose another address with --listen 127.0.0.1:PORT",
+                args.listen
+            );
             return ExitCode::from(2);
         }
     };
@@ -63,7 +66,9 @@ pub async fn run(args: DemoArgs) -> ExitCode {
     println!("  Sign in:   HTTP Basic {ADMIN} / {ADMIN_PASSWORD}   (cashiers C1, C2 with PIN 1234)");
     println!("  Try:       curl -u {ADMIN}:{ADMIN_PASSWORD} '{base}/tickets?limit=5'");
     println!("  Sell:      curl -u {ADMIN}:{ADMIN_PASSWORD} -H 'Content-Type: application/json' \\");
-    println!("               -d '{{\"register\":\"R1\",\"cashier\":\"C1\",\"lines\":[{{\"sku\":\"A00001\",\"qty\":2}}],\"payments\":[{{\"method\":\"cash\",\"amount\":5000}}]}}' {base}/tickets");
+    println!(
+        "               -d '{{\"register\":\"R1\",\"cashier\":\"C1\",\"lines\":[{{\"sku\":\"A00001\",\"qty\":2}}],\"payments\":[{{\"method\":\"cash\",\"amount\":5000}}]}}' {base}/tickets"
+    );
     println!("Simulating {} sale(s) per second. Ctrl-C stops.", args.sales_per_second);
 
     if args.sales_per_second > 0.0 {
@@ -92,7 +97,8 @@ async fn simulate(base: String, articles: usize, per_second: f64) {
                 "lines": lines, "payments": [{"method": "cash", "amount": 50_000}],
             })
         };
-        let sent = client.post(format!("{base}/tickets")).basic_auth(ADMIN, Some(ADMIN_PASSWORD)).json(&body).send().await;
+        let sent =
+            client.post(format!("{base}/tickets")).basic_auth(ADMIN, Some(ADMIN_PASSWORD)).json(&body).send().await;
         if let Err(e) = sent {
             tracing::warn!(error = %e, "simulated sale failed");
         }

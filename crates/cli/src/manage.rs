@@ -3,11 +3,11 @@
 //! API, in one transaction, and prints the record as JSON.
 
 use clap::{Args, Subcommand};
+use comptoir_core::catalog::Role;
 use comptoir_core::{Money, TaxRate};
 use comptoir_shop::catalog::{self, ArticleChange, CategoryChange, NewArticle, NewCategory, NewTaxRate, TaxRateChange};
 use comptoir_shop::staff::{self, NewRegister, NewUser, RegisterChange, UserChange};
 use comptoir_shop::{Shop, ShopError};
-use comptoir_core::catalog::Role;
 use serde::Serialize;
 
 fn euros(text: &str) -> Result<Money, String> {
@@ -240,7 +240,15 @@ pub async fn run(shop: &Shop, command: ManageCommand) -> Result<(), ShopError> {
                 }
             }
             ArticleCommand::Add { sku, name, price, tax_rate, barcode, category, web } => {
-                let input = NewArticle { sku, name, price, tax_rate_bp: tax_rate.bp() as i64, barcodes: barcode, category, web };
+                let input = NewArticle {
+                    sku,
+                    name,
+                    price,
+                    tax_rate_bp: tax_rate.bp() as i64,
+                    barcodes: barcode,
+                    category,
+                    web,
+                };
                 print(&store.write(move |tx| catalog::create_article(tx, input)).await?);
             }
             ArticleCommand::Set { sku, name, price, tax_rate, barcode, category, web, active } => {

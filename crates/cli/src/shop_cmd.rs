@@ -108,7 +108,11 @@ fn init(data_dir: &Path, code: &str, name: &str, admin: &str, password_stdin: bo
     }
     let password = read_password()?;
     Shop::init(data_dir, code, name, admin, &password)?;
-    println!("Shop {code} created in {}. Start it with: comptoir shop serve --data-dir {}", data_dir.display(), data_dir.display());
+    println!(
+        "Shop {code} created in {}. Start it with: comptoir shop serve --data-dir {}",
+        data_dir.display(),
+        data_dir.display()
+    );
     Ok(())
 }
 
@@ -116,11 +120,11 @@ async fn serve(data_dir: &Path, listen: Option<SocketAddr>) -> Result<(), ShopEr
     let flags: Vec<(&str, toml::Value)> =
         listen.map(|l| vec![("listen", toml::Value::String(l.to_string()))]).unwrap_or_default();
     let shop = open(data_dir, &flags)?;
-    let _log_guard = logs::init(Some(&data_dir.join("logs")), &shop.config.log, &shop.config.timezone)
-        .map_err(ShopError::Config)?;
-    let listener = tokio::net::TcpListener::bind(shop.config.listen)
-        .await
-        .map_err(|e| ShopError::Config(format!("cannot listen on {}: {e}; choose another --listen", shop.config.listen)))?;
+    let _log_guard =
+        logs::init(Some(&data_dir.join("logs")), &shop.config.log, &shop.config.timezone).map_err(ShopError::Config)?;
+    let listener = tokio::net::TcpListener::bind(shop.config.listen).await.map_err(|e| {
+        ShopError::Config(format!("cannot listen on {}: {e}; choose another --listen", shop.config.listen))
+    })?;
     let addr = listener.local_addr()?;
     // Tests and scripts read this line to find the port.
     println!("Comptoir shop {} ({}) listening on http://{addr}/api/v1", shop.code, shop.name);
@@ -149,10 +153,7 @@ async fn verify_chains(data_dir: &Path) -> ExitCode {
             }
         }
     }
-    let _ = shop
-        .store
-        .write(move |tx| journal(tx, "verify", None, if intact { "intact" } else { "broken" }))
-        .await;
+    let _ = shop.store.write(move |tx| journal(tx, "verify", None, if intact { "intact" } else { "broken" })).await;
     if intact {
         println!("All chains intact.");
         ExitCode::SUCCESS
@@ -166,8 +167,8 @@ async fn catalog(data_dir: &Path, command: CatalogCommand) -> Result<(), ShopErr
     let shop = open(data_dir, &[])?;
     match command {
         CatalogCommand::Import { file } => {
-            let data = std::fs::read(&file)
-                .map_err(|e| ShopError::Config(format!("cannot read {}: {e}", file.display())))?;
+            let data =
+                std::fs::read(&file).map_err(|e| ShopError::Config(format!("cannot read {}: {e}", file.display())))?;
             let lang = crate::cli_lang();
             let report = shop
                 .store

@@ -31,7 +31,19 @@ fn text(bytes: &[u8]) -> String {
 
 fn init_shop(dir: &Path, code: &str) {
     let out = comptoir(
-        &["shop", "init", "--data-dir", dir.to_str().unwrap(), "--code", code, "--name", "Paris Centre", "--admin-user", "admin", "--admin-password-stdin"],
+        &[
+            "shop",
+            "init",
+            "--data-dir",
+            dir.to_str().unwrap(),
+            "--code",
+            code,
+            "--name",
+            "Paris Centre",
+            "--admin-user",
+            "admin",
+            "--admin-password-stdin",
+        ],
         Some(&format!("{PASSWORD}\n")),
     );
     assert!(out.status.success(), "init failed: {}", text(&out.stderr));
@@ -71,14 +83,18 @@ fn client() -> reqwest::Client {
 }
 
 async fn post(base: &str, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
-    let r = client().post(format!("{base}{path}")).basic_auth("admin", Some(PASSWORD)).json(&body).send().await.unwrap();
+    let r =
+        client().post(format!("{base}{path}")).basic_auth("admin", Some(PASSWORD)).json(&body).send().await.unwrap();
     let status = r.status().as_u16();
     (status, r.json().await.unwrap())
 }
 
 async fn setup_catalog(base: &str) {
     for (path, body) in [
-        ("/articles", serde_json::json!({"sku":"A1","name":"Baguette","price":120,"tax_rate_bp":550,"barcodes":["3017620422003"]})),
+        (
+            "/articles",
+            serde_json::json!({"sku":"A1","name":"Baguette","price":120,"tax_rate_bp":550,"barcodes":["3017620422003"]}),
+        ),
         ("/articles", serde_json::json!({"sku":"B2","name":"Vin rouge","price":1290,"tax_rate_bp":2000})),
         ("/registers", serde_json::json!({"code":"R1","name":"Caisse 1"})),
         ("/registers", serde_json::json!({"code":"R2","name":"Caisse 2"})),
@@ -232,7 +248,10 @@ async fn verify_names_the_ticket_changed_behind_the_programs_back() {
     let out = comptoir(&["shop", "verify", "--data-dir", dir.to_str().unwrap()], None);
     assert_eq!(out.status.code(), Some(1));
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("BROKEN  register R1 tickets: ticket PARIS1-R1-000002 (sequence 2) was altered"), "{stdout}");
+    assert!(
+        stdout.contains("BROKEN  register R1 tickets: ticket PARIS1-R1-000002 (sequence 2) was altered"),
+        "{stdout}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -295,7 +314,26 @@ fn catalog_from_the_command_line() {
     assert!(csv.contains("P1,Pain de campagne,2.10,5.5,BOUL,3017620422003,1,1\n"), "{csv}");
     assert!(!csv.contains("N1"), "a refused file imports nothing: {csv}");
 
-    let out = comptoir(&["shop", "article", "add", "--data-dir", d, "--sku", "F1", "--name", "Comté", "--price", "4.5", "--tax-rate", "5.5", "--barcode", "96385074"], None);
+    let out = comptoir(
+        &[
+            "shop",
+            "article",
+            "add",
+            "--data-dir",
+            d,
+            "--sku",
+            "F1",
+            "--name",
+            "Comté",
+            "--price",
+            "4.5",
+            "--tax-rate",
+            "5.5",
+            "--barcode",
+            "96385074",
+        ],
+        None,
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let out = comptoir(&["shop", "article", "set", "F1", "--data-dir", d, "--price", "4.80"], None);
     let article: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -303,7 +341,26 @@ fn catalog_from_the_command_line() {
     let out = comptoir(&["shop", "article", "deactivate", "F1", "--data-dir", d], None);
     let article: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(article["active"], false);
-    let out = comptoir(&["shop", "article", "add", "--data-dir", d, "--sku", "F2", "--name", "X", "--price", "1", "--tax-rate", "5.5", "--barcode", "96385075"], None);
+    let out = comptoir(
+        &[
+            "shop",
+            "article",
+            "add",
+            "--data-dir",
+            d,
+            "--sku",
+            "F2",
+            "--name",
+            "X",
+            "--price",
+            "1",
+            "--tax-rate",
+            "5.5",
+            "--barcode",
+            "96385075",
+        ],
+        None,
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("check digit"), "{}", text(&out.stderr));
 
@@ -330,7 +387,13 @@ async fn settings_come_from_file_then_environment_then_flags() {
     std::fs::write(dir.join("comptoir.toml"), "max_body_bytes = 2048\n[log]\nretention_days = 3\n").unwrap();
     let shop = ShopProcess::start(&dir);
     let big = serde_json::json!({"sku": "X", "name": "x".repeat(4000), "price": 1, "tax_rate_bp": 550});
-    let r = client().post(format!("{}/articles", shop.base)).basic_auth("admin", Some(PASSWORD)).json(&big).send().await.unwrap();
+    let r = client()
+        .post(format!("{}/articles", shop.base))
+        .basic_auth("admin", Some(PASSWORD))
+        .json(&big)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 413);
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["kind"], "payload_too_large");

@@ -29,6 +29,11 @@ impl Lang {
     }
 }
 
+/// An amount as French writes it: `2,40`.
+fn fr(m: Money) -> String {
+    m.to_string().replace('.', ",")
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DomainError {
     #[error("a ticket needs at least one line")]
@@ -145,11 +150,11 @@ impl DomainError {
             ),
             NegativePrice { field, price } => lang.pick(
                 format!("{field}: the price {price} € is negative; a price is 0 or more (a refund is a return ticket)."),
-                format!("{field} : le prix {price} € est négatif ; un prix vaut 0 ou plus (un remboursement est un ticket de retour)."),
+                format!("{field} : le prix {} € est négatif ; un prix vaut 0 ou plus (un remboursement est un ticket de retour).", fr(*price)),
             ),
             DiscountOutOfRange { field, max } => lang.pick(
                 format!("{field}: the discount must be between 0 and {max} € (the amount it applies to)."),
-                format!("{field} : la remise doit être comprise entre 0 et {max} € (le montant auquel elle s'applique)."),
+                format!("{field} : la remise doit être comprise entre 0 et {} € (le montant auquel elle s'applique).", fr(*max)),
             ),
             ZeroPayment { index } => lang.pick(
                 format!("Payment {}: the amount is 0; remove it or enter the amount paid.", index + 1),
@@ -165,15 +170,15 @@ impl DomainError {
             ),
             PaymentsShort { total, paid } => lang.pick(
                 format!("The payments ({paid} €) do not cover the total ({total} €): {} € are missing.", *total - *paid),
-                format!("Les paiements ({paid} €) ne couvrent pas le total ({total} €) : il manque {} €.", *total - *paid),
+                format!("Les paiements ({} €) ne couvrent pas le total ({} €) : il manque {} €.", fr(*paid), fr(*total), fr(*total - *paid)),
             ),
             ChangeNotInCash { change, cash } => lang.pick(
                 format!("The payments exceed the total by {change} € but only {cash} € were paid in cash: change is given in cash only; lower the card, cheque, voucher or other amount."),
-                format!("Les paiements dépassent le total de {change} € mais seuls {cash} € ont été payés en espèces : la monnaie ne se rend qu'en espèces ; baissez le montant carte, chèque, bon ou autre."),
+                format!("Les paiements dépassent le total de {} € mais seuls {} € ont été payés en espèces : la monnaie ne se rend qu'en espèces ; baissez le montant carte, chèque, bon ou autre.", fr(*change), fr(*cash)),
             ),
             RefundMismatch { total, paid } => lang.pick(
                 format!("The refund ({paid} €) must equal the return total ({total} €)."),
-                format!("Le remboursement ({paid} €) doit être égal au total du retour ({total} €)."),
+                format!("Le remboursement ({} €) doit être égal au total du retour ({} €).", fr(*paid), fr(*total)),
             ),
             InvalidBarcode { field, code, expected_check_digit: Some(d) } => lang.pick(
                 format!("{field}: barcode {code} has a wrong check digit (the last digit should be {d}); check the code typed or scanned."),
@@ -231,7 +236,7 @@ mod tests {
     fn messages_exist_in_both_languages() {
         let e = DomainError::PaymentsShort { total: Money(240), paid: Money(200) };
         assert!(e.message(Lang::En).contains("0.40"));
-        assert!(e.message(Lang::Fr).contains("il manque 0.40"));
+        assert!(e.message(Lang::Fr).contains("il manque 0,40 €"), "{}", e.message(Lang::Fr));
         assert_eq!(e.field().as_deref(), Some("payments"));
     }
 }

@@ -215,11 +215,8 @@ pub fn compute(
         }
         // A return line's discount is derived by the shop from the original line (its
         // share of the original discounts); only its sign of net is checked here.
-        let in_range = if refund {
-            line.discount >= gross
-        } else {
-            line.discount >= Money::ZERO && line.discount <= gross
-        };
+        let in_range =
+            if refund { line.discount >= gross } else { line.discount >= Money::ZERO && line.discount <= gross };
         if !in_range {
             return Err(DomainError::DiscountOutOfRange { field: format!("lines[{i}].discount"), max: gross.abs() });
         }

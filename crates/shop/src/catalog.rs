@@ -113,19 +113,25 @@ pub fn list_tax_rates(conn: &Connection) -> Result<Vec<TaxRateView>, ShopError> 
 pub fn create_tax_rate(conn: &Connection, input: NewTaxRate) -> Result<TaxRateView, ShopError> {
     let rate = TaxRate::new(input.bp, "bp")?;
     let name = validate_name("name", &input.name)?;
-    let exists: bool = conn.query_row("SELECT EXISTS(SELECT 1 FROM tax_rates WHERE bp = ?)", [rate.bp()], |r| r.get(0))?;
+    let exists: bool =
+        conn.query_row("SELECT EXISTS(SELECT 1 FROM tax_rates WHERE bp = ?)", [rate.bp()], |r| r.get(0))?;
     if exists {
-        return Err(ShopError::AlreadyExists { what: "tax rate", key: rate.bp().to_string(), field: Some("bp".into()) });
+        return Err(ShopError::AlreadyExists {
+            what: "tax rate",
+            key: rate.bp().to_string(),
+            field: Some("bp".into()),
+        });
     }
     conn.execute("INSERT INTO tax_rates (bp, name, active) VALUES (?, ?, 1)", params![rate.bp(), name])?;
     Ok(TaxRateView { bp: rate.bp(), name, active: true })
 }
 
 pub fn update_tax_rate(conn: &Connection, bp: u32, change: TaxRateChange) -> Result<TaxRateView, ShopError> {
-    let mut current = list_tax_rates(conn)?
-        .into_iter()
-        .find(|t| t.bp == bp)
-        .ok_or(ShopError::NotFound { what: "tax rate", key: bp.to_string(), field: None })?;
+    let mut current = list_tax_rates(conn)?.into_iter().find(|t| t.bp == bp).ok_or(ShopError::NotFound {
+        what: "tax rate",
+        key: bp.to_string(),
+        field: None,
+    })?;
     if let Some(name) = change.name {
         current.name = validate_name("name", &name)?;
     }
@@ -143,8 +149,16 @@ fn usable_tax_rate(conn: &Connection, bp: i64, field: &str) -> Result<TaxRate, S
         conn.query_row("SELECT active FROM tax_rates WHERE bp = ?", [rate.bp()], |r| r.get(0)).optional()?;
     match active {
         Some(true) => Ok(rate),
-        Some(false) => Err(ShopError::Inactive { what: "tax rate", key: bp.to_string(), field: Some(field.into()) }),
-        None => Err(ShopError::NotFound { what: "tax rate", key: bp.to_string(), field: Some(field.into()) }),
+        Some(false) => Err(ShopError::Inactive {
+            what: "tax rate",
+            key: format!("{} %", rate.percent_text()),
+            field: Some(field.into()),
+        }),
+        None => Err(ShopError::NotFound {
+            what: "tax rate",
+            key: format!("{} %", rate.percent_text()),
+            field: Some(field.into()),
+        }),
     }
 }
 
@@ -159,7 +173,8 @@ pub fn list_categories(conn: &Connection) -> Result<Vec<Category>, ShopError> {
 pub fn create_category(conn: &Connection, input: NewCategory) -> Result<Category, ShopError> {
     let code = validate_code("code", &input.code)?;
     let name = validate_name("name", &input.name)?;
-    let exists: bool = conn.query_row("SELECT EXISTS(SELECT 1 FROM categories WHERE code = ?)", [&code], |r| r.get(0))?;
+    let exists: bool =
+        conn.query_row("SELECT EXISTS(SELECT 1 FROM categories WHERE code = ?)", [&code], |r| r.get(0))?;
     if exists {
         return Err(ShopError::AlreadyExists { what: "category", key: code, field: Some("code".into()) });
     }
@@ -171,10 +186,11 @@ pub fn create_category(conn: &Connection, input: NewCategory) -> Result<Category
 }
 
 pub fn update_category(conn: &Connection, code: &str, change: CategoryChange) -> Result<Category, ShopError> {
-    let mut current = list_categories(conn)?
-        .into_iter()
-        .find(|c| c.code == code)
-        .ok_or(ShopError::NotFound { what: "category", key: code.into(), field: None })?;
+    let mut current = list_categories(conn)?.into_iter().find(|c| c.code == code).ok_or(ShopError::NotFound {
+        what: "category",
+        key: code.into(),
+        field: None,
+    })?;
     if let Some(name) = change.name {
         current.name = validate_name("name", &name)?;
     }
@@ -189,7 +205,8 @@ pub fn update_category(conn: &Connection, code: &str, change: CategoryChange) ->
 }
 
 fn known_category(conn: &Connection, code: &str, field: &str) -> Result<String, ShopError> {
-    let exists: bool = conn.query_row("SELECT EXISTS(SELECT 1 FROM categories WHERE code = ?)", [code], |r| r.get(0))?;
+    let exists: bool =
+        conn.query_row("SELECT EXISTS(SELECT 1 FROM categories WHERE code = ?)", [code], |r| r.get(0))?;
     if exists {
         Ok(code.to_string())
     } else {
@@ -296,7 +313,9 @@ fn check_barcodes(conn: &Connection, codes: &[String], owner: Option<&Uuid>) -> 
         if let Some(sku) = holder {
             return Err(ShopError::conflict(
                 format!("Barcode {code} already belongs to article {sku}; a barcode identifies one article."),
-                format!("Le code-barres {code} appartient déjà à l'article {sku} ; un code-barres désigne un seul article."),
+                format!(
+                    "Le code-barres {code} appartient déjà à l'article {sku} ; un code-barres désigne un seul article."
+                ),
                 Some(&field),
             ));
         }
@@ -381,7 +400,12 @@ pub fn update_article(conn: &Connection, sku: &str, change: ArticleChange) -> Re
 }
 
 /// The active article a register line names by SKU or by barcode.
-pub fn article_for_sale(conn: &Connection, sku: Option<&str>, barcode: Option<&str>, field: &str) -> Result<Article, ShopError> {
+pub fn article_for_sale(
+    conn: &Connection,
+    sku: Option<&str>,
+    barcode: Option<&str>,
+    field: &str,
+) -> Result<Article, ShopError> {
     let (found, key, sub) = match (sku, barcode) {
         (Some(s), _) => (get_article(conn, s)?, s, "sku"),
         (None, Some(b)) => (get_article_by_barcode(conn, b)?, b, "barcode"),

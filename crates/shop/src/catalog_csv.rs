@@ -49,12 +49,12 @@ fn row_error(line: usize, column: Option<&str>, en: String, fr: String, lang: La
 /// Imports a CSV file into the catalog, inside the caller's transaction.
 pub fn import(conn: &Connection, data: &[u8], lang: Lang) -> Result<ImportReport, ShopError> {
     let first_line = data.split(|b| *b == b'\n').next().unwrap_or_default();
-    let delimiter = if first_line.iter().filter(|b| **b == b';').count() > first_line.iter().filter(|b| **b == b',').count()
-    {
-        b';'
-    } else {
-        b','
-    };
+    let delimiter =
+        if first_line.iter().filter(|b| **b == b';').count() > first_line.iter().filter(|b| **b == b',').count() {
+            b';'
+        } else {
+            b','
+        };
     let mut reader =
         csv::ReaderBuilder::new().delimiter(delimiter).flexible(false).trim(csv::Trim::All).from_reader(data);
     let header_error = |en: String, fr: String| ShopError::CsvRejected { rows: vec![row_error(1, None, en, fr, lang)] };
@@ -105,7 +105,13 @@ pub fn import(conn: &Connection, data: &[u8], lang: Lang) -> Result<ImportReport
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                errors.push(row_error(line, None, format!("Unreadable row: {e}"), format!("Ligne illisible : {e}"), lang));
+                errors.push(row_error(
+                    line,
+                    None,
+                    format!("Unreadable row: {e}"),
+                    format!("Ligne illisible : {e}"),
+                    lang,
+                ));
                 continue;
             }
         };
@@ -190,7 +196,11 @@ pub fn import(conn: &Connection, data: &[u8], lang: Lang) -> Result<ImportReport
             }
         }
         let barcodes: Option<Vec<String>> = index.contains_key("barcodes").then(|| {
-            cell("barcodes").split(|c: char| c == '|' || c.is_whitespace()).filter(|s| !s.is_empty()).map(String::from).collect()
+            cell("barcodes")
+                .split(|c: char| c == '|' || c.is_whitespace())
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect()
         });
         let result = match get_article(conn, &sku)? {
             Some(_) => update_article(

@@ -70,7 +70,9 @@ pub fn close(
     if period > kind.period_of(today) {
         return Err(ShopError::bad_request(
             format!("{period} has not started yet (today is {today}): a period is closed once it has begun."),
-            format!("{period} n'a pas encore commencé (nous sommes le {today}) : une période se clôture une fois commencée."),
+            format!(
+                "{period} n'a pas encore commencé (nous sommes le {today}) : une période se clôture une fois commencée."
+            ),
             Some("period"),
         ));
     }
@@ -220,7 +222,8 @@ fn closure_from_row(conn: &Connection, r: &rusqlite::Row) -> Result<Closure, Sho
         shop: r.get(1)?,
         register: r.get(2)?,
         sequence: r.get(3)?,
-        kind: ClosureKind::parse(&kind).ok_or_else(|| ShopError::Storage(format!("unreadable closure kind {kind:?}")))?,
+        kind: ClosureKind::parse(&kind)
+            .ok_or_else(|| ShopError::Storage(format!("unreadable closure kind {kind:?}")))?,
         period: r.get(5)?,
         created_at: r.get(6)?,
         totals: PeriodTotals {

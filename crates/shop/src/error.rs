@@ -35,6 +35,12 @@ pub enum ShopError {
     DayNotClosed { register: String, date: String },
     #[error("the return refers to ticket {key}, which is not a sale")]
     NotASale { key: String },
+    #[error("no route {path}")]
+    NoRoute { path: String },
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("ticket id {id} already used by {number}")]
+    IdReused { id: String, number: String },
     #[error("missing or wrong credentials")]
     Unauthorized,
     #[error("role {needed} needed")]
@@ -106,6 +112,9 @@ impl ShopError {
             ShopError::AlreadyClosed { .. } => StatusCode::CONFLICT,
             ShopError::DayNotClosed { .. } => StatusCode::CONFLICT,
             ShopError::NotASale { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ShopError::NoRoute { .. } => StatusCode::NOT_FOUND,
+            ShopError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ShopError::IdReused { .. } => StatusCode::CONFLICT,
             ShopError::Unauthorized => StatusCode::UNAUTHORIZED,
             ShopError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ShopError::Conflict { .. } => StatusCode::CONFLICT,
@@ -131,6 +140,9 @@ impl ShopError {
             ShopError::AlreadyClosed { .. } => "already_closed",
             ShopError::DayNotClosed { .. } => "day_not_closed",
             ShopError::NotASale { .. } => "not_a_sale",
+            ShopError::NoRoute { .. } => "no_route",
+            ShopError::MethodNotAllowed => "method_not_allowed",
+            ShopError::IdReused { .. } => "id_reused",
             ShopError::Unauthorized => "unauthorized",
             ShopError::Forbidden { .. } => "forbidden",
             ShopError::Conflict { .. } => "conflict",
@@ -154,6 +166,7 @@ impl ShopError {
             | ShopError::Conflict { field, .. }
             | ShopError::BadRequest { field, .. } => field.clone(),
             ShopError::NotASale { .. } => Some("return_of".into()),
+            ShopError::IdReused { .. } => Some("id".into()),
             ShopError::ClosedPeriod { .. } | ShopError::AlreadyClosed { .. } | ShopError::DayNotClosed { .. } => {
                 Some("register".into())
             }
@@ -193,6 +206,18 @@ impl ShopError {
             NotASale { key } => lang.pick(
                 format!("Ticket {key} is itself a return; a return must refer to the original sale."),
                 format!("Le ticket {key} est lui-même un retour ; un retour doit citer la vente d'origine."),
+            ),
+            NoRoute { path } => lang.pick(
+                format!("There is no route {path}; the routes are listed in /api/v1/openapi.json."),
+                format!("La route {path} n'existe pas ; les routes sont listées dans /api/v1/openapi.json."),
+            ),
+            MethodNotAllowed => lang.pick(
+                "This route does not take this method (tickets and closures can never be changed or deleted).".into(),
+                "Cette route n'accepte pas cette méthode (les tickets et clôtures ne peuvent jamais être modifiés ni supprimés).".into(),
+            ),
+            IdReused { id, number } => lang.pick(
+                format!("Ticket id {id} is already the id of ticket {number}, with other content: give each new ticket a new id (retry a ticket with the same id and the same content)."),
+                format!("L'identifiant {id} est déjà celui du ticket {number}, au contenu différent : donnez un nouvel identifiant à chaque ticket (un renvoi garde le même identifiant et le même contenu)."),
             ),
             Unauthorized => lang.pick(
                 "Missing or wrong user code or password: sign in with HTTP Basic (user code and password or PIN).".into(),

@@ -83,6 +83,16 @@ pub fn commit_ticket(conn: &Connection, stamp: &Stamp, input: NewTicket) -> Resu
     if let Some(id) = input.id
         && let Some(existing) = load_ticket(conn, &id.to_string())?
     {
+        // A retry carries the same content; a different ticket reusing the id is a bug
+        // the register must hear about, not a sale to drop silently.
+        let same = existing.register == input.register
+            && existing.cashier == input.cashier
+            && existing.lines.len() >= input.lines.len()
+            && existing.payments.len() == input.payments.len()
+            && existing.payments.iter().zip(&input.payments).all(|(a, b)| a == b);
+        if !same {
+            return Err(ShopError::IdReused { id: id.to_string(), number: existing.number });
+        }
         return Ok(Committed::Existing(existing));
     }
     if input.lines.len() > MAX_LINES {
@@ -126,8 +136,11 @@ pub fn commit_ticket(conn: &Connection, stamp: &Stamp, input: NewTicket) -> Resu
     let (kind, drafts, return_of) = match input.return_of.as_deref() {
         None => (TicketKind::Sale, sale_lines(conn, &input.lines)?, None),
         Some(key) => {
-            let original = find_ticket(conn, key)?
-                .ok_or_else(|| ShopError::NotFound { what: "ticket", key: key.into(), field: Some("return_of".into()) })?;
+            let original = find_ticket(conn, key)?.ok_or_else(|| ShopError::NotFound {
+                what: "ticket",
+                key: key.into(),
+                field: Some("return_of".into()),
+            })?;
             if original.kind != TicketKind::Sale {
                 return Err(ShopError::NotASale { key: key.into() });
             }
@@ -416,7 +429,8 @@ fn ticket_from_row(conn: &Connection, r: &rusqlite::Row) -> Result<Ticket, ShopE
             total: Money(r.get(7)?),
         });
     }
-    let mut stmt = conn.prepare_cached("SELECT method, amount FROM ticket_payments WHERE ticket_id = ? ORDER BY idx")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT method, amount FROM ticket_payments WHERE ticket_id = ? ORDER BY idx")?;
     let mut rows = stmt.query([&id])?;
     while let Some(r) = rows.next()? {
         let method: String = r.get(0)?;
@@ -450,7 +464,8 @@ pub fn load_ticket(conn: &Connection, id: &str) -> Result<Option<Ticket>, ShopEr
 
 /// A ticket by id or by number.
 pub fn find_ticket(conn: &Connection, key: &str) -> Result<Option<Ticket>, ShopError> {
-    let mut stmt = conn.prepare_cached(&format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE id = ?1 OR number = ?1"))?;
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE id = ?1 OR number = ?1"))?;
     let mut rows = stmt.query([key])?;
     match rows.next()? {
         Some(r) => Ok(Some(ticket_from_row(conn, r)?)),

@@ -49,28 +49,41 @@ pub fn journal(conn: &Connection, kind: &str, actor: Option<&str>, detail: &str)
 
 impl Shop {
     /// Creates a new shop in `data_dir`: database, France's VAT rates, the first admin.
-    pub fn init(data_dir: &Path, code: &str, name: &str, admin_user: &str, admin_password: &str) -> Result<(), ShopError> {
+    pub fn init(
+        data_dir: &Path,
+        code: &str,
+        name: &str,
+        admin_user: &str,
+        admin_password: &str,
+    ) -> Result<(), ShopError> {
         let code = validate_code("code", code)?;
         let name = validate_name("name", name)?;
         let store = Store::create(data_dir)?;
         let admin = admin_user.to_string();
         let password = admin_password.to_string();
-        store.write_blocking(move |tx| {
-            tx.execute(
-                "INSERT INTO shop (id, code, name, created_at) VALUES (1, ?, ?, ?)",
-                params![code, name, now_text()],
-            )?;
-            seed_french_tax_rates(tx)?;
-            create_user(
-                tx,
-                NewUser { code: admin.clone(), name: admin.clone(), role: Role::Admin, pin: None, password: Some(password) },
-            )?;
-            journal(tx, "shop_initialised", Some(&admin), &format!("shop {code} \"{name}\""))
-        })
-        .inspect_err(|_| {
-            // A refused init leaves no half-made shop behind.
-            let _ = std::fs::remove_file(store.path());
-        })
+        store
+            .write_blocking(move |tx| {
+                tx.execute(
+                    "INSERT INTO shop (id, code, name, created_at) VALUES (1, ?, ?, ?)",
+                    params![code, name, now_text()],
+                )?;
+                seed_french_tax_rates(tx)?;
+                create_user(
+                    tx,
+                    NewUser {
+                        code: admin.clone(),
+                        name: admin.clone(),
+                        role: Role::Admin,
+                        pin: None,
+                        password: Some(password),
+                    },
+                )?;
+                journal(tx, "shop_initialised", Some(&admin), &format!("shop {code} \"{name}\""))
+            })
+            .inspect_err(|_| {
+                // A refused init leaves no half-made shop behind.
+                let _ = std::fs::remove_file(store.path());
+            })
     }
 
     pub fn open(data_dir: &Path, config: ShopConfig) -> Result<Shop, ShopError> {

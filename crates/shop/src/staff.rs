@@ -192,7 +192,9 @@ pub fn update_user(conn: &Connection, code: &str, change: UserChange) -> Result<
         if admins <= 1 {
             return Err(ShopError::conflict(
                 format!("{code} is the last active admin; make another admin first, or nobody could manage the shop."),
-                format!("{code} est le dernier administrateur actif ; créez d'abord un autre administrateur, sinon plus personne ne pourrait gérer la boutique."),
+                format!(
+                    "{code} est le dernier administrateur actif ; créez d'abord un autre administrateur, sinon plus personne ne pourrait gérer la boutique."
+                ),
                 Some("role"),
             ));
         }

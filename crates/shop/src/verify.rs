@@ -45,7 +45,8 @@ pub fn verify(conn: &Connection) -> Result<Vec<ChainReport>, ShopError> {
             rows.push((t.sequence, t.number, t.prev_hash, t.hash, recomputed));
             Ok(true)
         })?;
-        let broken = verify_links(rows.iter().map(|(s, n, p, h, r)| (*s, n.as_str(), p.as_str(), h.as_str(), r.clone())));
+        let broken =
+            verify_links(rows.iter().map(|(s, n, p, h, r)| (*s, n.as_str(), p.as_str(), h.as_str(), r.clone())));
         reports.push(ChainReport {
             register: register.clone(),
             chain: "tickets",
@@ -56,9 +57,18 @@ pub fn verify(conn: &Connection) -> Result<Vec<ChainReport>, ShopError> {
         let closures = list_closures(conn, Some(&register))?;
         let rows: Vec<_> = closures
             .iter()
-            .map(|c| (c.sequence, format!("{} {}", c.kind.as_str(), c.period), c.prev_hash.clone(), c.hash.clone(), closure_hash(c)))
+            .map(|c| {
+                (
+                    c.sequence,
+                    format!("{} {}", c.kind.as_str(), c.period),
+                    c.prev_hash.clone(),
+                    c.hash.clone(),
+                    closure_hash(c),
+                )
+            })
             .collect();
-        let broken = verify_links(rows.iter().map(|(s, n, p, h, r)| (*s, n.as_str(), p.as_str(), h.as_str(), r.clone())));
+        let broken =
+            verify_links(rows.iter().map(|(s, n, p, h, r)| (*s, n.as_str(), p.as_str(), h.as_str(), r.clone())));
         reports.push(ChainReport {
             register,
             chain: "closures",

@@ -138,7 +138,10 @@ pub async fn update_tax_rate(
 pub async fn export_catalog(State(shop): State<Shop>, _caller: Caller) -> Result<impl IntoResponse, ShopError> {
     let data = shop.store.read(catalog_csv::export).await?;
     Ok((
-        [(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"catalog.csv\"")],
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"catalog.csv\""),
+        ],
         data,
     ))
 }

@@ -50,7 +50,10 @@ struct BasicAuth;
 impl utoipa::Modify for BasicAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("basic", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Basic).build()));
+        components.add_security_scheme(
+            "basic",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Basic).build()),
+        );
     }
 }
 
@@ -81,7 +84,9 @@ impl ShopError {
         let body = ErrorBody { kind: self.kind().into(), message: self.message(lang), field: self.field(), rows };
         let mut response = (status, axum::Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"comptoir\""));
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"comptoir\""));
         }
         response
     }
@@ -110,6 +115,7 @@ async fn localize(axum::extract::State(shop): axum::extract::State<Shop>, reques
     } else {
         shop.config.max_body_bytes
     };
+    let path = request.uri().path().to_string();
     let mut response = next.run(request).await;
     if let Some(error) = response.extensions_mut().remove::<Arc<ShopError>>() {
         return match &*error {
@@ -117,22 +123,11 @@ async fn localize(axum::extract::State(shop): axum::extract::State<Shop>, reques
             e => e.render(lang),
         };
     }
-    let is_json = response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    let is_json =
+        response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
     match response.status() {
-        StatusCode::NOT_FOUND if !is_json => ShopError::bad_request(
-            "No such route; the routes are listed in /api/v1/openapi.json.",
-            "Cette route n'existe pas ; les routes sont listées dans /api/v1/openapi.json.",
-            None,
-        )
-        .render(lang)
-        .map_status(StatusCode::NOT_FOUND),
-        StatusCode::METHOD_NOT_ALLOWED => ShopError::bad_request(
-            "This route does not take this method (tickets and closures can never be changed or deleted).",
-            "Cette route n'accepte pas cette méthode (les tickets et clôtures ne peuvent jamais être modifiés ni supprimés).",
-            None,
-        )
-        .render(lang)
-        .map_status(StatusCode::METHOD_NOT_ALLOWED),
+        StatusCode::NOT_FOUND if !is_json => ShopError::NoRoute { path }.render(lang),
+        StatusCode::METHOD_NOT_ALLOWED => ShopError::MethodNotAllowed.render(lang),
         StatusCode::PAYLOAD_TOO_LARGE => ShopError::PayloadTooLarge { limit }.render(lang),
         StatusCode::REQUEST_TIMEOUT => ShopError::bad_request(
             "The request took too long and was stopped; nothing was written if it was a sale. Try again.",
@@ -160,8 +155,8 @@ async fn health() -> axum::Json<serde_json::Value> {
     axum::Json(serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))
 }
 
-#[utoipa::path(get, path = "/api/v1/openapi.json", security(()), responses((status = 200, description = "This document")))]
-async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
+#[utoipa::path(get, path = "/api/v1/openapi.json", responses((status = 200, description = "This document")))]
+async fn openapi_json(_caller: Caller) -> axum::Json<utoipa::openapi::OpenApi> {
     axum::Json(ApiDoc::openapi())
 }
 

@@ -135,3 +135,39 @@ async fn run_blocking<T: Send + 'static>(
 pub fn now_text() -> String {
     jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commits_are_durable_and_the_file_is_never_made_up() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(Store::open(dir.path()), Err(ShopError::NotInitialised { .. })));
+        let store = Store::create(dir.path()).unwrap();
+        let (mode, sync): (String, i64) = store
+            .read_blocking(|c| {
+                Ok((
+                    c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?,
+                    c.query_row("PRAGMA synchronous", [], |r| r.get(0))?,
+                ))
+            })
+            .unwrap();
+        assert_eq!(mode, "wal");
+        assert_eq!(sync, 2, "synchronous = FULL: the WAL is fsynced at every commit");
+        let version: i64 = store.read_blocking(|c| Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?)).unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        drop(store);
+        assert!(matches!(Store::create(dir.path()), Err(ShopError::AlreadyInitialised { .. })));
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(Store::create(dir.path()).unwrap());
+        let c = Connection::open(dir.path().join(DB_FILE)).unwrap();
+        c.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+        drop(c);
+        assert!(matches!(Store::open(dir.path()), Err(ShopError::SchemaTooNew { .. })));
+    }
+}

@@ -40,9 +40,11 @@ impl TestShop {
             .await;
         assert_eq!(s, 201, "{a}");
         assert!(a["id"].is_string(), "{a}");
-        let (s, b) = api.post("/api/v1/articles", json!({"sku":"B1","name":"Vin rouge","price":1250,"tax_rate_bp":2000})).await;
+        let (s, b) =
+            api.post("/api/v1/articles", json!({"sku":"B1","name":"Vin rouge","price":1250,"tax_rate_bp":2000})).await;
         assert_eq!(s, 201, "{b}");
-        let (s, f) = api.post("/api/v1/articles", json!({"sku":"F1","name":"Comté","price":1990,"tax_rate_bp":550})).await;
+        let (s, f) =
+            api.post("/api/v1/articles", json!({"sku":"F1","name":"Comté","price":1990,"tax_rate_bp":550})).await;
         assert_eq!(s, 201, "{f}");
         let (s, r) = api.post("/api/v1/registers", json!({"code":"R1","name":"Caisse 1"})).await;
         assert_eq!(s, 201, "{r}");

@@ -1,0 +1,290 @@
+//! The HQ ⇄ shop protocol, version 1. Both sides compile against these types, so a field
+//! renamed here is renamed on both ends; [`PROTOCOL_VERSION`] changes when the meaning of
+//! a message changes.
+//!
+//! # Endpoints (served by HQ)
+//!
+//! | method & path | auth | body → answer |
+//! |---|---|---|
+//! | `POST /api/v1/sync/enrol` | the one-time enrolment token, in the body | [`EnrolRequest`] → [`EnrolResponse`] |
+//! | `GET /api/v1/sync/hello` | shop credential | → [`Hello`] |
+//! | `GET /api/v1/sync/snapshot?after=ENTITY/KEY` | shop credential | → NDJSON, one [`SnapshotLine`] per line |
+//! | `GET /api/v1/sync/feed?cursor=N&wait=SECONDS&limit=L` | shop credential | → [`FeedPage`] (long-poll) |
+//! | `POST /api/v1/sync/push` | shop credential | [`PushBatch`] → [`PushOutcome`] |
+//! | `POST /api/v1/sync/jobs/{id}` | shop credential | [`JobReport`] → 204 |
+//!
+//! The shop credential is sent as `Authorization: Bearer <credential>`. Every sync request
+//! carries the headers [`HEADER_PROTOCOL`] and [`HEADER_VERSION`]; HQ answers an
+//! unsupported protocol with 400 `unsupported_protocol` naming the versions it accepts.
+//! Push and feed requests also carry the shop's health ([`HEADER_UNSENT`],
+//! [`HEADER_OLDEST_UNSENT`], [`HEADER_CURSOR`]), which HQ keeps per shop.
+//!
+//! # Guarantees
+//! - Push is idempotent: HQ inserts records by id and reports ids it already had as
+//!   `duplicates`; a shop marks a record sent only once HQ has answered for it (accepted,
+//!   duplicate or quarantined), so a cut connection is simply retried.
+//! - A record HQ refuses is `quarantined` with its reason and kept at HQ; it never blocks
+//!   the records behind it.
+//! - The feed's cursor only grows. A shop whose cursor is older than what HQ retains gets
+//!   `snapshot_required: true` and takes a new snapshot.
+//! - A snapshot is resumable: `after` is the `entity/key` of the last item received. The
+//!   shop follows the feed from the cursor of the *first* `begin` line of that snapshot;
+//!   applying a change twice is harmless (every change is a full upsert).
+
+use comptoir_core::closure::Closure;
+use comptoir_core::ticket::Ticket;
+use comptoir_core::{Money, TaxRate};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The protocol version this build speaks.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// The protocol versions HQ accepts from shops.
+pub const SUPPORTED_PROTOCOLS: [u32; 1] = [1];
+
+pub const HEADER_PROTOCOL: &str = "comptoir-protocol";
+pub const HEADER_VERSION: &str = "comptoir-version";
+/// Number of records in the shop's outbox not yet acknowledged by HQ.
+pub const HEADER_UNSENT: &str = "comptoir-unsent";
+/// Age in seconds of the oldest unacknowledged record (0 when none).
+pub const HEADER_OLDEST_UNSENT: &str = "comptoir-oldest-unsent-seconds";
+/// The shop's feed cursor.
+pub const HEADER_CURSOR: &str = "comptoir-cursor";
+
+/// Most records in one push.
+pub const MAX_BATCH: usize = 5000;
+/// Longest long-poll wait a shop may ask for, in seconds.
+pub const MAX_WAIT_SECONDS: u64 = 60;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolRequest {
+    /// The token printed by `comptoir hq shop add` (works once).
+    pub token: String,
+    pub protocol: u32,
+    /// The shop's software version.
+    pub version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShopIdentity {
+    pub code: String,
+    pub name: String,
+    pub postal_code: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HqIdentity {
+    /// Random, made at `comptoir hq init`: a shop checks it talks to the HQ it enrolled with.
+    pub id: Uuid,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolResponse {
+    pub shop: ShopIdentity,
+    pub hq: HqIdentity,
+    /// The long-lived credential; HQ keeps only its hash. Sent as a bearer token.
+    pub credential: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hello {
+    pub hq: HqIdentity,
+    pub shop: ShopIdentity,
+    pub protocol: u32,
+    /// HQ's software version.
+    pub version: String,
+}
+
+/// What the feed and the snapshot carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Entity {
+    TaxRate,
+    Category,
+    Article,
+    Job,
+}
+
+impl Entity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Entity::TaxRate => "tax_rate",
+            Entity::Category => "category",
+            Entity::Article => "article",
+            Entity::Job => "job",
+        }
+    }
+    pub fn parse(text: &str) -> Option<Entity> {
+        [Entity::TaxRate, Entity::Category, Entity::Article, Entity::Job].into_iter().find(|e| e.as_str() == text)
+    }
+}
+
+/// One change of the feed: the full new state of a record (upsert), keyed by entity and key
+/// (tax rate: basis points; category: code; article: id; job: id).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub seq: i64,
+    pub entity: Entity,
+    pub key: String,
+    pub body: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeedPage {
+    pub changes: Vec<Change>,
+    /// The cursor to ask from next time (the last change's seq, or the one given).
+    pub cursor: i64,
+    /// The cursor is older than HQ's retained feed: take a new snapshot.
+    pub snapshot_required: bool,
+}
+
+/// One line of a snapshot stream (NDJSON).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum SnapshotLine {
+    /// First line: follow the feed from `cursor` once the snapshot is applied.
+    Begin {
+        cursor: i64,
+        total: u64,
+    },
+    Item {
+        entity: Entity,
+        key: String,
+        body: serde_json::Value,
+    },
+    /// Last line: the snapshot is complete. A stream without it was cut.
+    End {
+        items: u64,
+    },
+}
+
+/// A tax rate as HQ sends it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaxRateBody {
+    pub bp: TaxRate,
+    pub name: String,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryBody {
+    pub code: String,
+    pub name: String,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArticleBody {
+    pub id: Uuid,
+    pub sku: String,
+    pub name: String,
+    pub category: Option<String>,
+    pub tax_rate_bp: TaxRate,
+    pub price: Money,
+    pub barcodes: Vec<String>,
+    pub web: bool,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobKind {
+    /// Take a new catalog snapshot.
+    ResyncCatalog,
+    /// Send again every ticket and closure since `since` (HQ ignores what it has).
+    ResendSales,
+    /// Send the stock levels.
+    SendStock,
+    /// Send the recent log files.
+    UploadLogs,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobBody {
+    pub id: Uuid,
+    pub kind: JobKind,
+    /// For `resend_sales`: `YYYY-MM-DD`, the first business day to send again.
+    pub since: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    Pending,
+    Done,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobReport {
+    pub state: JobState,
+    pub detail: String,
+}
+
+/// A record a shop sends up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "body", rename_all = "snake_case")]
+pub enum Record {
+    Ticket(Ticket),
+    Closure(Closure),
+}
+
+impl Record {
+    pub fn id(&self) -> Uuid {
+        match self {
+            Record::Ticket(t) => t.id,
+            Record::Closure(c) => c.id,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushBatch {
+    pub records: Vec<Record>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quarantined {
+    pub id: Uuid,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PushOutcome {
+    pub accepted: Vec<Uuid>,
+    /// Already at HQ: nothing done.
+    pub duplicates: Vec<Uuid>,
+    /// Refused and kept aside at HQ with the reason.
+    pub quarantined: Vec<Quarantined>,
+}
+
+/// The error body of both servers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub kind: String,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_and_snapshot_lines_have_stable_shapes() {
+        let line = SnapshotLine::Begin { cursor: 7, total: 2 };
+        assert_eq!(serde_json::to_string(&line).unwrap(), r#"{"type":"begin","cursor":7,"total":2}"#);
+        let job = JobBody {
+            id: Uuid::nil(),
+            kind: JobKind::ResendSales,
+            since: Some("2026-11-01".into()),
+            created_at: "t".into(),
+        };
+        let text = serde_json::to_string(&job).unwrap();
+        assert!(text.contains(r#""kind":"resend_sales""#), "{text}");
+        assert_eq!(Entity::parse("article"), Some(Entity::Article));
+        assert_eq!(serde_json::to_string(&Entity::TaxRate).unwrap(), "\"tax_rate\"");
+    }
+}
