@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use comptoir_shop::catalog_csv;
 use comptoir_shop::config::ShopConfig;
 use comptoir_shop::shop::journal;
-use comptoir_shop::{Shop, ShopError, logs, server, verify};
+use comptoir_shop::{Shop, ShopError, logs, server, sync, verify};
 use std::io::Read;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -46,6 +46,31 @@ pub enum ShopCommand {
     },
     /// Walks every ticket and closure chain; exit 1 naming the first broken link.
     Verify,
+    /// Joins a chain: exchanges HQ's one-time token for a credential and takes the catalog.
+    /// An empty data directory becomes a new shop (give its admin account).
+    Enroll {
+        /// HQ's address, e.g. http://hq.example.fr:8080
+        #[arg(long)]
+        hq: String,
+        /// The token printed by `comptoir hq shop add` (works once).
+        #[arg(long)]
+        token: String,
+        #[arg(long, default_value = "admin")]
+        admin_user: String,
+        /// Read the new shop's admin password from standard input.
+        #[arg(long)]
+        admin_password_stdin: bool,
+    },
+    /// Version, shop, HQ, last push and pull, unsent records, cursor.
+    Status {
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Runs the start-up checks (database, HQ defined, address, reachable, same HQ).
+    Check,
+    /// Syncs with HQ now and prints what went each way.
+    Sync,
     /// Catalog CSV import and export.
     Catalog {
         #[command(subcommand)]
@@ -86,6 +111,12 @@ pub async fn run(args: ShopArgs) -> ExitCode {
         }
         ShopCommand::Serve { listen } => serve(&data_dir, listen).await,
         ShopCommand::Verify => return verify_chains(&data_dir).await,
+        ShopCommand::Enroll { hq, token, admin_user, admin_password_stdin } => {
+            enroll(&data_dir, &hq, &token, &admin_user, admin_password_stdin).await
+        }
+        ShopCommand::Status { json } => status(&data_dir, json).await,
+        ShopCommand::Check => return check(&data_dir).await,
+        ShopCommand::Sync => sync_now(&data_dir).await,
         ShopCommand::Catalog { command } => catalog(&data_dir, command).await,
         ShopCommand::Manage(command) => match open(&data_dir, &[]) {
             Ok(shop) => manage::run(&shop, command).await,
@@ -129,6 +160,7 @@ async fn serve(data_dir: &Path, listen: Option<SocketAddr>) -> Result<(), ShopEr
     // Tests and scripts read this line to find the port.
     println!("Comptoir shop {} ({}) listening on http://{addr}/api/v1", shop.code, shop.name);
     tracing::info!(shop = %shop.code, %addr, "shop server started");
+    start_sync(&shop).await;
     server::serve(shop, listener, server::stop_signal()).await?;
     tracing::info!("shop server stopped");
     Ok(())
@@ -195,5 +227,141 @@ async fn catalog(data_dir: &Path, command: CatalogCommand) -> Result<(), ShopErr
             }
         }
     }
+    Ok(())
+}
+
+/// Runs the start-up checks into the log and, when the shop is enrolled and automatic sync
+/// is on, starts the sync agent. Failures never stop the server: the shop keeps selling.
+async fn start_sync(shop: &Shop) {
+    let checks = sync::checks::run(shop, comptoir_core::Lang::En).await;
+    let enrolled = checks.iter().any(|c| c.name == "hq_defined" && c.ok);
+    for c in &checks {
+        if c.ok {
+            tracing::info!(check = c.name, "{}", c.message);
+        } else if enrolled || c.name == "local_database" {
+            tracing::warn!(check = c.name, "{}", c.message);
+        }
+    }
+    if !enrolled {
+        return;
+    }
+    if !shop.config.sync.auto {
+        tracing::info!("automatic sync is off (sync.auto = false): run `comptoir shop sync` to sync");
+        return;
+    }
+    match sync::SyncAgent::for_shop(shop).await {
+        Ok(agent) => {
+            agent.spawn();
+            tracing::info!("sync with HQ started");
+        }
+        Err(e) => tracing::warn!(error = %e, "sync agent not started"),
+    }
+}
+
+async fn enroll(
+    data_dir: &Path,
+    hq: &str,
+    token: &str,
+    admin_user: &str,
+    password_stdin: bool,
+) -> Result<(), ShopError> {
+    let password = if password_stdin { Some(read_password()?) } else { None };
+    let config = ShopConfig::load(data_dir, &[])?;
+    let admin = password.as_deref().map(|p| (admin_user, p));
+    let (shop, enrolment) = sync::enrol::enroll(data_dir, hq, token, admin, config).await?;
+    println!(
+        "Shop {} ({}) enrolled with {}{}.",
+        enrolment.shop_code,
+        enrolment.shop_name,
+        enrolment.hq_name,
+        if enrolment.created { ", new shop created" } else { "" }
+    );
+    let agent = sync::SyncAgent::for_shop(&shop).await?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("Catalog {bar:40} {pos}/{len} records ({elapsed})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let progress = |done: u64, total: u64| {
+        bar.set_length(total.max(done));
+        bar.set_position(done);
+    };
+    let items = agent.take_snapshot(&progress).await;
+    bar.finish();
+    let items = items.map_err(|e| {
+        eprintln!(
+            "The shop is enrolled; the catalog will finish loading at the next sync (`comptoir shop sync` or `serve`)."
+        );
+        e
+    })?;
+    println!(
+        "Catalog received: {items} records. Start selling with: comptoir shop serve --data-dir {}",
+        data_dir.display()
+    );
+    Ok(())
+}
+
+async fn status(data_dir: &Path, json: bool) -> Result<(), ShopError> {
+    let shop = open(data_dir, &[])?;
+    let s = sync::status::status(&shop).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&s).unwrap_or_default());
+        return Ok(());
+    }
+    println!("Comptoir {}", s.version);
+    println!("Shop:          {} ({})", s.shop, s.name);
+    match &s.hq {
+        None => println!("HQ:            none (single shop)"),
+        Some(hq) => println!("HQ:            {} at {} (enrolled {})", hq.name, hq.url, hq.enrolled_at),
+    }
+    println!("Automatic sync: {}", if s.auto_sync { "on" } else { "off" });
+    println!("Last push:     {}", s.last_push_at.as_deref().unwrap_or("never"));
+    println!("Last pull:     {}", s.last_pull_at.as_deref().unwrap_or("never"));
+    println!(
+        "Unsent:        {} record(s){}",
+        s.unsent,
+        if s.unsent > 0 { format!(", oldest {} s old", s.oldest_unsent_seconds) } else { String::new() }
+    );
+    println!("Feed cursor:   {}", s.cursor);
+    if let Some(e) = &s.last_error {
+        println!("Last error:    {e} ({})", s.last_error_at.as_deref().unwrap_or(""));
+    }
+    Ok(())
+}
+
+async fn check(data_dir: &Path) -> ExitCode {
+    let shop = match open(data_dir, &[]) {
+        Ok(s) => s,
+        Err(e) => return report(&e),
+    };
+    let checks = sync::checks::run(&shop, crate::cli_lang()).await;
+    for c in &checks {
+        println!("{} {:<15} {}", if c.ok { "ok  " } else { "FAIL" }, c.name, c.message);
+    }
+    if checks.iter().all(|c| c.ok) { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+async fn sync_now(data_dir: &Path) -> Result<(), ShopError> {
+    let shop = open(data_dir, &[])?;
+    let agent = sync::SyncAgent::for_shop(&shop).await?;
+    let (push, pull, jobs) = agent.sync_once().await?;
+    println!(
+        "Up:   {} record(s) sent: {} accepted, {} already at HQ, {} quarantined.",
+        push.sent, push.accepted, push.duplicates, push.quarantined
+    );
+    println!(
+        "Down: {} change(s){}, cursor {}.",
+        pull.changes,
+        if pull.snapshot_items > 0 {
+            format!(" and a snapshot of {} records", pull.snapshot_items)
+        } else {
+            String::new()
+        },
+        pull.cursor
+    );
+    for w in &pull.skipped {
+        println!("      skipped: {w}");
+    }
+    println!("Jobs: {jobs} run and reported.");
     Ok(())
 }

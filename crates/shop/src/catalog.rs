@@ -102,6 +102,13 @@ pub struct ArticleChange {
     pub active: Option<bool>,
 }
 
+/// Refuses local catalog changes once the shop is enrolled: HQ owns the catalog then.
+/// (Changes arriving from HQ go through `sync::apply`, not through here.)
+pub fn ensure_local_catalog(conn: &Connection) -> Result<(), ShopError> {
+    let enrolled: bool = conn.query_row("SELECT EXISTS(SELECT 1 FROM hq_link)", [], |r| r.get(0))?;
+    if enrolled { Err(ShopError::CatalogOwnedByHq) } else { Ok(()) }
+}
+
 // ---- tax rates ----
 
 pub fn list_tax_rates(conn: &Connection) -> Result<Vec<TaxRateView>, ShopError> {
@@ -111,6 +118,7 @@ pub fn list_tax_rates(conn: &Connection) -> Result<Vec<TaxRateView>, ShopError> 
 }
 
 pub fn create_tax_rate(conn: &Connection, input: NewTaxRate) -> Result<TaxRateView, ShopError> {
+    ensure_local_catalog(conn)?;
     let rate = TaxRate::new(input.bp, "bp")?;
     let name = validate_name("name", &input.name)?;
     let exists: bool =
@@ -127,6 +135,7 @@ pub fn create_tax_rate(conn: &Connection, input: NewTaxRate) -> Result<TaxRateVi
 }
 
 pub fn update_tax_rate(conn: &Connection, bp: u32, change: TaxRateChange) -> Result<TaxRateView, ShopError> {
+    ensure_local_catalog(conn)?;
     let mut current = list_tax_rates(conn)?.into_iter().find(|t| t.bp == bp).ok_or(ShopError::NotFound {
         what: "tax rate",
         key: bp.to_string(),
@@ -171,6 +180,7 @@ pub fn list_categories(conn: &Connection) -> Result<Vec<Category>, ShopError> {
 }
 
 pub fn create_category(conn: &Connection, input: NewCategory) -> Result<Category, ShopError> {
+    ensure_local_catalog(conn)?;
     let code = validate_code("code", &input.code)?;
     let name = validate_name("name", &input.name)?;
     let exists: bool =
@@ -186,6 +196,7 @@ pub fn create_category(conn: &Connection, input: NewCategory) -> Result<Category
 }
 
 pub fn update_category(conn: &Connection, code: &str, change: CategoryChange) -> Result<Category, ShopError> {
+    ensure_local_catalog(conn)?;
     let mut current = list_categories(conn)?.into_iter().find(|c| c.code == code).ok_or(ShopError::NotFound {
         what: "category",
         key: code.into(),
@@ -334,6 +345,7 @@ fn store_barcodes(conn: &Connection, id: &Uuid, codes: &[String]) -> Result<(), 
 }
 
 pub fn create_article(conn: &Connection, input: NewArticle) -> Result<Article, ShopError> {
+    ensure_local_catalog(conn)?;
     let sku = validate_code("sku", &input.sku)?;
     let name = validate_name("name", &input.name)?;
     let price = validate_price("price", input.price)?;
@@ -368,6 +380,7 @@ pub fn create_article(conn: &Connection, input: NewArticle) -> Result<Article, S
 }
 
 pub fn update_article(conn: &Connection, sku: &str, change: ArticleChange) -> Result<Article, ShopError> {
+    ensure_local_catalog(conn)?;
     let mut a = get_article(conn, sku)?.ok_or(ShopError::NotFound { what: "article", key: sku.into(), field: None })?;
     if let Some(name) = change.name {
         a.name = validate_name("name", &name)?;

@@ -169,6 +169,7 @@ pub fn close(
     };
     closure.hash = closure_hash(&closure);
     insert_closure(conn, &closure, (kind == ClosureKind::Day).then_some(last_sequence))?;
+    crate::sync::outbox::enqueue(conn, &comptoir_protocol::Record::Closure(closure.clone()))?;
     Ok(closure)
 }
 

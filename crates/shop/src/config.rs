@@ -31,6 +31,61 @@ pub struct ShopConfig {
     /// How long a checked login is remembered (0 checks the password on every request).
     pub auth_cache_seconds: u64,
     pub log: LogConfig,
+    pub sync: SyncConfig,
+}
+
+/// How the shop talks to HQ (PRODUCT.md, "Synchronisation parameters").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SyncConfig {
+    /// Sync in the background while the server runs. Off: only `comptoir shop sync` syncs
+    /// (the seeds' "frequency 00:00:00").
+    pub auto: bool,
+    /// Most records sent to HQ in one push.
+    pub batch_size: usize,
+    /// Send tickets and closures to HQ.
+    pub send_sales: bool,
+    /// Share customers and loyalty with the chain (used once customers are synced).
+    pub share_customers: bool,
+    /// A push is sent at once after each sale; this is the fallback check interval, seconds.
+    pub push_interval_seconds: u64,
+    /// Long-poll HQ's change feed (changes arrive within a second). Off: ask every
+    /// `pull_interval_seconds`.
+    pub long_poll: bool,
+    /// How long one long-poll waits for a change at HQ, seconds.
+    pub pull_wait_seconds: u64,
+    /// Interval between two pulls when long-polling is off, seconds.
+    pub pull_interval_seconds: u64,
+    /// Time limit of one request to HQ (connection lost, server down), seconds.
+    pub request_timeout_seconds: u64,
+    /// Time limit of the reachability check of HQ, seconds.
+    pub ping_timeout_seconds: u64,
+    /// After an error, wait this long before retrying, doubling at each new error...
+    pub backoff_initial_seconds: u64,
+    /// ...up to this (each wait is randomised by ±20 % so shops do not retry in step).
+    pub backoff_max_seconds: u64,
+    /// Days an acknowledged outbox record is kept before it is purged.
+    pub outbox_retention_days: u32,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        SyncConfig {
+            auto: true,
+            batch_size: 500,
+            send_sales: true,
+            share_customers: true,
+            push_interval_seconds: 30,
+            long_poll: true,
+            pull_wait_seconds: 25,
+            pull_interval_seconds: 30,
+            request_timeout_seconds: 60,
+            ping_timeout_seconds: 5,
+            backoff_initial_seconds: 1,
+            backoff_max_seconds: 300,
+            outbox_retention_days: 7,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,6 +109,7 @@ impl Default for ShopConfig {
             request_timeout_seconds: 30,
             auth_cache_seconds: 60,
             log: LogConfig::default(),
+            sync: SyncConfig::default(),
         }
     }
 }

@@ -43,6 +43,18 @@ pub enum ShopError {
     IdReused { id: String, number: String },
     #[error("missing or wrong credentials")]
     Unauthorized,
+    #[error("the catalog belongs to HQ")]
+    CatalogOwnedByHq,
+    #[error("not enrolled")]
+    NotEnrolled,
+    #[error("already enrolled with {hq_url}")]
+    AlreadyEnrolled { hq_url: String },
+    #[error("HQ enrolled this shop as {enrolled}, but its code is {local}")]
+    ShopCodeMismatch { local: String, enrolled: String },
+    #[error("HQ at {url} unreachable: {cause}")]
+    HqUnreachable { url: String, cause: String },
+    #[error("HQ refused ({status} {kind}): {message}")]
+    HqRefused { status: u16, kind: String, message: String },
     #[error("role {needed} needed")]
     Forbidden { needed: &'static str },
     #[error("conflict: {en}")]
@@ -116,6 +128,11 @@ impl ShopError {
             ShopError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ShopError::IdReused { .. } => StatusCode::CONFLICT,
             ShopError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ShopError::CatalogOwnedByHq => StatusCode::CONFLICT,
+            ShopError::NotEnrolled | ShopError::AlreadyEnrolled { .. } | ShopError::ShopCodeMismatch { .. } => {
+                StatusCode::CONFLICT
+            }
+            ShopError::HqUnreachable { .. } | ShopError::HqRefused { .. } => StatusCode::BAD_GATEWAY,
             ShopError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ShopError::Conflict { .. } => StatusCode::CONFLICT,
             ShopError::BadRequest { .. } => StatusCode::BAD_REQUEST,
@@ -144,6 +161,12 @@ impl ShopError {
             ShopError::MethodNotAllowed => "method_not_allowed",
             ShopError::IdReused { .. } => "id_reused",
             ShopError::Unauthorized => "unauthorized",
+            ShopError::CatalogOwnedByHq => "catalog_owned_by_hq",
+            ShopError::NotEnrolled => "not_enrolled",
+            ShopError::AlreadyEnrolled { .. } => "already_enrolled",
+            ShopError::ShopCodeMismatch { .. } => "shop_code_mismatch",
+            ShopError::HqUnreachable { .. } => "hq_unreachable",
+            ShopError::HqRefused { .. } => "hq_refused",
             ShopError::Forbidden { .. } => "forbidden",
             ShopError::Conflict { .. } => "conflict",
             ShopError::BadRequest { .. } => "bad_request",
@@ -218,6 +241,30 @@ impl ShopError {
             IdReused { id, number } => lang.pick(
                 format!("Ticket id {id} is already the id of ticket {number}, with other content: give each new ticket a new id (retry a ticket with the same id and the same content)."),
                 format!("L'identifiant {id} est déjà celui du ticket {number}, au contenu différent : donnez un nouvel identifiant à chaque ticket (un renvoi garde le même identifiant et le même contenu)."),
+            ),
+            CatalogOwnedByHq => lang.pick(
+                "This shop belongs to a chain: its catalog (articles, categories, tax rates) is managed at HQ and arrives here by itself. Make the change at HQ.".into(),
+                "Cette boutique fait partie d'une chaîne : son catalogue (articles, catégories, taux de TVA) se gère au siège et arrive ici tout seul. Faites la modification au siège.".into(),
+            ),
+            NotEnrolled => lang.pick(
+                "This shop is not linked to an HQ (it works alone). To join a chain: comptoir shop enroll --hq URL --token TOKEN.".into(),
+                "Cette boutique n'est reliée à aucun siège (elle fonctionne seule). Pour rejoindre une chaîne : comptoir shop enroll --hq URL --token JETON.".into(),
+            ),
+            AlreadyEnrolled { hq_url } => lang.pick(
+                format!("This shop is already enrolled with the HQ at {hq_url}; nothing was changed."),
+                format!("Cette boutique est déjà inscrite auprès du siège {hq_url} ; rien n'a été modifié."),
+            ),
+            ShopCodeMismatch { local, enrolled } => lang.pick(
+                format!("HQ issued this token for shop {enrolled}, but this data directory holds shop {local}. Ask HQ for a token of shop {local}, or enrol into an empty --data-dir."),
+                format!("Le siège a émis ce jeton pour la boutique {enrolled}, mais ce dossier contient la boutique {local}. Demandez au siège un jeton pour {local}, ou inscrivez un --data-dir vide."),
+            ),
+            HqUnreachable { url, cause } => lang.pick(
+                format!("HQ at {url} does not answer ({cause}). The shop keeps selling and sends its sales when HQ is back; check the network and HQ's address."),
+                format!("Le siège {url} ne répond pas ({cause}). La boutique continue de vendre et enverra ses ventes au retour du siège ; vérifiez le réseau et l'adresse du siège."),
+            ),
+            HqRefused { status, kind, message } => lang.pick(
+                format!("HQ refused the request ({status}, {kind}): {message}"),
+                format!("Le siège a refusé la requête ({status}, {kind}) : {message}"),
             ),
             Unauthorized => lang.pick(
                 "Missing or wrong user code or password: sign in with HTTP Basic (user code and password or PIN).".into(),

@@ -7,6 +7,7 @@
 //! - [`sales`]: a ticket is validated, numbered, chained and stored here;
 //! - [`closures`]: day, month and year closures (Z);
 //! - [`verify`]: walking the hash chains;
+//! - [`sync`]: the link to HQ: enrolment, outbox, feed, snapshot, jobs, checks, status;
 //! - [`api`]: the HTTP API under `/api/v1` and its OpenAPI document;
 //! - [`server`]: binding and graceful shutdown;
 //! - [`shop`]: the open shop the API and the CLI act through;
@@ -26,6 +27,7 @@ pub mod server;
 pub mod shop;
 pub mod staff;
 pub mod store;
+pub mod sync;
 pub mod verify;
 
 pub use config::ShopConfig;

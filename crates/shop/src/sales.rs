@@ -183,6 +183,8 @@ pub fn commit_ticket(conn: &Connection, stamp: &Stamp, input: NewTicket) -> Resu
     };
     ticket.hash = ticket_hash(&ticket);
     insert_ticket(conn, &ticket)?;
+    // Same transaction: the ticket and its way to HQ are written together or not at all.
+    crate::sync::outbox::enqueue(conn, &comptoir_protocol::Record::Ticket(ticket.clone()))?;
     Ok(Committed::New(ticket))
 }
 

@@ -30,6 +30,8 @@ pub struct Shop {
     timezone: jiff::tz::TimeZone,
     logins: Arc<Mutex<HashMap<String, CachedLogin>>>,
     login_salt: [u8; 16],
+    /// Signalled after each commit that queued a record for HQ: wakes the sync pusher.
+    pub outbox_signal: Arc<tokio::sync::Notify>,
 }
 
 struct CachedLogin {
@@ -103,6 +105,7 @@ impl Shop {
             timezone,
             logins: Arc::new(Mutex::new(HashMap::new())),
             login_salt,
+            outbox_signal: Arc::new(tokio::sync::Notify::new()),
         })
     }
 

@@ -40,6 +40,7 @@ pub async fn post_ticket(
         .await?;
     Ok(match committed {
         Committed::New(t) => {
+            shop.outbox_signal.notify_one();
             tracing::info!(number = %t.number, total = t.total.cents(), "ticket committed");
             (StatusCode::CREATED, Json(t))
         }
@@ -107,6 +108,7 @@ pub async fn post_closure(
             Ok(c)
         })
         .await?;
+    shop.outbox_signal.notify_one();
     Ok((StatusCode::CREATED, Json(closure)))
 }
 
