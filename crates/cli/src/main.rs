@@ -1,6 +1,7 @@
 //! `comptoir`: one binary for every Comptoir process.
 //!
 //! - `comptoir shop ...`: a shop server and its administration (see [`shop_cmd`]);
+//! - `comptoir hq ...`: the HQ server and its administration (see [`hq_cmd`]);
 //! - `comptoir demo`: a shop with generated data, ready to try;
 //! - `comptoir bench ...`: the benchmarks of `docs/benchmarks.md`.
 #![forbid(unsafe_code)]
@@ -8,6 +9,7 @@
 mod bench;
 mod demo;
 mod fixtures;
+mod hq_cmd;
 mod manage;
 mod shop_cmd;
 
@@ -27,6 +29,8 @@ struct Cli {
 enum Command {
     /// A shop: its server, catalog, staff and chains.
     Shop(shop_cmd::ShopArgs),
+    /// HQ: the central server of a chain, its shops and tokens.
+    Hq(hq_cmd::HqArgs),
     /// Starts a shop with generated data and prints what to open.
     Demo(demo::DemoArgs),
     /// Measures performance (see docs/benchmarks.md).
@@ -66,6 +70,7 @@ fn main() -> ExitCode {
     runtime.block_on(async {
         match cli.command {
             Command::Shop(args) => shop_cmd::run(args).await,
+            Command::Hq(args) => hq_cmd::run(args).await,
             Command::Demo(args) => demo::run(args).await,
             Command::Bench(args) => bench::run(args).await,
         }

@@ -288,12 +288,12 @@ async fn enroll(
     };
     let items = agent.take_snapshot(&progress).await;
     bar.finish();
-    let items = items.map_err(|e| {
+    if items.is_err() {
         eprintln!(
             "The shop is enrolled; the catalog will finish loading at the next sync (`comptoir shop sync` or `serve`)."
         );
-        e
-    })?;
+    }
+    let items = items?;
     println!(
         "Catalog received: {items} records. Start selling with: comptoir shop serve --data-dir {}",
         data_dir.display()

@@ -101,7 +101,17 @@ impl SyncAgent {
         if pending.is_empty() {
             return Ok(PushReport::default());
         }
-        let health = self.health().await?;
+        // The health sent with a push is the one after it: HQ learns the backlog is gone.
+        let last_seq = pending.last().map(|(s, _)| *s).unwrap_or(0);
+        let health = self
+            .shop
+            .store
+            .read(move |c| {
+                let (unsent, oldest) = outbox::backlog_after(c, last_seq)?;
+                let cursor = link::sync_state(c)?.cursor;
+                Ok(Health { unsent, oldest_unsent_seconds: age_seconds(oldest.as_deref()), cursor })
+            })
+            .await?;
         let seq_of: std::collections::HashMap<Uuid, i64> = pending.iter().map(|(s, r)| (r.id(), *s)).collect();
         let batch = PushBatch { records: pending.into_iter().map(|(_, r)| r).collect() };
         let outcome = self.client.push(&batch, health).await?;
@@ -168,9 +178,9 @@ impl SyncAgent {
             let line = match stream.next_line().await {
                 Ok(line) => line,
                 Err(e) => {
-                    // What arrived before a cut is kept; the next attempt resumes after it.
-                    self.apply_snapshot_items(std::mem::take(&mut batch), begin).await?;
-                    return Err(e);
+                    // A cut shows as a body error mid-chunk; what arrived before it is kept.
+                    tracing::warn!(error = %e, "snapshot stream broken");
+                    break;
                 }
             };
             match line {

@@ -48,6 +48,16 @@ pub fn backlog(conn: &Connection) -> Result<(i64, Option<String>), ShopError> {
     })?)
 }
 
+/// The backlog that remains once every record up to `seq` is acknowledged: what HQ
+/// should know after the push that carries them.
+pub fn backlog_after(conn: &Connection, seq: i64) -> Result<(i64, Option<String>), ShopError> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE acked_at IS NULL AND seq > ?",
+        [seq],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?)
+}
+
 /// Deletes acknowledged records older than `days`.
 pub fn purge(conn: &Connection, days: u32) -> Result<usize, ShopError> {
     let cutoff = jiff::Timestamp::now()

@@ -1,0 +1,386 @@
+//! The story every HQ storage backend must pass (in the spirit of atuin's database story
+//! test). A backend's tests call [`stories`] with a freshly created, empty storage; the
+//! SQLite backend does in `crates/hq-sqlite/tests/stories.rs`, a PostgreSQL one will too.
+//!
+//! Also here: [`ticket`] and [`closure`], correctly hashed records for tests.
+
+use crate::error::HqError;
+use crate::storage::*;
+use crate::sync::{
+    format_instant, new_enrolment_token, new_keyed_secret, now_text, prepare_push, secret_hash, secret_matches,
+};
+use comptoir_core::closure::{Closure, ClosureKind, PeriodTotals};
+use comptoir_core::ticket::{Payment, PaymentMethod, Ticket, TicketKind, TicketLine, VatLine};
+use comptoir_core::{Money, Quantity, TaxRate};
+use comptoir_protocol::{Entity, HqIdentity, JobBody, JobKind, JobReport, JobState, ShopIdentity};
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// A sale of one article at `total` cents (5.5 % VAT), hashed and chained after `prev`.
+pub fn ticket(shop: &str, register: &str, sequence: i64, prev: &str, total: i64, business_date: &str) -> Ticket {
+    let vat = TaxRate(550).vat_in(Money(total));
+    let mut t = Ticket {
+        id: Uuid::now_v7(),
+        number: format!("{shop}-{register}-{sequence:06}"),
+        shop: shop.into(),
+        register: register.into(),
+        sequence,
+        kind: TicketKind::Sale,
+        created_at: format!("{business_date}T10:00:00.000000Z"),
+        business_date: business_date.into(),
+        cashier: "C1".into(),
+        customer: None,
+        return_of: None,
+        lines: vec![TicketLine {
+            article_id: Uuid::nil(),
+            sku: "A1".into(),
+            name: "Baguette".into(),
+            qty: Quantity(1000),
+            unit_price: Money(total),
+            tax_rate_bp: TaxRate(550),
+            discount: Money(0),
+            total: Money(total),
+        }],
+        discount: Money(0),
+        payments: vec![Payment { method: PaymentMethod::Card, amount: Money(total) }],
+        vat: vec![VatLine { rate_bp: TaxRate(550), gross: Money(total), net: Money(total) - vat, vat }],
+        total: Money(total),
+        change: Money(0),
+        prev_hash: prev.into(),
+        hash: String::new(),
+    };
+    t.hash = comptoir_core::chain::ticket_hash(&t);
+    t
+}
+
+/// A day closure of `total` cents, hashed and chained after `prev`.
+pub fn closure(shop: &str, register: &str, sequence: i64, prev: &str, total: i64, day: &str) -> Closure {
+    let mut c = Closure {
+        id: Uuid::now_v7(),
+        shop: shop.into(),
+        register: register.into(),
+        sequence,
+        kind: ClosureKind::Day,
+        period: day.into(),
+        created_at: format!("{day}T20:00:00.000000Z"),
+        totals: PeriodTotals { ticket_count: 1, total: Money(total), ..Default::default() },
+        grand_total: Money(total),
+        prev_hash: prev.into(),
+        hash: String::new(),
+    };
+    c.hash = comptoir_core::chain::closure_hash(&c);
+    c
+}
+
+fn record(kind: &str, body: impl serde::Serialize) -> serde_json::Value {
+    serde_json::json!({"kind": kind, "body": body})
+}
+
+async fn enrol(s: &dyn HqStorage, token: &str) -> Result<(String, ShopIdentity), HqError> {
+    let (credential, record) = new_keyed_secret();
+    let shop = s.enrol(&secret_hash(token), &now_text(), &record).await?;
+    Ok((credential, shop))
+}
+
+async fn check(s: &dyn HqStorage, credential: &str) -> Option<String> {
+    let (id, secret) = crate::sync::split_keyed_secret(credential)?;
+    let c = s.credential(id).await.expect("credential lookup")?;
+    (!c.revoked && secret_matches(secret, &c.hash)).then_some(c.shop)
+}
+
+async fn all_snapshot(s: &dyn HqStorage, shop: &str, page: usize) -> Vec<SnapshotItem> {
+    let mut items: Vec<SnapshotItem> = Vec::new();
+    loop {
+        let after = items.last().map(|i| (i.entity, i.key.clone()));
+        let next = s.snapshot_page(shop, after, page).await.expect("snapshot page");
+        if next.is_empty() {
+            return items;
+        }
+        assert!(next.len() <= page);
+        items.extend(next);
+    }
+}
+
+/// Runs every story against `storage`, which must be freshly created and empty.
+pub async fn stories(storage: Arc<dyn HqStorage>) {
+    let s = storage.as_ref();
+    let g = comptoir_core::chain::GENESIS;
+
+    // ---- identity
+    let hq = HqIdentity { id: Uuid::new_v4(), name: "Comptoir HQ".into() };
+    s.initialise(&hq, "admin", "$argon2id$fake").await.expect("initialise");
+    assert_eq!(s.identity().await.unwrap(), hq);
+    assert_eq!(s.admin_password_hash("admin").await.unwrap().as_deref(), Some("$argon2id$fake"));
+    assert_eq!(s.admin_password_hash("nobody").await.unwrap(), None);
+    assert_eq!(s.initialise(&hq, "x", "y").await.unwrap_err().kind(), "already_initialised");
+    let (api_token, api_record) = new_keyed_secret();
+    s.create_api_token("ci", &api_record).await.unwrap();
+    let (name, hash) = s.api_token(&api_record.id).await.unwrap().expect("token stored");
+    assert_eq!(name, "ci");
+    assert!(secret_matches(api_token.split_once('.').unwrap().1, &hash));
+
+    // ---- catalog: France's rates, then a category and articles
+    let rates: Vec<u32> = s.list_tax_rates().await.unwrap().iter().map(|t| t.bp).collect();
+    assert_eq!(rates, vec![2000, 1000, 550, 210]);
+    s.create_category(&Category { code: "BOUL".into(), name: "Boulangerie".into(), active: true }).await.unwrap();
+    assert_eq!(
+        s.create_category(&Category { code: "BOUL".into(), name: "x".into(), active: true }).await.unwrap_err().kind(),
+        "already_exists"
+    );
+    let create = |sku: &str, barcodes: Vec<&str>, bp: u32, category: Option<&str>| ArticleWrite::Create {
+        sku: sku.into(),
+        name: format!("Article {sku}"),
+        price: Money(120),
+        tax_rate: TaxRate(bp),
+        barcodes: barcodes.into_iter().map(String::from).collect(),
+        category: category.map(String::from),
+        web: false,
+    };
+    let report = s
+        .write_articles(
+            vec![create("A1", vec!["3017620422003"], 550, Some("BOUL")), create("B1", vec![], 2000, None)],
+            false,
+        )
+        .await
+        .unwrap();
+    assert_eq!((report.created, report.updated), (2, 0));
+    let a1 = report.articles[0].clone();
+    assert_eq!(a1.id.get_version_num(), 7, "article ids are UUIDv7");
+    // All or nothing: a good write next to a refused one writes nothing.
+    let err = s
+        .write_articles(
+            vec![
+                create("C1", vec![], 550, None),
+                create("D1", vec!["3017620422003"], 550, None),
+                create("E1", vec![], 1234, None),
+                create("F1", vec![], 550, Some("NOPE")),
+                create("A1", vec![], 550, None),
+            ],
+            false,
+        )
+        .await
+        .unwrap_err();
+    let HqError::Rows(rows) = err else { panic!("expected rows, got {err:?}") };
+    let refused: Vec<(usize, &str)> = rows.iter().map(|(i, e)| (*i, e.kind())).collect();
+    assert_eq!(refused, vec![(1, "conflict"), (2, "not_found"), (3, "not_found"), (4, "already_exists")]);
+    assert!(s.get_article("C1").await.unwrap().is_none(), "nothing written when a write is refused");
+    let dry = s.write_articles(vec![create("C1", vec![], 550, None)], true).await.unwrap_err();
+    assert!(matches!(&dry, HqError::Rows(r) if r.is_empty()), "{dry:?}");
+    assert!(s.get_article("C1").await.unwrap().is_none(), "a dry run writes nothing");
+    s.update_tax_rate(210, None, Some(false)).await.unwrap();
+    let err = s.write_articles(vec![create("G1", vec![], 210, None)], false).await.unwrap_err().single();
+    assert_eq!((err.kind(), err.field().as_deref()), ("inactive", Some("tax_rate_bp")));
+    let update = ArticleUpdate { price: Some(Money(130)), category: Some(None), ..Default::default() };
+    let updated = s.write_articles(vec![ArticleWrite::Update { sku: "A1".into(), update }], false).await.unwrap();
+    assert_eq!((updated.articles[0].price, updated.articles[0].category.clone()), (Money(130), None));
+    assert_eq!(updated.articles[0].id, a1.id, "an update keeps the id");
+    let upsert = ArticleUpdate {
+        name: Some("Croissant".into()),
+        price: Some(Money(110)),
+        tax_rate: Some(TaxRate(550)),
+        category: Some(Some("VIEN".into())),
+        ..Default::default()
+    };
+    let up = s.write_articles(vec![ArticleWrite::Upsert { sku: "CR1".into(), update: upsert }], false).await.unwrap();
+    assert_eq!((up.created, up.categories_created.clone()), (1, vec!["VIEN".to_string()]));
+    let (page, next) = s.list_articles(None, None, 2).await.unwrap();
+    assert_eq!(page.iter().map(|a| a.sku.as_str()).collect::<Vec<_>>(), vec!["A1", "B1"]);
+    assert_eq!(next.as_deref(), Some("B1"));
+    let (found, _) = s.list_articles(Some("3017620422"), None, 10).await.unwrap();
+    assert_eq!(found.len(), 1, "search by barcode");
+
+    // ---- shops and enrolment
+    let lyon = ShopIdentity { code: "LYON1".into(), name: "Lyon".into(), postal_code: "69003".into() };
+    let paris = ShopIdentity { code: "PARIS1".into(), name: "Paris".into(), postal_code: "75001".into() };
+    let (lyon_token, rec) = new_enrolment_token(7);
+    let created = s.create_shop(&lyon, &rec).await.unwrap();
+    assert!(!created.enrolled && !created.revoked && created.chain_ok && created.last_contact.is_none());
+    assert_eq!(s.create_shop(&lyon, &new_enrolment_token(7).1).await.unwrap_err().kind(), "already_exists");
+    let (paris_token_old, rec) = new_enrolment_token(7);
+    s.create_shop(&paris, &rec).await.unwrap();
+    let (paris_token, rec) = new_enrolment_token(7);
+    s.issue_enrolment_token("PARIS1", &rec).await.unwrap();
+    assert_eq!(enrol(s, &paris_token_old).await.unwrap_err().kind(), "invalid_enrolment_token", "old token void");
+    let (lyon_cred, who) = enrol(s, &lyon_token).await.unwrap();
+    assert_eq!(who, lyon);
+    assert_eq!(enrol(s, &lyon_token).await.unwrap_err().kind(), "invalid_enrolment_token", "a token works once");
+    let (paris_cred, _) = enrol(s, &paris_token).await.unwrap();
+    let (mut expired_token, mut rec) = new_enrolment_token(7);
+    rec.expires_at = Some(format_instant(jiff::Timestamp::now() - jiff::SignedDuration::from_secs(1)));
+    s.issue_enrolment_token("LYON1", &rec).await.unwrap();
+    assert_eq!(enrol(s, &expired_token).await.unwrap_err().kind(), "invalid_enrolment_token", "expired");
+    expired_token.push('x');
+    assert_eq!(enrol(s, &expired_token).await.unwrap_err().kind(), "invalid_enrolment_token", "unknown");
+    assert_eq!(check(s, &lyon_cred).await.as_deref(), Some("LYON1"));
+    assert_eq!(check(s, &paris_cred).await.as_deref(), Some("PARIS1"));
+    assert_eq!(check(s, &format!("{}x", lyon_cred)).await, None, "a wrong secret is refused");
+    let health = ShopHealth {
+        at: now_text(),
+        version: Some("0.1.0".into()),
+        unsent: Some(3),
+        oldest_unsent_seconds: Some(12),
+        cursor: Some(5),
+    };
+    s.record_contact("LYON1", &health).await.unwrap();
+    s.record_contact("LYON1", &ShopHealth { at: now_text(), ..Default::default() }).await.unwrap();
+    let shops = s.list_shops().await.unwrap();
+    let l = shops.iter().find(|x| x.code == "LYON1").unwrap();
+    assert!(l.enrolled && l.last_contact.is_some());
+    assert_eq!(
+        (l.unsent, l.oldest_unsent_seconds, l.cursor, l.version.as_deref()),
+        (Some(3), Some(12), Some(5), Some("0.1.0"))
+    );
+
+    // ---- push: accepted, duplicates, quarantine, chain gap
+    let day = "2026-11-23";
+    let t1 = ticket("LYON1", "R1", 1, g, 240, day);
+    let t2 = ticket("LYON1", "R1", 2, &t1.hash, 500, day);
+    let z1 = closure("LYON1", "R1", 1, g, 740, day);
+    let batch = vec![record("ticket", &t1), record("ticket", &t2), record("closure", &z1)];
+    let out = s.apply_push("LYON1", &now_text(), prepare_push("LYON1", batch.clone()).unwrap()).await.unwrap();
+    assert_eq!(out.accepted, vec![t1.id, t2.id, z1.id]);
+    let again = s.apply_push("LYON1", &now_text(), prepare_push("LYON1", batch).unwrap()).await.unwrap();
+    assert_eq!((again.accepted.len(), again.duplicates.clone()), (0, vec![t1.id, t2.id, z1.id]), "re-sent: duplicates");
+    let foreign = ticket("PARIS1", "R1", 1, g, 100, day);
+    let mut altered = ticket("LYON1", "R1", 3, &t2.hash, 300, day);
+    altered.total = Money(1);
+    let t3 = ticket("LYON1", "R1", 3, &t2.hash, 300, day);
+    let batch = vec![record("ticket", &foreign), record("ticket", &altered), record("ticket", &t3)];
+    let out = s.apply_push("LYON1", &now_text(), prepare_push("LYON1", batch).unwrap()).await.unwrap();
+    assert_eq!(out.accepted, vec![t3.id], "quarantine does not block the records after it");
+    assert_eq!(out.quarantined.len(), 2);
+    assert!(out.quarantined[0].reason.contains("names shop PARIS1, credential is shop LYON1"), "{:?}", out.quarantined);
+    assert!(out.quarantined[1].reason.contains("altered"), "{:?}", out.quarantined);
+    let again = s
+        .apply_push("LYON1", &now_text(), prepare_push("LYON1", vec![record("ticket", &foreign)]).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(again.duplicates, vec![foreign.id], "a quarantined id is not quarantined twice");
+    let q = s.list_quarantine(Some("LYON1")).await.unwrap();
+    assert_eq!(q.len(), 2);
+    assert!(q[0].body.contains(&foreign.id.to_string()));
+    assert!(s.list_quarantine(Some("PARIS1")).await.unwrap().is_empty());
+    assert!(s.list_shops().await.unwrap().iter().find(|x| x.code == "LYON1").unwrap().chain_ok);
+    // Sequence 4 never arrives: 5 is a gap, stored all the same.
+    let t4 = ticket("LYON1", "R1", 4, &t3.hash, 10, day);
+    let t5 = ticket("LYON1", "R1", 5, &t4.hash, 20, "2026-11-24");
+    let out =
+        s.apply_push("LYON1", &now_text(), prepare_push("LYON1", vec![record("ticket", &t5)]).unwrap()).await.unwrap();
+    assert_eq!(out.accepted, vec![t5.id]);
+    let events = s.chain_events(Some("LYON1")).await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!((events[0].kind.as_str(), events[0].sequence, events[0].register.as_str()), ("gap", 5, "R1"));
+    let lyon_now = s.list_shops().await.unwrap().into_iter().find(|x| x.code == "LYON1").unwrap();
+    assert!(!lyon_now.chain_ok);
+    assert_eq!(lyon_now.quarantined, 2);
+    // A break: the next sequence not pointing at the last hash.
+    let p1 = ticket("PARIS1", "R1", 1, g, 100, day);
+    let p2 = ticket("PARIS1", "R1", 2, g, 100, day);
+    s.apply_push(
+        "PARIS1",
+        &now_text(),
+        prepare_push("PARIS1", vec![record("ticket", &p1), record("ticket", &p2)]).unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.chain_events(Some("PARIS1")).await.unwrap()[0].kind, "break");
+
+    // ---- tickets by arrival, sales report
+    let (page, next) = s.list_tickets(Some("LYON1"), 0, 2).await.unwrap();
+    let ids: Vec<String> =
+        page.iter().map(|t| serde_json::from_str::<Ticket>(&t.body).unwrap().id.to_string()).collect();
+    assert_eq!(ids, vec![t1.id.to_string(), t2.id.to_string()]);
+    let (rest, end) = s.list_tickets(Some("LYON1"), next.unwrap(), 10).await.unwrap();
+    assert_eq!((rest.len(), end), (2, None));
+    let stored: Ticket = serde_json::from_str(&rest[1].body).unwrap();
+    assert_eq!(stored, t5, "the full ticket is kept as sent");
+    let report = s.sales_report("2026-11-23", "2026-11-24", None).await.unwrap();
+    let rows: Vec<(&str, &str, i64, i64)> =
+        report.iter().map(|r| (r.shop.as_str(), r.day.as_str(), r.tickets, r.revenue)).collect();
+    assert_eq!(
+        rows,
+        vec![("LYON1", "2026-11-23", 3, 1040), ("LYON1", "2026-11-24", 1, 20), ("PARIS1", "2026-11-23", 2, 200)]
+    );
+    assert_eq!(s.sales_report("2026-11-24", "2026-11-24", Some("LYON1")).await.unwrap().len(), 1);
+
+    // ---- jobs, and the feed filtered per shop
+    let job =
+        JobBody { id: Uuid::now_v7(), kind: JobKind::ResendSales, since: Some(day.into()), created_at: now_text() };
+    let view = s.create_job(&job, &["LYON1".to_string()]).await.unwrap();
+    assert_eq!(view.shops.len(), 1);
+    assert_eq!(view.shops[0].state, JobState::Pending);
+    let unknown =
+        s.create_job(&JobBody { id: Uuid::now_v7(), ..job.clone() }, &["NOPE".to_string()]).await.unwrap_err();
+    assert_eq!((unknown.kind(), unknown.field().as_deref()), ("not_found", Some("shops[0]")));
+    let lyon_feed = s.feed("LYON1", 0, 1000).await.unwrap();
+    let paris_feed = s.feed("PARIS1", 0, 1000).await.unwrap();
+    assert_eq!(lyon_feed.floor, 0);
+    assert!(lyon_feed.changes.iter().any(|c| c.entity == Entity::Job && c.key == job.id.to_string()));
+    assert!(!paris_feed.changes.iter().any(|c| c.entity == Entity::Job), "jobs go to their shops only");
+    assert_eq!(lyon_feed.changes.len(), paris_feed.changes.len() + 1);
+    let seqs: Vec<i64> = lyon_feed.changes.iter().map(|c| c.seq).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "sequences grow");
+    let first_three = s.feed("LYON1", 0, 3).await.unwrap();
+    assert_eq!(first_three.changes, lyon_feed.changes[..3].to_vec());
+    let after = s.feed("LYON1", first_three.changes[2].seq, 1000).await.unwrap();
+    assert_eq!(after.changes, lyon_feed.changes[3..].to_vec(), "the cursor resumes exactly");
+    let last = lyon_feed.changes.last().unwrap().seq;
+    assert!(s.feed("LYON1", last, 1000).await.unwrap().changes.is_empty());
+    let a1_change = lyon_feed.changes.iter().rev().find(|c| c.key == a1.id.to_string()).unwrap();
+    assert_eq!(a1_change.body["price"], 130, "the feed carries the full new state");
+
+    // ---- snapshot, paged and resumable
+    let (cursor, total) = s.snapshot_begin("LYON1").await.unwrap();
+    assert_eq!(cursor, last);
+    // 4 rates + 2 categories + 3 articles + 1 pending job.
+    assert_eq!(total, 10);
+    let whole = all_snapshot(s, "LYON1", 1000).await;
+    let paged = all_snapshot(s, "LYON1", 3).await;
+    assert_eq!(whole, paged, "paging changes nothing");
+    assert_eq!(whole.len() as u64, total);
+    let entities: Vec<Entity> = whole.iter().map(|i| i.entity).collect();
+    let mut sorted = entities.clone();
+    sorted.sort();
+    assert_eq!(entities, sorted, "tax rates, categories, articles, then jobs");
+    assert_eq!(whole[0].key, "210");
+    assert_eq!(whole.last().unwrap().key, job.id.to_string());
+    assert_eq!(s.snapshot_begin("PARIS1").await.unwrap().1, 9, "no job for PARIS1");
+    let cut = &whole[4];
+    let resumed = s.snapshot_page("LYON1", Some((cut.entity, cut.key.clone())), 1000).await.unwrap();
+    assert_eq!(resumed, whole[5..].to_vec());
+
+    // ---- job reports: only the target shop, then no longer pending
+    let id = job.id;
+    let done = JobReport { state: JobState::Done, detail: "4 tickets sent".into() };
+    assert_eq!(s.report_job("PARIS1", id, &done, &now_text()).await.unwrap_err().kind(), "not_found");
+    s.report_job("LYON1", id, &done, &now_text()).await.unwrap();
+    let jobs = s.list_jobs().await.unwrap();
+    assert_eq!(jobs[0].shops[0].state, JobState::Done);
+    assert_eq!(jobs[0].shops[0].detail, "4 tickets sent");
+    assert_eq!(s.snapshot_begin("LYON1").await.unwrap().1, 9, "a done job leaves the snapshot");
+
+    // ---- revocation, and enrolling again
+    s.revoke_shop("LYON1").await.unwrap();
+    assert_eq!(check(s, &lyon_cred).await, None, "revoked at once");
+    assert!(s.list_shops().await.unwrap().iter().find(|x| x.code == "LYON1").unwrap().revoked);
+    assert_eq!(s.revoke_shop("NOPE").await.unwrap_err().kind(), "not_found");
+    let (token, rec) = new_enrolment_token(7);
+    s.issue_enrolment_token("LYON1", &rec).await.unwrap();
+    let (new_cred, _) = enrol(s, &token).await.unwrap();
+    assert_eq!(check(s, &new_cred).await.as_deref(), Some("LYON1"));
+    assert_eq!(check(s, &lyon_cred).await, None, "the old credential stays revoked");
+    assert!(!s.list_shops().await.unwrap().iter().find(|x| x.code == "LYON1").unwrap().revoked);
+
+    // ---- retention: purging moves the floor; sequences keep growing after it
+    assert_eq!(s.purge_feed("2000-01-01T00:00:00.000000Z").await.unwrap(), 0, "nothing that old");
+    let floor = s.purge_feed("2999-01-01T00:00:00.000000Z").await.unwrap();
+    assert_eq!(floor, last);
+    let read = s.feed("LYON1", 0, 1000).await.unwrap();
+    assert!(read.changes.is_empty());
+    assert_eq!(read.floor, last);
+    assert_eq!(s.snapshot_begin("LYON1").await.unwrap().0, last, "the snapshot cursor survives a purge");
+    s.create_category(&Category { code: "NEW".into(), name: "Nouveau".into(), active: true }).await.unwrap();
+    let read = s.feed("LYON1", floor, 1000).await.unwrap();
+    assert_eq!(read.changes.len(), 1);
+    assert!(read.changes[0].seq > floor, "a sequence is never reused");
+}

@@ -1,0 +1,289 @@
+//! `HqError`: every way an HQ operation can fail, for the API, the CLI and every storage
+//! backend alike.
+//!
+//! [`HqError::status`] is the one place an error becomes an HTTP status; the body is always
+//! `{"kind", "message", "field"}` (plus `rows` for a refused CSV import), with the message
+//! in the language the request prefers (see `api::localize`). Kinds are stable: programs
+//! (the shop's sync agent first) match on them.
+
+use axum::http::StatusCode;
+use comptoir_core::{DomainError, Lang};
+use serde::Serialize;
+
+/// One refused row of a CSV import.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct RowError {
+    /// Line number in the file, the header being line 1.
+    pub line: usize,
+    pub column: Option<String>,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HqError {
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error("{what} {key} not found")]
+    NotFound { what: &'static str, key: String, field: Option<String> },
+    #[error("{what} {key} already exists")]
+    AlreadyExists { what: &'static str, key: String, field: Option<String> },
+    #[error("{what} {key} is deactivated")]
+    Inactive { what: &'static str, key: String, field: Option<String> },
+    #[error("conflict: {en}")]
+    Conflict { en: String, fr: String, field: Option<String> },
+    #[error("bad request: {en}")]
+    BadRequest { en: String, fr: String, field: Option<String> },
+    #[error("no route {path}")]
+    NoRoute { path: String },
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("missing or wrong admin credentials")]
+    Unauthorized,
+    #[error("unknown or revoked shop credential")]
+    InvalidCredential,
+    #[error("unknown, used or expired enrolment token")]
+    InvalidEnrolmentToken,
+    #[error("unsupported protocol {got:?}")]
+    UnsupportedProtocol { got: Option<String> },
+    #[error("request body too large")]
+    PayloadTooLarge { limit: usize },
+    #[error("batch of {records} records, more than {max}")]
+    BatchTooLarge { records: usize, max: usize },
+    #[error("CSV import refused: {} bad rows", rows.len())]
+    CsvRejected { rows: Vec<RowError> },
+    /// Several writes refused in one transaction (nothing written); the index is the
+    /// position of the write in the list given to the storage.
+    #[error("{} writes refused", .0.len())]
+    Rows(Vec<(usize, HqError)>),
+    #[error("request timed out")]
+    Timeout,
+    #[error("no HQ in {place}")]
+    NotInitialised { place: String },
+    #[error("an HQ already exists in {place}")]
+    AlreadyInitialised { place: String },
+    #[error("database schema {found} is newer than this program ({supported})")]
+    SchemaTooNew { found: i64, supported: i64 },
+    #[error("database URL {url:?}: {en}")]
+    DatabaseUrl { url: String, en: String, fr: String },
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("storage: {0}")]
+    Storage(String),
+}
+
+impl From<std::io::Error> for HqError {
+    fn from(e: std::io::Error) -> Self {
+        HqError::Storage(e.to_string())
+    }
+}
+
+fn what_fr(what: &str) -> &str {
+    match what {
+        "article" => "l'article",
+        "barcode" => "le code-barres",
+        "category" => "la catégorie",
+        "tax rate" => "le taux de TVA",
+        "shop" => "le magasin",
+        "job" => "la tâche",
+        "admin" => "l'administrateur",
+        other => other,
+    }
+}
+
+impl HqError {
+    pub fn bad_request(en: impl Into<String>, fr: impl Into<String>, field: Option<&str>) -> HqError {
+        HqError::BadRequest { en: en.into(), fr: fr.into(), field: field.map(str::to_string) }
+    }
+
+    pub fn conflict(en: impl Into<String>, fr: impl Into<String>, field: Option<&str>) -> HqError {
+        HqError::Conflict { en: en.into(), fr: fr.into(), field: field.map(str::to_string) }
+    }
+
+    /// A single refused write comes back as itself, several as [`HqError::Rows`].
+    pub fn single(self) -> HqError {
+        match self {
+            HqError::Rows(mut rows) if rows.len() == 1 => rows.remove(0).1,
+            e => e,
+        }
+    }
+
+    /// The HTTP status of each error: the only mapping in HQ.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            HqError::Domain(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            HqError::NotFound { field: Some(_), .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            HqError::NotFound { field: None, .. } => StatusCode::NOT_FOUND,
+            HqError::AlreadyExists { .. } => StatusCode::CONFLICT,
+            HqError::Inactive { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            HqError::Conflict { .. } => StatusCode::CONFLICT,
+            HqError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            HqError::NoRoute { .. } => StatusCode::NOT_FOUND,
+            HqError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            HqError::Unauthorized | HqError::InvalidCredential | HqError::InvalidEnrolmentToken => {
+                StatusCode::UNAUTHORIZED
+            }
+            HqError::UnsupportedProtocol { .. } => StatusCode::BAD_REQUEST,
+            HqError::PayloadTooLarge { .. } | HqError::BatchTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            HqError::CsvRejected { .. } | HqError::Rows(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            HqError::Timeout => StatusCode::REQUEST_TIMEOUT,
+            HqError::NotInitialised { .. }
+            | HqError::AlreadyInitialised { .. }
+            | HqError::SchemaTooNew { .. }
+            | HqError::DatabaseUrl { .. }
+            | HqError::Config(_)
+            | HqError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Stable machine-readable kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            HqError::Domain(d) => d.kind(),
+            HqError::NotFound { .. } => "not_found",
+            HqError::AlreadyExists { .. } => "already_exists",
+            HqError::Inactive { .. } => "inactive",
+            HqError::Conflict { .. } => "conflict",
+            HqError::BadRequest { .. } => "bad_request",
+            HqError::NoRoute { .. } => "no_route",
+            HqError::MethodNotAllowed => "method_not_allowed",
+            HqError::Unauthorized => "unauthorized",
+            HqError::InvalidCredential => "invalid_credential",
+            HqError::InvalidEnrolmentToken => "invalid_enrolment_token",
+            HqError::UnsupportedProtocol { .. } => "unsupported_protocol",
+            HqError::PayloadTooLarge { .. } => "payload_too_large",
+            HqError::BatchTooLarge { .. } => "batch_too_large",
+            HqError::CsvRejected { .. } => "csv_rejected",
+            HqError::Rows(_) => "rows_rejected",
+            HqError::Timeout => "timeout",
+            HqError::NotInitialised { .. } => "not_initialised",
+            HqError::AlreadyInitialised { .. } => "already_initialised",
+            HqError::SchemaTooNew { .. } => "schema_too_new",
+            HqError::DatabaseUrl { .. } => "database_url",
+            HqError::Config(_) => "config",
+            HqError::Storage(_) => "storage",
+        }
+    }
+
+    pub fn field(&self) -> Option<String> {
+        match self {
+            HqError::Domain(d) => d.field(),
+            HqError::NotFound { field, .. }
+            | HqError::AlreadyExists { field, .. }
+            | HqError::Inactive { field, .. }
+            | HqError::Conflict { field, .. }
+            | HqError::BadRequest { field, .. } => field.clone(),
+            HqError::BatchTooLarge { .. } => Some("records".into()),
+            HqError::InvalidEnrolmentToken => Some("token".into()),
+            _ => None,
+        }
+    }
+
+    /// What went wrong and what to do about it.
+    pub fn message(&self, lang: Lang) -> String {
+        use HqError::*;
+        match self {
+            Domain(d) => d.message(lang),
+            NotFound { what, key, .. } => lang.pick(
+                format!("{what} {key} does not exist; check the code or create it first."),
+                format!("{} {key} n'existe pas ; vérifiez le code ou créez-le d'abord.", what_fr(what)),
+            ),
+            AlreadyExists { what, key, .. } => lang.pick(
+                format!("{what} {key} already exists; choose another code or change the existing one."),
+                format!("{} {key} existe déjà ; choisissez un autre code ou modifiez l'existant.", what_fr(what)),
+            ),
+            Inactive { what, key, .. } => lang.pick(
+                format!("{what} {key} is deactivated; reactivate it to use it."),
+                format!("{} {key} est désactivé(e) ; réactivez-le pour l'utiliser.", what_fr(what)),
+            ),
+            BadRequest { en, fr, .. } | Conflict { en, fr, .. } => lang.pick(en.clone(), fr.clone()),
+            NoRoute { path } => lang.pick(
+                format!("There is no route {path}; the routes are listed in /api/v1/openapi.json."),
+                format!("La route {path} n'existe pas ; les routes sont listées dans /api/v1/openapi.json."),
+            ),
+            MethodNotAllowed => lang.pick(
+                "This route does not take this method; see /api/v1/openapi.json.".into(),
+                "Cette route n'accepte pas cette méthode ; voir /api/v1/openapi.json.".into(),
+            ),
+            Unauthorized => lang.pick(
+                "Missing or wrong credentials: sign in with HTTP Basic (admin user and password) or send Authorization: Bearer <API token> (comptoir hq token create).".into(),
+                "Identifiants absents ou faux : identifiez-vous en HTTP Basic (administrateur et mot de passe) ou envoyez Authorization: Bearer <jeton d'API> (comptoir hq token create).".into(),
+            ),
+            InvalidCredential => lang.pick(
+                "This shop credential is unknown or was revoked: ask HQ for a new enrolment token (comptoir hq shop token --data-dir DIR SHOP) and enrol the shop again (comptoir shop enroll).".into(),
+                "Ce certificat de magasin est inconnu ou a été révoqué : demandez au siège un nouveau jeton d'enrôlement (comptoir hq shop token --data-dir DIR MAGASIN) et enrôlez à nouveau le magasin (comptoir shop enroll).".into(),
+            ),
+            InvalidEnrolmentToken => lang.pick(
+                "This enrolment token is unknown, already used or expired (a token works once): ask HQ for a new enrolment token: comptoir hq shop token --data-dir DIR SHOP.".into(),
+                "Ce jeton d'enrôlement est inconnu, déjà utilisé ou expiré (un jeton ne sert qu'une fois) : demandez au siège un nouveau jeton : comptoir hq shop token --data-dir DIR MAGASIN.".into(),
+            ),
+            UnsupportedProtocol { got } => {
+                let accepted = comptoir_protocol::SUPPORTED_PROTOCOLS.map(|v| v.to_string()).join(", ");
+                let got = got.clone().unwrap_or_else(|| "none".into());
+                lang.pick(
+                    format!("Protocol version {got} is not supported: this HQ accepts comptoir-protocol {accepted}. Update the shop's Comptoir (or HQ's) so that they speak the same protocol."),
+                    format!("La version de protocole {got} n'est pas prise en charge : ce siège accepte comptoir-protocol {accepted}. Mettez à jour le Comptoir du magasin (ou du siège) pour qu'ils parlent le même protocole."),
+                )
+            }
+            PayloadTooLarge { limit } => lang.pick(
+                format!("The request body is larger than {limit} bytes; send less at once."),
+                format!("Le corps de la requête dépasse {limit} octets ; envoyez-en moins à la fois."),
+            ),
+            BatchTooLarge { records, max } => lang.pick(
+                format!("The batch holds {records} records, more than {max}: send smaller batches."),
+                format!("Le lot contient {records} enregistrements, plus que {max} : envoyez des lots plus petits."),
+            ),
+            CsvRejected { rows } => lang.pick(
+                format!("The file was refused whole, nothing was imported: {} row(s) to fix (see rows).", rows.len()),
+                format!("Le fichier est refusé en entier, rien n'a été importé : {} ligne(s) à corriger (voir rows).", rows.len()),
+            ),
+            Rows(rows) => {
+                let list: Vec<String> = rows.iter().map(|(i, e)| format!("#{}: {}", i + 1, e.message(lang))).collect();
+                lang.pick(
+                    format!("Nothing was written: {}", list.join(" ")),
+                    format!("Rien n'a été écrit : {}", list.join(" ")),
+                )
+            }
+            Timeout => lang.pick(
+                "The request took too long and was stopped. Try again.".into(),
+                "La requête a pris trop de temps et a été arrêtée. Réessayez.".into(),
+            ),
+            NotInitialised { place } => lang.pick(
+                format!("No HQ in {place}: run `comptoir hq init --data-dir DIR ...` first, or give the right --data-dir / --database-url."),
+                format!("Aucun siège dans {place} : lancez d'abord `comptoir hq init --data-dir DIR ...`, ou donnez le bon --data-dir / --database-url."),
+            ),
+            AlreadyInitialised { place } => lang.pick(
+                format!("An HQ already exists in {place}; nothing was changed."),
+                format!("Un siège existe déjà dans {place} ; rien n'a été modifié."),
+            ),
+            SchemaTooNew { found, supported } => lang.pick(
+                format!("The database is at schema version {found} but this program knows up to {supported}: install a newer Comptoir."),
+                format!("La base est au schéma {found} mais ce programme ne connaît que jusqu'à {supported} : installez un Comptoir plus récent."),
+            ),
+            DatabaseUrl { url, en, fr } => lang.pick(
+                format!("Database URL {url:?}: {en}"),
+                format!("URL de base de données {url:?} : {fr}"),
+            ),
+            Config(m) => lang.pick(format!("Configuration error: {m}"), format!("Erreur de configuration : {m}")),
+            Storage(_) => lang.pick(
+                "The HQ database failed; nothing was written. See HQ's log for the cause.".into(),
+                "La base du siège a échoué ; rien n'a été écrit. La cause est dans le journal du siège.".into(),
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_has_a_kind_a_status_and_two_languages() {
+        let e = HqError::UnsupportedProtocol { got: Some("9".into()) };
+        assert_eq!(e.status(), StatusCode::BAD_REQUEST);
+        assert!(e.message(Lang::En).contains("accepts comptoir-protocol 1"), "{}", e.message(Lang::En));
+        assert!(e.message(Lang::Fr).contains("accepte comptoir-protocol 1"));
+        assert!(HqError::InvalidCredential.message(Lang::En).contains("comptoir hq shop token"));
+        let rows = HqError::Rows(vec![(0, HqError::InvalidCredential)]);
+        assert_eq!(rows.single().kind(), "invalid_credential");
+    }
+}

@@ -1,0 +1,178 @@
+//! [`Hq`]: an open HQ, the handle the API and the CLI act through. It holds the storage,
+//! HQ's identity, its settings, the signal that wakes long-polled feeds, and the admin
+//! login cache.
+//!
+//! Admin logins: Argon2id costs tens of milliseconds on purpose; a successful login is
+//! remembered for `auth_cache_seconds` as a salted SHA-256 of the password (random salt per
+//! process), compared in constant time. Shop credentials and API tokens are never cached:
+//! they are checked by a fast hash on every call, so a revocation takes effect at once.
+
+use crate::config::HqConfig;
+use crate::error::HqError;
+use crate::storage::{HqStorage, ShopHealth};
+use crate::sync::{now_text, secret_matches, split_keyed_secret};
+use comptoir_protocol::HqIdentity;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use subtle::ConstantTimeEq;
+
+/// Where HQ's database is, from `--database-url` (or the data directory).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// `sqlite:///absolute/path/hq.sqlite` or `sqlite://relative/path`.
+    Sqlite(PathBuf),
+    /// `postgres://...` or `postgresql://...`.
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<DatabaseUrl, HqError> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(HqError::DatabaseUrl {
+                    url: url.into(),
+                    en: "no file path; write sqlite:///path/to/hq.sqlite".into(),
+                    fr: "aucun chemin de fichier ; écrivez sqlite:///chemin/vers/hq.sqlite".into(),
+                });
+            }
+            return Ok(DatabaseUrl::Sqlite(PathBuf::from(path)));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(url.into()));
+        }
+        Err(HqError::DatabaseUrl {
+            url: url.into(),
+            en: "unknown scheme; use sqlite:///path/to/hq.sqlite (or --data-dir)".into(),
+            fr: "schéma inconnu ; utilisez sqlite:///chemin/vers/hq.sqlite (ou --data-dir)".into(),
+        })
+    }
+}
+
+/// Who is calling the admin API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Admin {
+    User(String),
+    Token(String),
+}
+
+/// A checked password's salted digest and when it expires.
+type CachedLogin = ([u8; 32], Instant);
+
+#[derive(Clone)]
+pub struct Hq {
+    pub storage: Arc<dyn HqStorage>,
+    pub identity: HqIdentity,
+    pub config: Arc<HqConfig>,
+    changes: Arc<tokio::sync::watch::Sender<u64>>,
+    logins: Arc<Mutex<HashMap<String, CachedLogin>>>,
+    login_salt: [u8; 16],
+}
+
+impl Hq {
+    pub async fn open(storage: Arc<dyn HqStorage>, config: HqConfig) -> Result<Hq, HqError> {
+        let identity = storage.identity().await?;
+        let mut login_salt = [0u8; 16];
+        rand::fill(&mut login_salt);
+        Ok(Hq {
+            storage,
+            identity,
+            config: Arc::new(config),
+            changes: Arc::new(tokio::sync::watch::channel(0).0),
+            logins: Arc::new(Mutex::new(HashMap::new())),
+            login_salt,
+        })
+    }
+
+    /// Wakes the feeds waiting in this process: call after every catalog write and job.
+    pub fn notify_change(&self) {
+        self.changes.send_modify(|n| *n += 1);
+    }
+
+    /// A receiver that sees every [`Hq::notify_change`] made after it was taken.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+
+    fn digest(&self, user: &str, password: &str) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update(self.login_salt);
+        h.update(user.as_bytes());
+        h.update([0]);
+        h.update(password.as_bytes());
+        h.finalize().into()
+    }
+
+    /// Checks an admin user and password (Argon2id, remembered for `auth_cache_seconds`).
+    pub async fn login(&self, user: &str, password: &str) -> Result<Admin, HqError> {
+        if user.len() > 64 || password.len() > 256 {
+            return Err(HqError::Unauthorized);
+        }
+        let digest = self.digest(user, password);
+        {
+            let cache = self.logins.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((d, until)) = cache.get(user)
+                && *until > Instant::now()
+                && bool::from(d.ct_eq(&digest))
+            {
+                return Ok(Admin::User(user.into()));
+            }
+        }
+        let hash = self.storage.admin_password_hash(user).await?.ok_or(HqError::Unauthorized)?;
+        let pw = password.to_string();
+        let ok = tokio::task::spawn_blocking(move || comptoir_core::secret::verify_secret(&pw, &hash))
+            .await
+            .map_err(|e| HqError::Storage(format!("password check failed: {e}")))?;
+        if !ok {
+            return Err(HqError::Unauthorized);
+        }
+        let ttl = Duration::from_secs(self.config.auth_cache_seconds);
+        if !ttl.is_zero() {
+            self.logins.lock().unwrap_or_else(|p| p.into_inner()).insert(user.into(), (digest, Instant::now() + ttl));
+        }
+        Ok(Admin::User(user.into()))
+    }
+
+    /// Checks an admin API token (`<id>.<secret>`).
+    pub async fn check_api_token(&self, token: &str) -> Result<Admin, HqError> {
+        let (id, secret) = split_keyed_secret(token).ok_or(HqError::Unauthorized)?;
+        match self.storage.api_token(id).await? {
+            Some((name, hash)) if secret_matches(secret, &hash) => Ok(Admin::Token(name)),
+            _ => Err(HqError::Unauthorized),
+        }
+    }
+
+    /// Checks a shop credential and returns the shop's code; unknown, wrong or revoked is
+    /// [`HqError::InvalidCredential`].
+    pub async fn check_credential(&self, credential: &str) -> Result<String, HqError> {
+        let (id, secret) = split_keyed_secret(credential).ok_or(HqError::InvalidCredential)?;
+        match self.storage.credential(id).await? {
+            Some(c) if !c.revoked && secret_matches(secret, &c.hash) => Ok(c.shop),
+            _ => Err(HqError::InvalidCredential),
+        }
+    }
+
+    /// Records a shop's contact and health.
+    pub async fn contact(&self, shop: &str, mut health: ShopHealth) -> Result<(), HqError> {
+        health.at = now_text();
+        self.storage.record_contact(shop, &health).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls() {
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///var/lib/hq/hq.sqlite").unwrap(),
+            DatabaseUrl::Sqlite("/var/lib/hq/hq.sqlite".into())
+        );
+        assert!(matches!(DatabaseUrl::parse("postgres://u@h/db").unwrap(), DatabaseUrl::Postgres(_)));
+        assert_eq!(DatabaseUrl::parse("mysql://x").unwrap_err().kind(), "database_url");
+        assert_eq!(DatabaseUrl::parse("sqlite://").unwrap_err().kind(), "database_url");
+    }
+}

@@ -1,0 +1,400 @@
+//! The storage trait every HQ backend implements (SQLite in `comptoir-hq-sqlite`, PostgreSQL
+//! later), and the plain records it takes and gives.
+//!
+//! Rules a backend follows (the conformance stories in [`crate::conformance`] check them):
+//! - every method that writes runs in **one transaction**: all or nothing;
+//! - every catalog write and every job appends its change(s) to the feed **in the same
+//!   transaction**, with a sequence number that only grows and is assigned in commit order
+//!   (a reader that has seen sequence N never later sees a new change below N);
+//! - referential checks (tax rate exists and is active, category exists, barcode held by one
+//!   article, SKU unique) are made by the backend inside the writing transaction; syntax
+//!   (codes, names, prices, EAN check digits) is checked before, by [`crate::catalog`];
+//! - push decisions that need no database (wrong shop, altered hash) are made before, by
+//!   [`crate::sync`]; the backend sorts out duplicates and checks chains against what it holds.
+//!
+//! Nothing here names a database type: ids are `Uuid`s or strings, instants RFC 3339 text.
+
+use crate::error::HqError;
+use async_trait::async_trait;
+use comptoir_core::{Money, TaxRate};
+use comptoir_protocol::{
+    ArticleBody, CategoryBody, Entity, HqIdentity, JobBody, JobReport, JobState, PushOutcome, Record, ShopIdentity,
+    TaxRateBody,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// An article as HQ holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Article {
+    pub id: Uuid,
+    pub sku: String,
+    pub name: String,
+    pub category: Option<String>,
+    pub tax_rate_bp: u32,
+    /// Tax-inclusive price in cents.
+    pub price: Money,
+    pub barcodes: Vec<String>,
+    pub web: bool,
+    pub active: bool,
+    pub updated_at: String,
+}
+
+impl Article {
+    /// What the feed and the snapshot carry.
+    pub fn body(&self) -> ArticleBody {
+        ArticleBody {
+            id: self.id,
+            sku: self.sku.clone(),
+            name: self.name.clone(),
+            category: self.category.clone(),
+            tax_rate_bp: TaxRate(self.tax_rate_bp),
+            price: self.price,
+            barcodes: self.barcodes.clone(),
+            web: self.web,
+            active: self.active,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TaxRateView {
+    pub bp: u32,
+    pub name: String,
+    pub active: bool,
+}
+
+impl TaxRateView {
+    pub fn body(&self) -> TaxRateBody {
+        TaxRateBody { bp: TaxRate(self.bp), name: self.name.clone(), active: self.active }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Category {
+    pub code: String,
+    pub name: String,
+    pub active: bool,
+}
+
+impl Category {
+    pub fn body(&self) -> CategoryBody {
+        CategoryBody { code: self.code.clone(), name: self.name.clone(), active: self.active }
+    }
+}
+
+/// Changed fields of an article (validated); `None` keeps the value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ArticleUpdate {
+    pub name: Option<String>,
+    pub price: Option<Money>,
+    pub tax_rate: Option<TaxRate>,
+    pub barcodes: Option<Vec<String>>,
+    /// `Some(None)` removes the category.
+    pub category: Option<Option<String>>,
+    pub web: Option<bool>,
+    pub active: Option<bool>,
+}
+
+/// One article write, its fields already validated by [`crate::catalog`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArticleWrite {
+    /// A new article (refused when the SKU exists); the backend gives it a UUIDv7.
+    Create {
+        sku: String,
+        name: String,
+        price: Money,
+        tax_rate: TaxRate,
+        barcodes: Vec<String>,
+        category: Option<String>,
+        web: bool,
+    },
+    /// Changes an existing article (refused when the SKU does not exist).
+    Update { sku: String, update: ArticleUpdate },
+    /// CSV import: updates the SKU when it exists, creates it otherwise (`name`, `price` and
+    /// `tax_rate` set in the update); an unknown category is created.
+    Upsert { sku: String, update: ArticleUpdate },
+}
+
+/// What a list of article writes did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ArticleWriteReport {
+    pub articles: Vec<Article>,
+    pub created: usize,
+    pub updated: usize,
+    pub categories_created: Vec<String>,
+}
+
+/// A hashed secret: an enrolment token, a shop credential or an admin API token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretRecord {
+    /// The public part (credential and API token id); the hash itself for enrolment tokens.
+    pub id: String,
+    /// Hex SHA-256 of the secret.
+    pub hash: String,
+    pub created_at: String,
+    /// Enrolment tokens only.
+    pub expires_at: Option<String>,
+}
+
+/// A shop credential as checked on every sync call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialCheck {
+    pub shop: String,
+    pub hash: String,
+    /// The credential or its shop was revoked.
+    pub revoked: bool,
+}
+
+/// What a shop reports about itself on a sync call.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ShopHealth {
+    pub at: String,
+    pub version: Option<String>,
+    pub unsent: Option<i64>,
+    pub oldest_unsent_seconds: Option<i64>,
+    pub cursor: Option<i64>,
+}
+
+/// A shop as HQ keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShopRecord {
+    pub code: String,
+    pub name: String,
+    pub postal_code: String,
+    pub created_at: String,
+    pub enrolled: bool,
+    pub revoked: bool,
+    pub last_contact: Option<String>,
+    pub version: Option<String>,
+    pub unsent: Option<i64>,
+    pub oldest_unsent_seconds: Option<i64>,
+    /// When `unsent` and `oldest_unsent_seconds` were reported.
+    pub health_at: Option<String>,
+    pub cursor: Option<i64>,
+    pub chain_ok: bool,
+    pub quarantined: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordKind {
+    Ticket,
+    Closure,
+}
+
+impl RecordKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::Ticket => "ticket",
+            RecordKind::Closure => "closure",
+        }
+    }
+}
+
+/// One record of a push, after the checks that need no database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushItem {
+    pub id: Uuid,
+    pub kind: RecordKind,
+    /// The record's JSON as received.
+    pub raw: String,
+    pub action: PushAction,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PushAction {
+    /// Insert unless the id is known; check the register's chain.
+    Insert(Box<Record>),
+    /// Keep aside with this reason, unless the id is known.
+    Quarantine(String),
+}
+
+/// A ticket as stored at HQ: its arrival number and the full ticket JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredTicket {
+    /// Arrival order at HQ (the `after` of the next page).
+    pub arrival: i64,
+    pub received_at: String,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SalesRow {
+    pub shop: String,
+    /// Business day, `YYYY-MM-DD`.
+    pub day: String,
+    pub tickets: i64,
+    /// Σ ticket totals, tax included, cents; returns deduct.
+    pub revenue: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct QuarantineRecord {
+    pub id: Uuid,
+    pub shop: String,
+    pub kind: RecordKind,
+    pub reason: String,
+    pub received_at: String,
+    /// The record as received (JSON text).
+    pub body: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ChainEvent {
+    pub shop: String,
+    pub register: String,
+    /// `ticket` or `closure`.
+    pub chain: RecordKind,
+    /// `gap`, `break` or `late`.
+    pub kind: String,
+    pub sequence: i64,
+    pub detail: String,
+    pub at: String,
+}
+
+/// Where a register's chain stands at HQ.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainHead {
+    pub sequence: i64,
+    pub hash: String,
+}
+
+/// What the feed holds for a shop after its cursor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedRead {
+    pub changes: Vec<comptoir_protocol::Change>,
+    /// Changes up to this sequence were purged: a cursor below it is too old.
+    pub floor: i64,
+}
+
+/// One item of a snapshot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnapshotItem {
+    pub entity: Entity,
+    pub key: String,
+    pub body: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct JobTarget {
+    pub shop: String,
+    #[schema(value_type = String)]
+    pub state: JobState,
+    pub detail: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct JobView {
+    pub id: Uuid,
+    #[schema(value_type = String)]
+    pub kind: comptoir_protocol::JobKind,
+    pub since: Option<String>,
+    pub created_at: String,
+    pub shops: Vec<JobTarget>,
+}
+
+impl JobView {
+    pub fn body(&self) -> JobBody {
+        JobBody { id: self.id, kind: self.kind, since: self.since.clone(), created_at: self.created_at.clone() }
+    }
+}
+
+/// HQ storage. Object safe: the server holds an `Arc<dyn HqStorage>`.
+#[async_trait]
+pub trait HqStorage: Send + Sync + 'static {
+    // ---- identity and admins
+    /// Makes a new HQ: identity, the first admin (Argon2id hash), France's VAT rates.
+    async fn initialise(&self, hq: &HqIdentity, admin_user: &str, admin_password_hash: &str) -> Result<(), HqError>;
+    async fn identity(&self) -> Result<HqIdentity, HqError>;
+    async fn admin_password_hash(&self, user: &str) -> Result<Option<String>, HqError>;
+    async fn create_api_token(&self, name: &str, token: &SecretRecord) -> Result<(), HqError>;
+    /// `(name, hash)` of the API token with this id.
+    async fn api_token(&self, id: &str) -> Result<Option<(String, String)>, HqError>;
+
+    // ---- catalog (each write appends its changes to the feed)
+    async fn list_tax_rates(&self) -> Result<Vec<TaxRateView>, HqError>;
+    async fn create_tax_rate(&self, rate: &TaxRateView) -> Result<TaxRateView, HqError>;
+    async fn update_tax_rate(
+        &self,
+        bp: u32,
+        name: Option<String>,
+        active: Option<bool>,
+    ) -> Result<TaxRateView, HqError>;
+    async fn list_categories(&self) -> Result<Vec<Category>, HqError>;
+    async fn create_category(&self, category: &Category) -> Result<Category, HqError>;
+    async fn update_category(
+        &self,
+        code: &str,
+        name: Option<String>,
+        active: Option<bool>,
+    ) -> Result<Category, HqError>;
+    /// A page of articles by SKU after `after`, optionally filtered by a text in the SKU,
+    /// the name or a barcode; returns the next `after`.
+    async fn list_articles(
+        &self,
+        search: Option<&str>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<Article>, Option<String>), HqError>;
+    async fn get_article(&self, sku: &str) -> Result<Option<Article>, HqError>;
+    /// Applies every write in one transaction; when any is refused nothing is written and
+    /// the error is [`HqError::Rows`] naming each refused write by its index. With
+    /// `dry_run`, the transaction is always rolled back (and refusals still reported).
+    async fn write_articles(&self, writes: Vec<ArticleWrite>, dry_run: bool) -> Result<ArticleWriteReport, HqError>;
+
+    // ---- shops
+    /// Creates a shop with its first enrolment token.
+    async fn create_shop(&self, shop: &ShopIdentity, token: &SecretRecord) -> Result<ShopRecord, HqError>;
+    /// A new enrolment token; the shop's unused ones are voided.
+    async fn issue_enrolment_token(&self, code: &str, token: &SecretRecord) -> Result<(), HqError>;
+    /// Revokes the shop and every credential it holds.
+    async fn revoke_shop(&self, code: &str) -> Result<(), HqError>;
+    async fn list_shops(&self) -> Result<Vec<ShopRecord>, HqError>;
+    /// Uses an enrolment token (by its hash; unused and not expired at `now`), replaces the
+    /// shop's credentials by `credential` and lifts a revocation.
+    async fn enrol(&self, token_hash: &str, now: &str, credential: &SecretRecord) -> Result<ShopIdentity, HqError>;
+    async fn credential(&self, id: &str) -> Result<Option<CredentialCheck>, HqError>;
+    async fn record_contact(&self, shop: &str, health: &ShopHealth) -> Result<(), HqError>;
+
+    // ---- sales up
+    /// Applies a push in one transaction: ids already held (ticket, closure or quarantine)
+    /// are duplicates; inserted records are chained against what HQ holds, and a gap or a
+    /// break is recorded (the record is still stored) and marks the shop's chain not ok.
+    async fn apply_push(&self, shop: &str, received_at: &str, items: Vec<PushItem>) -> Result<PushOutcome, HqError>;
+    /// Tickets oldest first by arrival, after arrival number `after`.
+    async fn list_tickets(
+        &self,
+        shop: Option<&str>,
+        after: i64,
+        limit: usize,
+    ) -> Result<(Vec<StoredTicket>, Option<i64>), HqError>;
+    async fn sales_report(&self, from: &str, to: &str, shop: Option<&str>) -> Result<Vec<SalesRow>, HqError>;
+    async fn list_quarantine(&self, shop: Option<&str>) -> Result<Vec<QuarantineRecord>, HqError>;
+    async fn chain_events(&self, shop: Option<&str>) -> Result<Vec<ChainEvent>, HqError>;
+
+    // ---- catalog down
+    /// Changes after `cursor` visible to `shop` (for all shops or for it), oldest first.
+    async fn feed(&self, shop: &str, cursor: i64, limit: usize) -> Result<FeedRead, HqError>;
+    /// Deletes changes made before `before` and returns the new floor.
+    async fn purge_feed(&self, before: &str) -> Result<i64, HqError>;
+    /// `(cursor, total)`: the feed's last sequence and the snapshot's item count.
+    async fn snapshot_begin(&self, shop: &str) -> Result<(i64, u64), HqError>;
+    /// Items after `after` in snapshot order: tax rates, categories, articles, then the
+    /// shop's pending jobs, each by key.
+    async fn snapshot_page(
+        &self,
+        shop: &str,
+        after: Option<(Entity, String)>,
+        limit: usize,
+    ) -> Result<Vec<SnapshotItem>, HqError>;
+
+    // ---- jobs
+    /// Queues a job for shops (each must exist); one feed change per shop.
+    async fn create_job(&self, job: &JobBody, shops: &[String]) -> Result<JobView, HqError>;
+    async fn list_jobs(&self) -> Result<Vec<JobView>, HqError>;
+    /// A shop reports on its own target of a job (else not found).
+    async fn report_job(&self, shop: &str, job: Uuid, report: &JobReport, at: &str) -> Result<(), HqError>;
+}
