@@ -311,3 +311,63 @@ async fn a_revoked_shop_is_refused_and_a_quarantined_record_blocks_nothing() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stdout).contains("FAIL hq_reachable"), "{}", text(&out.stdout));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shop_behind_the_retained_feed_takes_a_snapshot_and_jobs_run_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut hq = Hq::start(tmp.path());
+    let api = Api::default();
+    hq_article(&api, &hq, "A1", 120).await;
+    let token = hq.add_shop("LYON1");
+    let dir = tmp.path().join("LYON1");
+    assert!(enroll(&dir, &hq.origin(), &token).status.success());
+    let d = dir.to_str().unwrap().to_string();
+
+    // While the shop is away, HQ changes its catalog and forgets its feed (retention 0 days).
+    hq_article(&api, &hq, "B2", 990).await;
+    let hq_dir = hq.dir.to_str().unwrap().to_string();
+    hq.server.kill();
+    hq.server = Server::start(
+        &["hq", "serve", "--data-dir", &hq_dir, "--listen", &hq.origin().trim_start_matches("http://")],
+        &[("COMPTOIR_HQ_FEED_RETENTION_DAYS", "0")],
+    );
+    let out = comptoir(&["shop", "sync", "--data-dir", &d], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("and a snapshot of"), "the shop took a new snapshot: {}", text(&out.stdout));
+    let db = rusqlite::Connection::open(dir.join("shop.sqlite")).unwrap();
+    let price: i64 = db.query_row("SELECT price FROM articles WHERE sku = 'B2'", [], |r| r.get(0)).unwrap();
+    assert_eq!(price, 990);
+
+    // A job for the shop: resend its sales; it runs once and HQ sees it done.
+    let shop = Server::start(
+        &["shop", "serve", "--data-dir", &d, "--listen", "127.0.0.1:0"],
+        &[("COMPTOIR_SHOP_SYNC__AUTO", "false")],
+    );
+    setup_registers(&api, &shop).await;
+    let (s, b) = api.post(&format!("{}/tickets", shop.base), json!({"register": "R1", "cashier": "C1", "lines": [{"sku": "B2", "qty": 1}], "payments": [{"method": "cash", "amount": 1000}]})).await;
+    assert_eq!(s, 201, "{b}");
+    drop(shop);
+    let out = comptoir(&["shop", "sync", "--data-dir", &d], None);
+    assert!(text(&out.stdout).contains("1 record(s) sent: 1 accepted"), "{}", text(&out.stdout));
+    let (s, job) = api
+        .post(
+            &format!("{}/jobs", hq.server.base),
+            json!({"kind": "resend_sales", "shops": ["LYON1"], "since": "2000-01-01"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{job}");
+    let out = comptoir(&["shop", "sync", "--data-dir", &d], None);
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("Jobs: 1 run and reported"), "{stdout}");
+    let out = comptoir(&["shop", "sync", "--data-dir", &d], None);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("1 record(s) sent: 0 accepted, 1 already at HQ"),
+        "the resent ticket is a duplicate: {stdout}"
+    );
+    assert!(stdout.contains("Jobs: 0 run"), "a job runs once: {stdout}");
+    let (_, jobs) = api.get(&format!("{}/jobs", hq.server.base)).await;
+    let text_jobs = jobs.to_string();
+    assert!(text_jobs.contains("\"done\""), "HQ sees the job done: {text_jobs}");
+    assert_eq!(api.all(&format!("{}/tickets?shop=LYON1", hq.server.base)).await.len(), 1, "still one ticket at HQ");
+}
