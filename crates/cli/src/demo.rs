@@ -4,7 +4,7 @@
 //! made through the shops' real API. Everything lives in `--data-dir` and is reused when
 //! the demo runs again.
 
-use crate::fixtures::{CATEGORIES, ean13};
+use crate::fixtures::catalog_csv;
 use clap::Args;
 use rand::Rng;
 use std::path::{Path, PathBuf};
@@ -115,23 +115,6 @@ async fn link(listen: u16, upstream: u16, up: Arc<AtomicBool>) -> Result<(), Str
         }
     });
     Ok(())
-}
-
-fn catalog_csv(articles: usize) -> String {
-    let mut csv = String::from("sku,name,price,tax_rate,category,barcodes,web\n");
-    for i in 1..=articles {
-        let (category, label, bp) = CATEGORIES[i % CATEGORIES.len()];
-        let price = 50 + (i * 37) % 2500;
-        csv.push_str(&format!(
-            "A{i:05},{label} n°{i},{}.{:02},{},{category},{},{}\n",
-            price / 100,
-            price % 100,
-            comptoir_core::TaxRate(bp).percent_text(),
-            ean13(i as u64),
-            i % 3 == 0
-        ));
-    }
-    csv
 }
 
 pub async fn run(args: DemoArgs) -> ExitCode {

@@ -26,6 +26,25 @@ pub fn ean13(n: u64) -> String {
     format!("{body}{check}")
 }
 
+/// A catalog of `articles` articles (`A00001`...) as the CSV that HQ and shops import.
+pub fn catalog_csv(articles: usize) -> String {
+    let mut csv = String::from("sku,name,price,tax_rate,category,barcodes,web\n");
+    for i in 1..=articles {
+        let (category, label, bp) = CATEGORIES[i % CATEGORIES.len()];
+        let price = 50 + (i * 37) % 2500;
+        csv.push_str(&format!(
+            "A{i:05},{} {label} n°{i},{}.{:02},{},{category},{},{}\n",
+            WORDS[i % WORDS.len()],
+            price / 100,
+            price % 100,
+            TaxRate(bp).percent_text(),
+            ean13(i as u64),
+            i % 3 == 0
+        ));
+    }
+    csv
+}
+
 /// Registers R1..Rn, cashiers C1..Cn with PIN 1234, and `articles` articles A00001...
 pub async fn populate(shop: &Shop, registers: usize, articles: usize) -> Result<(), ShopError> {
     shop.store
