@@ -1,5 +1,6 @@
 //! End-to-end sync: a real HQ process, real shop processes, real HTTP on loopback, with a
 //! misbehaving proxy between them and shops killed with SIGKILL in the middle of a push.
+//! Every story runs twice: HQ on SQLite (`..._sqlite`) and on PostgreSQL (`..._postgres`).
 
 mod support;
 
@@ -35,10 +36,9 @@ async fn setup_registers(api: &Api, shop: &Server) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn enrolled_shops_get_hq_catalog_changes_and_refuse_local_ones() {
+async fn enrolled_shops_get_hq_catalog_changes_and_refuse_local_ones(backend: Backend) {
     let tmp = tempfile::tempdir().unwrap();
-    let hq = Hq::start(tmp.path());
+    let hq = Hq::start(tmp.path(), backend);
     let api = Api::default();
     hq_article(&api, &hq, "A1", 120).await;
 
@@ -93,10 +93,9 @@ async fn enrolled_shops_get_hq_catalog_changes_and_refuse_local_ones() {
     assert_eq!(codes, HashSet::from(["LYON1", "NICE1"]));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_ticket_reaches_hq_exactly_once_through_cuts_and_kills() {
+async fn every_ticket_reaches_hq_exactly_once_through_cuts_and_kills(backend: Backend) {
     let tmp = tempfile::tempdir().unwrap();
-    let hq = Hq::start(tmp.path());
+    let hq = Hq::start(tmp.path(), backend);
     let api = Api::default();
     hq_article(&api, &hq, "A1", 120).await;
     hq_article(&api, &hq, "B2", 1290).await;
@@ -207,10 +206,9 @@ async fn every_ticket_reaches_hq_exactly_once_through_cuts_and_kills() {
     assert!(link.cuts.load(std::sync::atomic::Ordering::SeqCst) > 0, "the proxy did cut connections");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_snapshot_cut_halfway_resumes_where_it_stopped() {
+async fn a_snapshot_cut_halfway_resumes_where_it_stopped(backend: Backend) {
     let tmp = tempfile::tempdir().unwrap();
-    let hq = Hq::start(tmp.path());
+    let hq = Hq::start(tmp.path(), backend);
     let api = Api::default();
     let mut csv = String::from("sku,name,price,tax_rate\n");
     for i in 0..3000 {
@@ -255,10 +253,9 @@ async fn a_snapshot_cut_halfway_resumes_where_it_stopped() {
     assert!(n > 0 && n < 3000 + 10, "the second pass resumed instead of starting over: {resumed}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_revoked_shop_is_refused_and_a_quarantined_record_blocks_nothing() {
+async fn a_revoked_shop_is_refused_and_a_quarantined_record_blocks_nothing(backend: Backend) {
     let tmp = tempfile::tempdir().unwrap();
-    let hq = Hq::start(tmp.path());
+    let hq = Hq::start(tmp.path(), backend);
     let api = Api::default();
     hq_article(&api, &hq, "A1", 120).await;
     let token = hq.add_shop("LYON1");
@@ -302,7 +299,7 @@ async fn a_revoked_shop_is_refused_and_a_quarantined_record_blocks_nothing() {
     assert_eq!(status["unsent"], 0);
     assert_eq!(status["enrolled"], true);
 
-    let out = comptoir(&["hq", "shop", "revoke", "--data-dir", hq.dir.to_str().unwrap(), "LYON1"], None);
+    let out = hq.cmd(&["shop", "revoke", "LYON1"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let out = comptoir(&["shop", "sync", "--data-dir", &d], None);
     assert_eq!(out.status.code(), Some(2));
@@ -312,10 +309,9 @@ async fn a_revoked_shop_is_refused_and_a_quarantined_record_blocks_nothing() {
     assert!(text(&out.stdout).contains("FAIL hq_reachable"), "{}", text(&out.stdout));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_shop_behind_the_retained_feed_takes_a_snapshot_and_jobs_run_once() {
+async fn a_shop_behind_the_retained_feed_takes_a_snapshot_and_jobs_run_once(backend: Backend) {
     let tmp = tempfile::tempdir().unwrap();
-    let mut hq = Hq::start(tmp.path());
+    let mut hq = Hq::start(tmp.path(), backend);
     let api = Api::default();
     hq_article(&api, &hq, "A1", 120).await;
     let token = hq.add_shop("LYON1");
@@ -325,12 +321,8 @@ async fn a_shop_behind_the_retained_feed_takes_a_snapshot_and_jobs_run_once() {
 
     // While the shop is away, HQ changes its catalog and forgets its feed (retention 0 days).
     hq_article(&api, &hq, "B2", 990).await;
-    let hq_dir = hq.dir.to_str().unwrap().to_string();
     hq.server.kill();
-    hq.server = Server::start(
-        &["hq", "serve", "--data-dir", &hq_dir, "--listen", &hq.origin().trim_start_matches("http://")],
-        &[("COMPTOIR_HQ_FEED_RETENTION_DAYS", "0")],
-    );
+    hq.server = hq.serve(hq.origin().trim_start_matches("http://"), &[("COMPTOIR_HQ_FEED_RETENTION_DAYS", "0")]);
     let out = comptoir(&["shop", "sync", "--data-dir", &d], None);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("and a snapshot of"), "the shop took a new snapshot: {}", text(&out.stdout));
@@ -370,4 +362,121 @@ async fn a_shop_behind_the_retained_feed_takes_a_snapshot_and_jobs_run_once() {
     let text_jobs = jobs.to_string();
     assert!(text_jobs.contains("\"done\""), "HQ sees the job done: {text_jobs}");
     assert_eq!(api.all(&format!("{}/tickets?shop=LYON1", hq.server.base)).await.len(), 1, "still one ticket at HQ");
+}
+
+/// `comptoir hq migrate`: a SQLite HQ with a shop that sells moves to PostgreSQL; the shop
+/// keeps syncing with the new HQ (same address) without enrolling again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sqlite_hq_moves_to_postgres_and_its_shops_keep_syncing() {
+    let pg = comptoir_hq_postgres::testing::TestPostgres::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut hq = Hq::start(tmp.path(), Backend::Sqlite);
+    let api = Api::default();
+    hq_article(&api, &hq, "A1", 120).await;
+    let token = hq.add_shop("LYON1");
+    hq.add_shop("NICE1");
+    let dir = tmp.path().join("LYON1");
+    assert!(enroll(&dir, &hq.origin(), &token).status.success());
+    let shop = start_shop(&dir);
+    setup_registers(&api, &shop).await;
+    let sell = |n: usize| {
+        let (api, base) = (api.clone(), shop.base.clone());
+        async move {
+            for _ in 0..n {
+                let (s, b) = api.post(&format!("{base}/tickets"), json!({"register": "R1", "cashier": "C1", "lines": [{"sku": "A1", "qty": 1}], "payments": [{"method": "card", "amount": 120}]})).await;
+                assert!(s == 201, "{b}");
+            }
+        }
+    };
+    sell(5).await;
+    let hq_base = hq.server.base.clone();
+    eventually(Duration::from_secs(20), "5 tickets at the SQLite HQ", || async {
+        api.all(&format!("{hq_base}/tickets?shop=LYON1")).await.len() == 5
+    })
+    .await;
+    let (s, job) = api.post(&format!("{hq_base}/jobs"), json!({"kind": "send_stock", "shops": ["NICE1"]})).await;
+    assert_eq!(s, 201, "{job}");
+    let out = hq.cmd(&["token", "create", "--name", "reporting"]);
+    let api_token = last_line(&out);
+
+    // Stop, copy, check.
+    hq.server.kill();
+    let url = pg.database();
+    let d = dir_arg(&hq.dir);
+    let out = comptoir(&["hq", "migrate", "--data-dir", &d, "--to", &url], None);
+    assert!(out.status.success(), "hq migrate: {}{}", text(&out.stdout), text(&out.stderr));
+    assert!(text(&out.stdout).contains("checked"), "{}", text(&out.stdout));
+    let again = comptoir(&["hq", "migrate", "--data-dir", &d, "--to", &url], None);
+    assert_eq!(again.status.code(), Some(2), "never over an existing HQ");
+    assert!(text(&again.stderr).contains("already_initialised"), "{}", text(&again.stderr));
+
+    // The PostgreSQL HQ at the same address: same identity, same admin, same API token.
+    hq.server = Server::start(
+        &[
+            "hq",
+            "serve",
+            "--data-dir",
+            &d,
+            "--database-url",
+            &url,
+            "--listen",
+            hq.origin().trim_start_matches("http://"),
+        ],
+        &[],
+    );
+    let r = api.http.get(format!("{hq_base}/jobs")).bearer_auth(&api_token).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200, "the API token came along");
+    assert!(r.text().await.unwrap().contains("NICE1"), "the job came along");
+    assert_eq!(api.all(&format!("{hq_base}/tickets?shop=LYON1")).await.len(), 5);
+    // The shop goes on, with its credential and its feed cursor.
+    sell(3).await;
+    let (status, _) = api
+        .http
+        .patch(format!("{hq_base}/articles/A1"))
+        .basic_auth("admin", Some(PASSWORD))
+        .json(&json!({"price": 150}))
+        .send()
+        .await
+        .map(|r| (r.status().as_u16(), ()))
+        .unwrap();
+    assert_eq!(status, 200);
+    eventually(Duration::from_secs(30), "new sales reach the PostgreSQL HQ, its change reaches the shop", || async {
+        api.all(&format!("{hq_base}/tickets?shop=LYON1")).await.len() == 8
+            && shop_price(&api, &shop, "A1").await == Some(150)
+    })
+    .await;
+    let (_, list) = api.get(&format!("{hq_base}/shops")).await;
+    let lyon = list.as_array().unwrap().iter().find(|s| s["code"] == "LYON1").unwrap().clone();
+    assert_eq!(lyon["chain_ok"], true, "the chain continues across the move: {lyon}");
+    let numbers: Vec<String> = api
+        .all(&format!("{hq_base}/tickets?shop=LYON1"))
+        .await
+        .iter()
+        .map(|t| t["number"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(numbers, (1..=8).map(|i| format!("LYON1-R1-{i:06}")).collect::<Vec<_>>(), "arrival order kept");
+    drop(shop);
+    drop(hq);
+}
+
+/// One `#[tokio::test]` per backend for each story above.
+macro_rules! on_both_backends {
+    ($($story:ident => $sqlite:ident, $postgres:ident;)*) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $sqlite() {
+            $story(Backend::Sqlite).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $postgres() {
+            $story(Backend::Postgres).await
+        }
+    )*};
+}
+
+on_both_backends! {
+    enrolled_shops_get_hq_catalog_changes_and_refuse_local_ones => enrolled_shops_get_hq_catalog_changes_and_refuse_local_ones_sqlite, enrolled_shops_get_hq_catalog_changes_and_refuse_local_ones_postgres;
+    every_ticket_reaches_hq_exactly_once_through_cuts_and_kills => every_ticket_reaches_hq_exactly_once_through_cuts_and_kills_sqlite, every_ticket_reaches_hq_exactly_once_through_cuts_and_kills_postgres;
+    a_snapshot_cut_halfway_resumes_where_it_stopped => a_snapshot_cut_halfway_resumes_where_it_stopped_sqlite, a_snapshot_cut_halfway_resumes_where_it_stopped_postgres;
+    a_revoked_shop_is_refused_and_a_quarantined_record_blocks_nothing => a_revoked_shop_is_refused_and_a_quarantined_record_blocks_nothing_sqlite, a_revoked_shop_is_refused_and_a_quarantined_record_blocks_nothing_postgres;
+    a_shop_behind_the_retained_feed_takes_a_snapshot_and_jobs_run_once => a_shop_behind_the_retained_feed_takes_a_snapshot_and_jobs_run_once_sqlite, a_shop_behind_the_retained_feed_takes_a_snapshot_and_jobs_run_once_postgres;
 }

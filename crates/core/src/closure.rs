@@ -197,6 +197,29 @@ mod tests {
     }
 
     #[test]
+    fn a_closure_survives_json_both_ways() {
+        let mut day = PeriodTotals::default();
+        day.add_ticket(&sale(1, 240, 500, 0));
+        let c = Closure {
+            id: Uuid::nil(),
+            shop: "P".into(),
+            register: "R1".into(),
+            sequence: 1,
+            kind: ClosureKind::Day,
+            period: "2026-11-23".into(),
+            created_at: "t".into(),
+            totals: day,
+            grand_total: Money(240),
+            prev_hash: String::new(),
+            hash: String::new(),
+        };
+        let text = serde_json::to_string(&c).unwrap();
+        assert!(text.contains(r#""vat":{"2000":"#), "{text}");
+        let back: Closure = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, c);
+    }
+
+    #[test]
     fn periods_of_a_date() {
         assert_eq!(ClosureKind::Day.period_of("2026-11-23"), "2026-11-23");
         assert_eq!(ClosureKind::Month.period_of("2026-11-23"), "2026-11");

@@ -10,10 +10,40 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A VAT rate in basis points.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct TaxRate(pub u32);
+
+/// A rate reads from a number (`550`) or, as a JSON object key, from a string (`"550"`):
+/// closures key their VAT totals by rate, and serde hands flattened map keys over as text.
+impl<'de> Deserialize<'de> for TaxRate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<TaxRate, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = TaxRate;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a tax rate in basis points (0 to 10000)")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<TaxRate, E> {
+                u32::try_from(v)
+                    .ok()
+                    .filter(|v| *v <= 10_000)
+                    .map(TaxRate)
+                    .ok_or_else(|| E::custom("tax rate above 10000"))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<TaxRate, E> {
+                u64::try_from(v).map_err(|_| E::custom("negative tax rate")).and_then(|v| self.visit_u64(v))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<TaxRate, E> {
+                v.parse::<u64>()
+                    .map_err(|_| E::custom(format!("{v:?} is not a tax rate")))
+                    .and_then(|v| self.visit_u64(v))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
 
 impl TaxRate {
     /// The four rates of French VAT in force, created in every new shop.

@@ -504,12 +504,12 @@ fn jobs_in(c: &Connection, id: Option<&str>) -> R<Vec<JobView>> {
 }
 
 fn record_exists(c: &Connection, id: &str) -> R<bool> {
-    Ok(c.query_row(
+    // Cached statements: this runs once per pushed record.
+    Ok(c.prepare_cached(
         "SELECT EXISTS(SELECT 1 FROM tickets WHERE id = ?1) OR EXISTS(SELECT 1 FROM closures WHERE id = ?1)
              OR EXISTS(SELECT 1 FROM quarantine WHERE id = ?1)",
-        [id],
-        |r| r.get(0),
-    )?)
+    )?
+    .query_row([id], |r| r.get(0))?)
 }
 
 /// Chains a record against its register's head and records what is wrong.
@@ -526,11 +526,8 @@ fn chain(
     at: &str,
 ) -> R<()> {
     let head: Option<ChainHead> = c
-        .query_row(
-            "SELECT sequence, hash FROM chain_heads WHERE shop = ? AND register = ? AND chain = ?",
-            params![shop, register, kind.as_str()],
-            |r| Ok(ChainHead { sequence: r.get(0)?, hash: r.get(1)? }),
-        )
+        .prepare_cached("SELECT sequence, hash FROM chain_heads WHERE shop = ? AND register = ? AND chain = ?")?
+        .query_row(params![shop, register, kind.as_str()], |r| Ok(ChainHead { sequence: r.get(0)?, hash: r.get(1)? }))
         .optional()?;
     let step = chain_step(head.as_ref(), sequence, prev, label);
     if let Some((event, detail)) = step.event() {
@@ -544,11 +541,11 @@ fn chain(
         c.execute("UPDATE shops SET chain_ok = 0 WHERE code = ?", [shop])?;
     }
     if step.advances() {
-        c.execute(
+        c.prepare_cached(
             "INSERT INTO chain_heads (shop, register, chain, sequence, hash) VALUES (?, ?, ?, ?, ?)
              ON CONFLICT (shop, register, chain) DO UPDATE SET sequence = excluded.sequence, hash = excluded.hash",
-            params![shop, register, kind.as_str(), sequence, hash],
-        )?;
+        )?
+        .execute(params![shop, register, kind.as_str(), sequence, hash])?;
     }
     Ok(())
 }
@@ -1005,12 +1002,12 @@ impl HqStorage for SqliteStorage {
                     PushAction::Insert(record) => {
                         match *record {
                             Record::Ticket(t) => {
-                                tx.execute(
+                                tx.prepare_cached(
                                     "INSERT INTO tickets (id, shop, register, sequence, number, business_date, created_at, total, hash, prev_hash, body, received_at)
                                      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                    params![id, shop, t.register, t.sequence, t.number, t.business_date, t.created_at,
-                                        t.total.cents(), t.hash, t.prev_hash, serde_json::to_string(&t)?, at],
-                                )?;
+                                )?
+                                .execute(params![id, shop, t.register, t.sequence, t.number, t.business_date, t.created_at,
+                                    t.total.cents(), t.hash, t.prev_hash, serde_json::to_string(&t)?, at])?;
                                 chain(tx, &shop, &t.register, RecordKind::Ticket, t.sequence, &t.prev_hash, &t.hash, &t.number, &at)?;
                             }
                             Record::Closure(c) => {

@@ -9,8 +9,8 @@ use crate::error::HqError;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
-use std::path::Path;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
 
 /// The configuration file's name inside the HQ data directory.
 pub const CONFIG_FILE: &str = "hq.toml";
@@ -18,6 +18,9 @@ pub const CONFIG_FILE: &str = "hq.toml";
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct HqConfig {
+    /// The database, when not `<data dir>/hq.sqlite`: `sqlite:///path/hq.sqlite` or
+    /// `postgres://user:password@host:5432/database` (`--database-url` wins over it).
+    pub database_url: Option<String>,
     /// Address the API listens on.
     pub listen: SocketAddr,
     /// Largest request body, in bytes (push batches and CSV imports included).
@@ -33,6 +36,26 @@ pub struct HqConfig {
     pub enrolment_token_days: u32,
     /// How long a checked admin password is remembered (0 checks Argon2 on every request).
     pub auth_cache_seconds: u64,
+    /// Consecutive failed sign-ins that lock an admin account (0: never locked).
+    pub login_max_failures: u32,
+    /// Failed sign-ins or enrolments from one address that lock the address (0: never).
+    pub login_max_failures_per_address: u32,
+    /// How long a locked account or address stays locked, and how long failures are
+    /// remembered, in seconds.
+    pub login_lockout_seconds: u64,
+    /// Reverse proxies whose `X-Forwarded-For` header is believed (empty: none is, the
+    /// connection's address is the client's).
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Requests served at once (long-polled feeds apart); past it, 503 with Retry-After.
+    pub max_concurrent_requests: usize,
+    /// Long-polled feed requests waiting at once; past it, 503 with Retry-After.
+    pub max_waiting_feeds: usize,
+    /// Open connections at once; past it, new connections wait in the system's backlog.
+    pub max_connections: usize,
+    /// PEM file of HQ's certificate chain: with `tls_key`, HQ serves HTTPS.
+    pub tls_cert: Option<PathBuf>,
+    /// PEM file of the certificate's private key.
+    pub tls_key: Option<PathBuf>,
     pub log: LogConfig,
 }
 
@@ -50,6 +73,7 @@ pub struct LogConfig {
 impl Default for HqConfig {
     fn default() -> Self {
         HqConfig {
+            database_url: None,
             listen: "127.0.0.1:8080".parse().expect("static address"),
             max_body_bytes: 8 * 1024 * 1024,
             request_timeout_seconds: 30,
@@ -57,6 +81,15 @@ impl Default for HqConfig {
             feed_poll_max_seconds: 30,
             enrolment_token_days: 7,
             auth_cache_seconds: 60,
+            login_max_failures: 5,
+            login_max_failures_per_address: 20,
+            login_lockout_seconds: 300,
+            trusted_proxies: Vec::new(),
+            max_concurrent_requests: 512,
+            max_waiting_feeds: 4096,
+            max_connections: 8192,
+            tls_cert: None,
+            tls_key: None,
             log: LogConfig::default(),
         }
     }
@@ -78,6 +111,11 @@ impl HqConfig {
             figment = figment.merge((*key, value.clone()));
         }
         figment.extract().map_err(|e| HqError::Config(e.to_string()))
+    }
+
+    /// `https` when HQ serves TLS, else `http`: for the URL HQ announces.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls_cert.is_some() { "https" } else { "http" }
     }
 }
 
@@ -103,6 +141,15 @@ mod tests {
             assert_eq!(c.log.level, "debug");
             let c = HqConfig::load(&dir, &[("listen", toml::Value::String("127.0.0.1:9200".into()))]).unwrap();
             assert_eq!(c.listen.port(), 9200);
+            assert_eq!(c.scheme(), "http");
+            jail.set_env("COMPTOIR_HQ_TLS_CERT", "/etc/comptoir/hq.pem");
+            jail.set_env("COMPTOIR_HQ_TLS_KEY", "/etc/comptoir/hq.key");
+            jail.set_env("COMPTOIR_HQ_TRUSTED_PROXIES", "[\"10.0.0.1\"]");
+            let c = HqConfig::load(&dir, &[]).unwrap();
+            assert_eq!(c.tls_cert.as_deref(), Some(Path::new("/etc/comptoir/hq.pem")));
+            assert_eq!(c.tls_key.as_deref(), Some(Path::new("/etc/comptoir/hq.key")));
+            assert_eq!(c.trusted_proxies, vec!["10.0.0.1".parse::<IpAddr>().unwrap()]);
+            assert_eq!(c.scheme(), "https");
             jail.create_file(dir.join(CONFIG_FILE), "lisen = \"0.0.0.0:9000\"\n")?;
             assert!(HqConfig::load(&dir, &[]).unwrap_err().to_string().contains("lisen"));
             Ok(())

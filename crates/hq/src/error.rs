@@ -41,6 +41,15 @@ pub enum HqError {
     Unauthorized,
     #[error("unknown or revoked shop credential")]
     InvalidCredential,
+    /// Too many failed sign-ins or enrolments: the account (or, with `address`, the
+    /// caller's address) is locked for `retry_after` seconds (429 with Retry-After).
+    #[error("too many failed attempts; retry in {retry_after} s")]
+    TooManyAttempts { retry_after: u64, address: bool },
+    /// HQ is serving as many requests as it may at once (503 with Retry-After).
+    #[error("server busy")]
+    Overloaded,
+    #[error("TLS {path}: {en}")]
+    Tls { path: String, en: String, fr: String },
     #[error("unknown, used or expired enrolment token")]
     InvalidEnrolmentToken,
     #[error("unsupported protocol {got:?}")]
@@ -122,6 +131,8 @@ impl HqError {
             HqError::Unauthorized | HqError::InvalidCredential | HqError::InvalidEnrolmentToken => {
                 StatusCode::UNAUTHORIZED
             }
+            HqError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            HqError::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
             HqError::UnsupportedProtocol { .. } => StatusCode::BAD_REQUEST,
             HqError::PayloadTooLarge { .. } | HqError::BatchTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             HqError::CsvRejected { .. } | HqError::Rows(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -131,6 +142,7 @@ impl HqError {
             | HqError::SchemaTooNew { .. }
             | HqError::DatabaseUrl { .. }
             | HqError::Config(_)
+            | HqError::Tls { .. }
             | HqError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -149,6 +161,9 @@ impl HqError {
             HqError::Unauthorized => "unauthorized",
             HqError::InvalidCredential => "invalid_credential",
             HqError::InvalidEnrolmentToken => "invalid_enrolment_token",
+            HqError::TooManyAttempts { .. } => "too_many_attempts",
+            HqError::Overloaded => "overloaded",
+            HqError::Tls { .. } => "tls",
             HqError::UnsupportedProtocol { .. } => "unsupported_protocol",
             HqError::PayloadTooLarge { .. } => "payload_too_large",
             HqError::BatchTooLarge { .. } => "batch_too_large",
@@ -215,6 +230,22 @@ impl HqError {
             InvalidEnrolmentToken => lang.pick(
                 "This enrolment token is unknown, already used or expired (a token works once): ask HQ for a new enrolment token: comptoir hq shop token --data-dir DIR SHOP.".into(),
                 "Ce jeton d'enrôlement est inconnu, déjà utilisé ou expiré (un jeton ne sert qu'une fois) : demandez au siège un nouveau jeton : comptoir hq shop token --data-dir DIR MAGASIN.".into(),
+            ),
+            TooManyAttempts { retry_after, address: false } => lang.pick(
+                format!("Too many wrong passwords for this account: it is locked for {retry_after} more seconds. Wait, then sign in again."),
+                format!("Trop de mots de passe faux pour ce compte : il est bloqué encore {retry_after} secondes. Patientez, puis reconnectez-vous."),
+            ),
+            TooManyAttempts { retry_after, address: true } => lang.pick(
+                format!("Too many failed sign-ins or enrolments from this address: it is locked for {retry_after} more seconds. Wait, then try again with the right password or a new enrolment token."),
+                format!("Trop de connexions ou d'enrôlements manqués depuis cette adresse : elle est bloquée encore {retry_after} secondes. Patientez, puis réessayez avec le bon mot de passe ou un nouveau jeton d'enrôlement."),
+            ),
+            Overloaded => lang.pick(
+                "HQ is busy with too many requests at once; nothing was done. Try again in a second.".into(),
+                "Le siège traite trop de requêtes à la fois ; rien n'a été fait. Réessayez dans une seconde.".into(),
+            ),
+            Tls { path, en, fr } => lang.pick(
+                format!("HTTPS cannot start with {path}: {en}"),
+                format!("HTTPS ne peut pas démarrer avec {path} : {fr}"),
             ),
             UnsupportedProtocol { got } => {
                 let accepted = comptoir_protocol::SUPPORTED_PROTOCOLS.map(|v| v.to_string()).join(", ");

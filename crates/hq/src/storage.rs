@@ -198,7 +198,7 @@ impl RecordKind {
 pub struct PushItem {
     pub id: Uuid,
     pub kind: RecordKind,
-    /// The record's JSON as received.
+    /// The record's JSON as received, kept for quarantine (empty for a record to insert).
     pub raw: String,
     pub action: PushAction,
 }

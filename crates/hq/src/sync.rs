@@ -141,26 +141,24 @@ pub fn prepare_push(shop: &str, records: Vec<serde_json::Value>) -> Result<Vec<P
     }
     let mut items = Vec::with_capacity(records.len());
     for (i, value) in records.into_iter().enumerate() {
-        let raw = value.to_string();
         let kind = match value.get("kind").and_then(|k| k.as_str()) {
             Some("closure") => RecordKind::Closure,
             _ => RecordKind::Ticket,
         };
-        let record: Record = match serde_json::from_value(value.clone()) {
+        // The raw text is kept only for what goes to quarantine: most records are inserted.
+        let body_id =
+            value.get("body").and_then(|b| b.get("id")).and_then(|v| v.as_str()).and_then(|s| Uuid::parse_str(s).ok());
+        let record: Record = match serde::Deserialize::deserialize(&value) {
             Ok(r) => r,
             Err(e) => {
-                let id = value
-                    .get("body")
-                    .and_then(|b| b.get("id"))
-                    .and_then(|v| v.as_str())
-                    .and_then(|s| Uuid::parse_str(s).ok())
-                    .ok_or_else(|| {
-                        HqError::bad_request(
-                            format!("records[{i}] is not a ticket or a closure with an id: {e}"),
-                            format!("records[{i}] n'est ni un ticket ni une clôture avec un identifiant : {e}"),
-                            Some(&format!("records[{i}]")),
-                        )
-                    })?;
+                let id = body_id.ok_or_else(|| {
+                    HqError::bad_request(
+                        format!("records[{i}] is not a ticket or a closure with an id: {e}"),
+                        format!("records[{i}] n'est ni un ticket ni une clôture avec un identifiant : {e}"),
+                        Some(&format!("records[{i}]")),
+                    )
+                })?;
+                let raw = value.to_string();
                 items.push(PushItem { id, kind, raw, action: PushAction::Quarantine(format!("unreadable: {e}")) });
                 continue;
             }
@@ -190,6 +188,7 @@ pub fn prepare_push(shop: &str, records: Vec<serde_json::Value>) -> Result<Vec<P
         } else {
             PushAction::Insert(Box::new(record))
         };
+        let raw = if matches!(action, PushAction::Insert(_)) { String::new() } else { value.to_string() };
         items.push(PushItem { id, kind, raw, action });
     }
     Ok(items)

@@ -9,8 +9,8 @@ use crate::error::ShopError;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
-use std::path::Path;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
 
 /// The configuration file's name inside the data directory.
 pub const CONFIG_FILE: &str = "comptoir.toml";
@@ -30,6 +30,17 @@ pub struct ShopConfig {
     pub request_timeout_seconds: u64,
     /// How long a checked login is remembered (0 checks the password on every request).
     pub auth_cache_seconds: u64,
+    /// Consecutive failed sign-ins (password or PIN) that lock a user (0: never locked).
+    pub login_max_failures: u32,
+    /// Failed sign-ins from one address that lock the address (0: never).
+    pub login_max_failures_per_address: u32,
+    /// How long a locked user or address stays locked, and how long failures are
+    /// remembered, in seconds.
+    pub login_lockout_seconds: u64,
+    /// Reverse proxies whose `X-Forwarded-For` header is believed (empty: none is).
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Requests served at once; past it, 503 with Retry-After.
+    pub max_concurrent_requests: usize,
     pub log: LogConfig,
     pub sync: SyncConfig,
 }
@@ -66,6 +77,9 @@ pub struct SyncConfig {
     pub backoff_max_seconds: u64,
     /// Days an acknowledged outbox record is kept before it is purged.
     pub outbox_retention_days: u32,
+    /// PEM file of a certificate authority trusted for HQ's HTTPS certificate, besides the
+    /// system's and Mozilla's roots (for an HQ with its own CA).
+    pub hq_ca_cert: Option<PathBuf>,
 }
 
 impl Default for SyncConfig {
@@ -84,6 +98,7 @@ impl Default for SyncConfig {
             backoff_initial_seconds: 1,
             backoff_max_seconds: 300,
             outbox_retention_days: 7,
+            hq_ca_cert: None,
         }
     }
 }
@@ -108,6 +123,11 @@ impl Default for ShopConfig {
             max_import_bytes: 64 * 1024 * 1024,
             request_timeout_seconds: 30,
             auth_cache_seconds: 60,
+            login_max_failures: 5,
+            login_max_failures_per_address: 20,
+            login_lockout_seconds: 300,
+            trusted_proxies: Vec::new(),
+            max_concurrent_requests: 256,
             log: LogConfig::default(),
             sync: SyncConfig::default(),
         }
@@ -161,6 +181,10 @@ mod tests {
 
             let c = ShopConfig::load(&dir, &[("listen", toml::Value::String("127.0.0.1:9200".into()))]).unwrap();
             assert_eq!(c.listen.port(), 9200);
+            assert_eq!(c.sync.hq_ca_cert, None);
+            jail.set_env("COMPTOIR_SHOP_SYNC__HQ_CA_CERT", "/etc/comptoir/hq-ca.pem");
+            let c = ShopConfig::load(&dir, &[]).unwrap();
+            assert_eq!(c.sync.hq_ca_cert.as_deref(), Some(Path::new("/etc/comptoir/hq-ca.pem")));
             Ok(())
         });
     }

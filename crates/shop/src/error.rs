@@ -43,6 +43,15 @@ pub enum ShopError {
     IdReused { id: String, number: String },
     #[error("missing or wrong credentials")]
     Unauthorized,
+    /// Too many failed sign-ins: the user (or, with `address`, the caller's address) is
+    /// locked for `retry_after` seconds (429 with Retry-After).
+    #[error("too many failed sign-ins; retry in {retry_after} s")]
+    TooManyAttempts { retry_after: u64, address: bool },
+    /// The server is serving as many requests as it may at once (503 with Retry-After).
+    #[error("server busy")]
+    Overloaded,
+    #[error("HQ at {url} presented a certificate this shop does not trust: {detail}")]
+    HqCertificate { url: String, detail: String },
     #[error("the catalog belongs to HQ")]
     CatalogOwnedByHq,
     #[error("not enrolled")]
@@ -73,6 +82,9 @@ pub enum ShopError {
     SchemaTooNew { found: i64, supported: i64 },
     #[error("configuration: {0}")]
     Config(String),
+    /// A setting that cannot be used, explained in both languages.
+    #[error("setting {key}: {en}")]
+    Setting { key: &'static str, en: String, fr: String },
     #[error("storage: {0}")]
     Storage(String),
 }
@@ -128,6 +140,9 @@ impl ShopError {
             ShopError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ShopError::IdReused { .. } => StatusCode::CONFLICT,
             ShopError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ShopError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ShopError::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
+            ShopError::HqCertificate { .. } => StatusCode::BAD_GATEWAY,
             ShopError::CatalogOwnedByHq => StatusCode::CONFLICT,
             ShopError::NotEnrolled | ShopError::AlreadyEnrolled { .. } | ShopError::ShopCodeMismatch { .. } => {
                 StatusCode::CONFLICT
@@ -142,6 +157,7 @@ impl ShopError {
             | ShopError::AlreadyInitialised { .. }
             | ShopError::SchemaTooNew { .. }
             | ShopError::Config(_)
+            | ShopError::Setting { .. }
             | ShopError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -161,6 +177,9 @@ impl ShopError {
             ShopError::MethodNotAllowed => "method_not_allowed",
             ShopError::IdReused { .. } => "id_reused",
             ShopError::Unauthorized => "unauthorized",
+            ShopError::TooManyAttempts { .. } => "too_many_attempts",
+            ShopError::Overloaded => "overloaded",
+            ShopError::HqCertificate { .. } => "hq_certificate",
             ShopError::CatalogOwnedByHq => "catalog_owned_by_hq",
             ShopError::NotEnrolled => "not_enrolled",
             ShopError::AlreadyEnrolled { .. } => "already_enrolled",
@@ -175,7 +194,7 @@ impl ShopError {
             ShopError::NotInitialised { .. } => "not_initialised",
             ShopError::AlreadyInitialised { .. } => "already_initialised",
             ShopError::SchemaTooNew { .. } => "schema_too_new",
-            ShopError::Config(_) => "config",
+            ShopError::Config(_) | ShopError::Setting { .. } => "config",
             ShopError::Storage(_) => "storage",
         }
     }
@@ -270,6 +289,22 @@ impl ShopError {
                 "Missing or wrong user code or password: sign in with HTTP Basic (user code and password or PIN).".into(),
                 "Code utilisateur ou mot de passe absent ou faux : identifiez-vous en HTTP Basic (code utilisateur et mot de passe ou PIN).".into(),
             ),
+            TooManyAttempts { retry_after, address: false } => lang.pick(
+                format!("Too many wrong passwords or PINs for this user: the account is locked for {retry_after} more seconds. Wait, then sign in again; a manager can check the user's code and PIN meanwhile."),
+                format!("Trop de mots de passe ou de PIN faux pour cet utilisateur : le compte est bloqué encore {retry_after} secondes. Patientez, puis reconnectez-vous ; un responsable peut vérifier entre-temps le code et le PIN de l'utilisateur."),
+            ),
+            TooManyAttempts { retry_after, address: true } => lang.pick(
+                format!("Too many failed sign-ins from this address: it is locked for {retry_after} more seconds. Wait, then try again."),
+                format!("Trop de connexions manquées depuis cette adresse : elle est bloquée encore {retry_after} secondes. Patientez, puis réessayez."),
+            ),
+            Overloaded => lang.pick(
+                "The shop server is busy with too many requests at once; nothing was done. Try again in a second.".into(),
+                "Le serveur de la boutique traite trop de requêtes à la fois ; rien n'a été fait. Réessayez dans une seconde.".into(),
+            ),
+            HqCertificate { url, detail } => lang.pick(
+                format!("HQ at {url} presented a TLS certificate this shop does not trust ({detail}). If HQ uses its own certificate authority, set sync.hq_ca_cert to that authority's PEM file; check also that the address is the name in HQ's certificate."),
+                format!("Le siège {url} a présenté un certificat TLS auquel cette boutique ne fait pas confiance ({detail}). Si le siège utilise sa propre autorité de certification, indiquez son fichier PEM dans sync.hq_ca_cert ; vérifiez aussi que l'adresse est bien le nom inscrit dans le certificat du siège."),
+            ),
             Forbidden { needed } => lang.pick(
                 format!("This needs the {needed} role; ask a {needed} to do it."),
                 format!("Cette action demande le rôle {needed} ; demandez-la à un {needed}."),
@@ -296,6 +331,10 @@ impl ShopError {
                 format!("La base est au schéma {found} mais ce programme ne connaît que jusqu'à {supported} : installez un Comptoir plus récent."),
             ),
             Config(m) => lang.pick(format!("Configuration error: {m}"), format!("Erreur de configuration : {m}")),
+            Setting { key, en, fr } => lang.pick(
+                format!("Configuration error, {key}: {en}"),
+                format!("Erreur de configuration, {key} : {fr}"),
+            ),
             Storage(_) => lang.pick(
                 "The shop database failed; nothing was written. See the shop's log for the cause.".into(),
                 "La base de la boutique a échoué ; rien n'a été écrit. La cause est dans le journal de la boutique.".into(),

@@ -13,7 +13,9 @@ pub async fn serve(
 ) -> Result<(), ShopError> {
     let addr = listener.local_addr()?;
     shop.store.write(move |tx| journal(tx, "server_started", None, &format!("listening on {addr}"))).await?;
-    axum::serve(listener, crate::api::router(shop)).with_graceful_shutdown(shutdown).await?;
+    // Each request knows the address it came from (sign-in limits per address).
+    let app = crate::api::router(shop).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
     Ok(())
 }
 

@@ -6,6 +6,10 @@
 //! `auth_cache_seconds` as a salted SHA-256 of the secret (the salt is random per process);
 //! a changed or deactivated user is forgotten at once by this process, and within that
 //! delay by others.
+//!
+//! Failed sign-ins go through [`LoginGuard`]: `login_max_failures` consecutive failures
+//! lock a user for `login_lockout_seconds`, `login_max_failures_per_address` failures lock
+//! the address they come from; in this process's memory (a restart forgets them).
 
 use crate::catalog::seed_french_tax_rates;
 use crate::config::ShopConfig;
@@ -13,9 +17,10 @@ use crate::error::ShopError;
 use crate::staff::{NewUser, User, check_login, create_user};
 use crate::store::{Store, now_text};
 use comptoir_core::catalog::{Role, validate_code, validate_name};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -32,6 +37,19 @@ pub struct Shop {
     login_salt: [u8; 16],
     /// Signalled after each commit that queued a record for HQ: wakes the sync pusher.
     pub outbox_signal: Arc<tokio::sync::Notify>,
+    /// Failed sign-ins, per user and per address.
+    pub guard: Arc<LoginGuard>,
+}
+
+/// An Argon2id hash of nothing anyone knows, checked when the user does not exist, so
+/// that an unknown user costs as long as a wrong PIN (no user enumeration by timing).
+fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| {
+        let mut random = [0u8; 16];
+        rand::fill(&mut random);
+        comptoir_core::secret::hash_secret(&format!("{random:?}"))
+    })
 }
 
 struct CachedLogin {
@@ -97,7 +115,13 @@ impl Shop {
             .map_err(|e| ShopError::Config(format!("timezone {:?}: {e}", config.timezone)))?;
         let mut login_salt = [0u8; 16];
         rand::fill(&mut login_salt);
+        let guard = Arc::new(LoginGuard::new(
+            config.login_max_failures,
+            config.login_max_failures_per_address,
+            Duration::from_secs(config.login_lockout_seconds),
+        ));
         Ok(Shop {
+            guard,
             store,
             code,
             name,
@@ -142,7 +166,20 @@ impl Shop {
             }
         }
         let (code_owned, secret_owned) = (code.to_string(), secret.to_string());
-        let user = self.store.read(move |c| check_login(c, &code_owned, &secret_owned)).await?;
+        let user = self
+            .store
+            .read(move |c| {
+                let known: Option<i64> = c
+                    .query_row("SELECT 1 FROM users WHERE code = ? AND active = 1", [&code_owned], |r| r.get(0))
+                    .optional()?;
+                if known.is_none() {
+                    // As long as a wrong secret of a real user.
+                    comptoir_core::secret::verify_secret(&secret_owned, decoy_hash());
+                    return Ok(None);
+                }
+                check_login(c, &code_owned, &secret_owned)
+            })
+            .await?;
         let user = user.ok_or(ShopError::Unauthorized)?;
         let ttl = Duration::from_secs(self.config.auth_cache_seconds);
         if !ttl.is_zero() {
@@ -152,8 +189,144 @@ impl Shop {
         Ok(user)
     }
 
+    /// [`Shop::login`] behind the guard: refused at once (429) while the user or the
+    /// caller's address is locked; a failure is counted, a success clears the user.
+    pub async fn sign_in(&self, source: IpAddr, code: &str, secret: &str) -> Result<User, ShopError> {
+        self.guard.check(Some(code), source).map_err(locked)?;
+        match self.login(code, secret).await {
+            Ok(user) => {
+                self.guard.succeeded(code);
+                Ok(user)
+            }
+            Err(ShopError::Unauthorized) => {
+                tracing::warn!(user = %code, %source, "sign-in refused");
+                match self.guard.failed(Some(code), source) {
+                    Some(lock) => {
+                        tracing::warn!(user = %code, %source, seconds = lock.retry_after, address = lock.address, "sign-ins locked");
+                        Err(locked(lock))
+                    }
+                    None => Err(ShopError::Unauthorized),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Forgets a remembered login, after the user changed.
     pub fn forget_login(&self, code: &str) {
         self.logins.lock().unwrap_or_else(|p| p.into_inner()).remove(code);
+    }
+}
+
+/// The refusal of a locked user or address.
+pub fn locked(lock: Locked) -> ShopError {
+    ShopError::TooManyAttempts { retry_after: lock.retry_after, address: lock.address }
+}
+
+/// Most accounts and addresses remembered at once; past it, entries neither locked nor
+/// recent are forgotten first, so a flood of made-up names cannot grow memory for ever.
+const MAX_TRACKED: usize = 50_000;
+
+/// Failed sign-ins, per account and per source address, in this process's memory.
+///
+/// `max_failures` consecutive failures of an account (or `max_per_address` failures from
+/// one address, whatever the accounts) lock it for `lockout`; while locked, even the right
+/// secret is refused without being checked. A success clears the account's count (not the
+/// address's, or one valid account would let an address guess the others' without end).
+/// Failures older than `lockout` are forgotten.
+pub struct LoginGuard {
+    max_failures: u32,
+    max_per_address: u32,
+    lockout: Duration,
+    entries: Mutex<HashMap<GuardKey, Failures>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum GuardKey {
+    Account(String),
+    Address(IpAddr),
+}
+
+struct Failures {
+    count: u32,
+    last: Instant,
+    locked_until: Option<Instant>,
+}
+
+/// Why a sign-in is refused before its secret is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Locked {
+    /// Seconds until it opens again (at least 1).
+    pub retry_after: u64,
+    /// The address is locked (else the account).
+    pub address: bool,
+}
+
+impl LoginGuard {
+    pub fn new(max_failures: u32, max_per_address: u32, lockout: Duration) -> LoginGuard {
+        LoginGuard { max_failures, max_per_address, lockout, entries: Mutex::new(HashMap::new()) }
+    }
+
+    fn remaining(f: &Failures, now: Instant) -> Option<u64> {
+        f.locked_until.filter(|u| *u > now).map(|u| (u - now).as_secs_f64().ceil().max(1.0) as u64)
+    }
+
+    /// Refuses an account or an address that is locked now.
+    pub fn check(&self, account: Option<&str>, address: IpAddr) -> Result<(), Locked> {
+        let now = Instant::now();
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(r) = entries.get(&GuardKey::Address(address)).and_then(|f| Self::remaining(f, now)) {
+            return Err(Locked { retry_after: r, address: true });
+        }
+        if let Some(account) = account
+            && let Some(r) = entries.get(&GuardKey::Account(account.to_string())).and_then(|f| Self::remaining(f, now))
+        {
+            return Err(Locked { retry_after: r, address: false });
+        }
+        Ok(())
+    }
+
+    /// Counts a failure; returns the lock it caused, if any.
+    pub fn failed(&self, account: Option<&str>, address: IpAddr) -> Option<Locked> {
+        let now = Instant::now();
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= MAX_TRACKED {
+            let lockout = self.lockout;
+            entries.retain(|_, f| Self::remaining(f, now).is_some() || now.duration_since(f.last) < lockout);
+            if entries.len() >= MAX_TRACKED {
+                entries.retain(|_, f| Self::remaining(f, now).is_some());
+            }
+        }
+        let mut locked = None;
+        let keys = [
+            account.map(|a| (GuardKey::Account(a.to_string()), self.max_failures)),
+            Some((GuardKey::Address(address), self.max_per_address)),
+        ];
+        for (key, max) in keys.into_iter().flatten() {
+            if max == 0 {
+                continue;
+            }
+            let address = matches!(key, GuardKey::Address(_));
+            let f = entries.entry(key).or_insert(Failures { count: 0, last: now, locked_until: None });
+            if now.duration_since(f.last) >= self.lockout
+                || Self::remaining(f, now).is_none() && f.locked_until.is_some()
+            {
+                f.count = 0;
+                f.locked_until = None;
+            }
+            f.count += 1;
+            f.last = now;
+            if f.count >= max {
+                f.count = 0;
+                f.locked_until = Some(now + self.lockout);
+                locked.get_or_insert(Locked { retry_after: self.lockout.as_secs().max(1), address });
+            }
+        }
+        locked
+    }
+
+    /// A successful sign-in clears the account's failures.
+    pub fn succeeded(&self, account: &str) {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).remove(&GuardKey::Account(account.to_string()));
     }
 }

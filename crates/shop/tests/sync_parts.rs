@@ -101,12 +101,33 @@ fn each_committed_ticket_is_queued_in_the_same_transaction() {
     assert_eq!(unsent, 1);
     assert!(oldest.is_some());
 
+    // A closure goes the same way and reads back whole (its VAT totals are keyed by rate).
+    let closure = shop
+        .store
+        .write_blocking(|tx| {
+            comptoir_shop::closures::close(
+                tx,
+                "LYON1",
+                "2026-11-23T20:00:00.000000Z",
+                "2026-11-23",
+                comptoir_shop::closures::NewClosure {
+                    register: "R1".into(),
+                    kind: comptoir_core::closure::ClosureKind::Day,
+                    period: None,
+                },
+            )
+        })
+        .unwrap();
+    let queued = shop.store.read_blocking(|c| outbox::pending(c, 10)).unwrap();
+    assert_eq!(queued.len(), 2);
+    assert_eq!(queued[1].1, Record::Closure(closure));
     let seq = pending[0].0;
-    shop.store.write_blocking(|tx| outbox::acknowledge(tx, &[(seq, "accepted")])).unwrap();
+    let closure_seq = queued[1].0;
+    shop.store.write_blocking(|tx| outbox::acknowledge(tx, &[(seq, "accepted"), (closure_seq, "accepted")])).unwrap();
     assert!(shop.store.read_blocking(|c| outbox::pending(c, 10)).unwrap().is_empty());
     assert_eq!(shop.store.read_blocking(outbox::backlog).unwrap().0, 0);
     // Resending since a date queues the ticket again (HQ ignores what it has).
-    assert_eq!(shop.store.write_blocking(|tx| outbox::requeue_since(tx, "2026-11-01")).unwrap(), 1);
+    assert_eq!(shop.store.write_blocking(|tx| outbox::requeue_since(tx, "2026-11-01")).unwrap(), 2);
     assert_eq!(shop.store.write_blocking(|tx| outbox::requeue_since(tx, "2026-12-01")).unwrap(), 0);
 }
 

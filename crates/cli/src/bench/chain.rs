@@ -75,7 +75,9 @@ impl HqProcess {
     }
 
     pub async fn import_catalog(&self, csv: String) -> Result<(), ShopError> {
-        self.admin(self.http.post(self.api("catalog/import")).header("content-type", "text/csv").body(csv)).await.map(|_| ())
+        self.admin(self.http.post(self.api("catalog/import")).header("content-type", "text/csv").body(csv))
+            .await
+            .map(|_| ())
     }
 
     /// Creates a shop at HQ; returns its enrolment token.
@@ -114,7 +116,8 @@ impl HqProcess {
 
     /// Resident memory now and at its peak, in MiB (from /proc).
     pub fn memory_mib(&self) -> (f64, f64) {
-        let status = self.pid().and_then(|p| std::fs::read_to_string(format!("/proc/{p}/status")).ok()).unwrap_or_default();
+        let status =
+            self.pid().and_then(|p| std::fs::read_to_string(format!("/proc/{p}/status")).ok()).unwrap_or_default();
         let field = |name: &str| {
             status
                 .lines()
@@ -224,11 +227,23 @@ pub async fn shops(
 pub fn sale(i: usize, articles: usize) -> NewTicket {
     let sku = |k: usize| format!("A{:05}", 1 + (i * k) % articles.max(1));
     let lines = vec![
-        NewLine { sku: Some(sku(7)), barcode: None, qty: Quantity::from_units(1), unit_price: None, discount: Money(0) },
-        NewLine { sku: Some(sku(13)), barcode: None, qty: Quantity::from_units(2), unit_price: None, discount: Money(0) },
+        NewLine {
+            sku: Some(sku(7)),
+            barcode: None,
+            qty: Quantity::from_units(1),
+            unit_price: None,
+            discount: Money(0),
+        },
+        NewLine {
+            sku: Some(sku(13)),
+            barcode: None,
+            qty: Quantity::from_units(2),
+            unit_price: None,
+            discount: Money(0),
+        },
         NewLine { sku: Some(sku(29)), barcode: None, qty: Quantity(500), unit_price: None, discount: Money(0) },
     ];
-    let payments = if i % 2 == 0 {
+    let payments = if i.is_multiple_of(2) {
         vec![Payment { method: PaymentMethod::Cash, amount: Money(100_000) }]
     } else {
         vec![
@@ -238,7 +253,7 @@ pub fn sale(i: usize, articles: usize) -> NewTicket {
     };
     NewTicket {
         id: None,
-        register: if i % 2 == 0 { "R1" } else { "R2" }.into(),
+        register: if i.is_multiple_of(2) { "R1" } else { "R2" }.into(),
         cashier: "C1".into(),
         lines,
         discount: Money(0),

@@ -171,9 +171,15 @@ pub async fn run(args: BenchArgs) -> ExitCode {
     println!();
     println!("| scenario | runs | {} |", keys.join(" | "));
     println!("|---|---|{}", "---|".repeat(keys.len()));
-    println!("| {scenario} (median) | {} | {} |", runs.len(), medians.iter().map(|(_, v)| fmt(*v)).collect::<Vec<_>>().join(" | "));
+    println!(
+        "| {scenario} (median) | {} | {} |",
+        runs.len(),
+        medians.iter().map(|(_, v)| fmt(*v)).collect::<Vec<_>>().join(" | ")
+    );
     if let Some(path) = args.json {
-        let as_map = |f: &Figures| serde_json::Value::Object(f.iter().map(|(k, v)| ((*k).to_string(), serde_json::json!(v))).collect());
+        let as_map = |f: &Figures| {
+            serde_json::Value::Object(f.iter().map(|(k, v)| ((*k).to_string(), serde_json::json!(v))).collect())
+        };
         let doc = serde_json::json!({
             "scenario": scenario,
             "runs": runs.iter().map(as_map).collect::<Vec<_>>(),
@@ -188,11 +194,5 @@ pub async fn run(args: BenchArgs) -> ExitCode {
 }
 
 fn fmt(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e12 {
-        format!("{v:.0}")
-    } else if v.abs() >= 100.0 {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.2}")
-    }
+    if (v.fract() == 0.0 && v.abs() < 1e12) || v.abs() >= 100.0 { format!("{v:.0}") } else { format!("{v:.2}") }
 }

@@ -83,7 +83,15 @@ fn direct_insert(root: &Path, rows: &[(String, Record)]) -> Result<f64, ShopErro
     let dir = root.join("direct");
     let exe = std::env::current_exe()?;
     let mut init = std::process::Command::new(exe)
-        .args(["hq", "init", "--data-dir", &dir.display().to_string(), "--admin-user", "admin", "--admin-password-stdin"])
+        .args([
+            "hq",
+            "init",
+            "--data-dir",
+            &dir.display().to_string(),
+            "--admin-user",
+            "admin",
+            "--admin-password-stdin",
+        ])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())
         .spawn()?;
@@ -220,7 +228,10 @@ pub async fn first_load(articles: usize) -> Result<Figures, ShopError> {
     std::fs::write(&file, &csv)?;
     let start = Instant::now();
     let data = std::fs::read(&file)?;
-    local.store.write(move |tx| comptoir_shop::catalog_csv::import(tx, &data, comptoir_core::Lang::En).map(|_| ())).await?;
+    local
+        .store
+        .write(move |tx| comptoir_shop::catalog_csv::import(tx, &data, comptoir_core::Lang::En).map(|_| ()))
+        .await?;
     let local_seconds = start.elapsed().as_secs_f64();
     Ok(vec![
         ("articles", articles as f64),
@@ -427,7 +438,9 @@ pub async fn soak(shops: usize, seconds: u64, every: f64) -> Result<Figures, Sho
         unsent += s.shop.store.read(outbox::backlog).await?.0;
     }
     if at_hq != total || unsent != 0 || failures != 0 {
-        return Err(harness(format!("not converged: {at_hq} at HQ of {total} sold, {unsent} unsent, {failures} shops failed")));
+        return Err(harness(format!(
+            "not converged: {at_hq} at HQ of {total} sold, {unsent} unsent, {failures} shops failed"
+        )));
     }
     let mut l = latencies.lock().unwrap_or_else(|p| p.into_inner()).clone();
     l.sort();

@@ -102,23 +102,58 @@ pub fn dir_arg(p: &Path) -> String {
     p.to_str().unwrap().to_string()
 }
 
-/// An HQ in a temp dir: initialised and serving.
+/// HQ's storage backend in a test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    /// A throwaway PostgreSQL (or `COMPTOIR_TEST_POSTGRES_URL`'s server), one database per HQ.
+    Postgres,
+}
+
+/// An HQ in a temp dir (its `hq.toml` and logs; its database too on SQLite): initialised
+/// and serving.
 pub struct Hq {
     pub dir: PathBuf,
+    /// Dropped before `pg`: the server stops before its database does.
     pub server: Server,
+    /// The options that name this HQ's database: `--data-dir DIR [--database-url URL]`.
+    pub db_args: Vec<String>,
+    pub pg: Option<comptoir_hq_postgres::testing::TestPostgres>,
 }
 
 impl Hq {
-    pub fn start(root: &Path) -> Hq {
+    pub fn start(root: &Path, backend: Backend) -> Hq {
         let dir = root.join("hq");
-        let d = dir_arg(&dir);
-        let out = comptoir(
-            &["hq", "init", "--data-dir", &d, "--admin-user", "admin", "--admin-password-stdin"],
-            Some(&format!("{PASSWORD}\n")),
-        );
+        let mut db_args = vec!["--data-dir".to_string(), dir_arg(&dir)];
+        let pg = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => {
+                let pg = comptoir_hq_postgres::testing::TestPostgres::start();
+                db_args.extend(["--database-url".to_string(), pg.database()]);
+                Some(pg)
+            }
+        };
+        let mut init: Vec<String> = vec!["hq".into(), "init".into()];
+        init.extend(db_args.iter().cloned());
+        init.extend(["--admin-user", "admin", "--admin-password-stdin"].map(String::from));
+        let init: Vec<&str> = init.iter().map(String::as_str).collect();
+        let out = comptoir(&init, Some(&format!("{PASSWORD}\n")));
         assert!(out.status.success(), "hq init: {}", text(&out.stderr));
-        let server = Server::start(&["hq", "serve", "--data-dir", &d, "--listen", "127.0.0.1:0"], &[]);
-        Hq { dir, server }
+        let server = serve(&db_args, "127.0.0.1:0", &[]);
+        Hq { dir, server, db_args, pg }
+    }
+
+    /// Another `comptoir hq serve` process on this HQ's database.
+    pub fn serve(&self, listen: &str, env: &[(&str, &str)]) -> Server {
+        serve(&self.db_args, listen, env)
+    }
+
+    /// Runs `comptoir hq ARGS` on this HQ's database.
+    pub fn cmd(&self, args: &[&str]) -> Output {
+        let mut all: Vec<&str> = vec!["hq"];
+        all.extend(args);
+        all.extend(self.db_args.iter().map(String::as_str));
+        comptoir(&all, None)
     }
 
     /// `http://127.0.0.1:PORT` (no /api/v1).
@@ -127,14 +162,17 @@ impl Hq {
     }
 
     pub fn add_shop(&self, code: &str) -> String {
-        let d = dir_arg(&self.dir);
-        let out = comptoir(
-            &["hq", "shop", "add", "--data-dir", &d, "--code", code, "--name", code, "--postal-code", "69003"],
-            None,
-        );
+        let out = self.cmd(&["shop", "add", "--code", code, "--name", code, "--postal-code", "69003"]);
         assert!(out.status.success(), "hq shop add: {}", text(&out.stderr));
         last_line(&out)
     }
+}
+
+fn serve(db_args: &[String], listen: &str, env: &[(&str, &str)]) -> Server {
+    let mut args: Vec<&str> = vec!["hq", "serve"];
+    args.extend(db_args.iter().map(String::as_str));
+    args.extend(["--listen", listen]);
+    Server::start(&args, env)
 }
 
 /// Enrols a new shop (empty data dir) with the HQ reached at `hq_origin`.

@@ -14,6 +14,7 @@ use comptoir_protocol::{
     HEADER_CURSOR, HEADER_OLDEST_UNSENT, HEADER_PROTOCOL, HEADER_UNSENT, HEADER_VERSION, SUPPORTED_PROTOCOLS,
 };
 use serde::de::DeserializeOwned;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 /// A JSON body; `serde` errors become 400s naming the problem, oversized bodies 413s.
 pub struct Body<T>(pub T);
@@ -60,6 +61,40 @@ fn authorization(parts: &Parts) -> Option<&str> {
     parts.headers.get(header::AUTHORIZATION).and_then(|h| h.to_str().ok())
 }
 
+/// The address a request comes from: the connection's peer, or, when the peer is one of
+/// `trusted_proxies`, the last address of `X-Forwarded-For` that is not a trusted proxy.
+pub fn source_address(parts: &Parts, trusted_proxies: &[IpAddr]) -> IpAddr {
+    let peer = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    if !trusted_proxies.contains(&peer) {
+        return peer;
+    }
+    let forwarded = parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>();
+    let hops = forwarded.iter().flat_map(|v| v.split(',')).map(str::trim).collect::<Vec<_>>();
+    for hop in hops.iter().rev() {
+        match hop.parse::<IpAddr>() {
+            Ok(ip) if trusted_proxies.contains(&ip) => continue,
+            Ok(ip) => return ip,
+            Err(_) => return peer,
+        }
+    }
+    peer
+}
+
+/// The caller's address (see [`source_address`]), for rate limits.
+pub struct SourceAddress(pub IpAddr);
+
+impl FromRequestParts<Hq> for SourceAddress {
+    type Rejection = HqError;
+
+    async fn from_request_parts(parts: &mut Parts, hq: &Hq) -> Result<Self, HqError> {
+        Ok(SourceAddress(source_address(parts, &hq.config.trusted_proxies)))
+    }
+}
+
 /// A signed-in admin: an admin account (HTTP Basic) or an API token (Bearer).
 pub struct AdminCaller(pub Admin);
 
@@ -68,8 +103,9 @@ impl FromRequestParts<Hq> for AdminCaller {
 
     async fn from_request_parts(parts: &mut Parts, hq: &Hq) -> Result<Self, HqError> {
         let value = authorization(parts).ok_or(HqError::Unauthorized)?;
+        let source = source_address(parts, &hq.config.trusted_proxies);
         if let Some(token) = value.strip_prefix("Bearer ") {
-            return Ok(AdminCaller(hq.check_api_token(token.trim()).await?));
+            return Ok(AdminCaller(hq.sign_in_token(source, token.trim()).await?));
         }
         let encoded = value.strip_prefix("Basic ").ok_or(HqError::Unauthorized)?;
         let decoded = base64::engine::general_purpose::STANDARD
@@ -78,7 +114,7 @@ impl FromRequestParts<Hq> for AdminCaller {
             .and_then(|b| String::from_utf8(b).ok())
             .ok_or(HqError::Unauthorized)?;
         let (user, password) = decoded.split_once(':').ok_or(HqError::Unauthorized)?;
-        Ok(AdminCaller(hq.login(user, password).await?))
+        Ok(AdminCaller(hq.sign_in(source, user, password).await?))
     }
 }
 

@@ -100,6 +100,14 @@ impl HqError {
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"comptoir-hq\""));
         }
+        let retry_after = match self {
+            HqError::TooManyAttempts { retry_after, .. } => Some(*retry_after),
+            HqError::Overloaded => Some(1),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         response
     }
 }
@@ -152,11 +160,32 @@ async fn openapi_json(_caller: AdminCaller) -> axum::Json<utoipa::openapi::OpenA
     axum::Json(ApiDoc::openapi())
 }
 
+/// The answer to a request refused because the server already serves as many as it may.
+async fn overloaded(headers: axum::http::HeaderMap, _: tower::BoxError) -> Response {
+    HqError::Overloaded.render(request_lang(&headers))
+}
+
+/// At most `max` requests of `router` at once; the others get 503 at once (never queued).
+fn bounded_concurrency(router: Router<Hq>, max: usize) -> Router<Hq> {
+    router.layer(
+        tower::ServiceBuilder::new()
+            .layer(axum::error_handling::HandleErrorLayer::new(overloaded))
+            .load_shed()
+            .concurrency_limit(max.max(1)),
+    )
+}
+
 /// The whole API.
+///
+/// Limits: every route has a time limit (`request_timeout_seconds`; the long-polled feed
+/// its longest wait plus that), a body limit (`max_body_bytes`) and a share of the
+/// concurrency limit (`max_concurrent_requests`; waiting feeds `max_waiting_feeds`).
 pub fn router(hq: Hq) -> Router {
     use axum::routing::{get, patch, post};
     let limit = hq.config.max_body_bytes;
     let timeout = Duration::from_secs(hq.config.request_timeout_seconds);
+    let feed_wait = hq.config.feed_poll_max_seconds.min(comptoir_protocol::MAX_WAIT_SECONDS);
+    let feed_timeout = Duration::from_secs(feed_wait + hq.config.request_timeout_seconds.max(1));
     let bounded = Router::new()
         .route("/api/v1/health", get(health))
         .route("/api/v1/openapi.json", get(openapi_json))
@@ -180,12 +209,14 @@ pub fn router(hq: Hq) -> Router {
         .route("/api/v1/sync/hello", get(sync::hello))
         .route("/api/v1/sync/push", post(sync::push))
         .route("/api/v1/sync/jobs/{id}", post(sync::report_job))
+        // The snapshot's limit is for its first page: the stream then goes on by itself.
+        .route("/api/v1/sync/snapshot", get(sync::snapshot))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout));
-    // The long-poll and the stream bound themselves (wait cap, paged reads).
-    let unbounded =
-        Router::new().route("/api/v1/sync/feed", get(sync::feed)).route("/api/v1/sync/snapshot", get(sync::snapshot));
-    bounded
-        .merge(unbounded)
+    let feed = Router::new()
+        .route("/api/v1/sync/feed", get(sync::feed))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, feed_timeout));
+    bounded_concurrency(bounded, hq.config.max_concurrent_requests)
+        .merge(bounded_concurrency(feed, hq.config.max_waiting_feeds))
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn_with_state(hq.clone(), localize))
         .with_state(hq)

@@ -1,7 +1,7 @@
 //! Sync routes, as `comptoir_protocol` documents them: enrol, hello, the streamed snapshot,
 //! the long-polled feed, push and job reports.
 
-use super::extract::check_protocol;
+use super::extract::{SourceAddress, check_protocol};
 use super::{Body, ErrorBody, ShopCaller};
 use crate::error::HqError;
 use crate::hq::Hq;
@@ -25,18 +25,28 @@ const SNAPSHOT_PAGE: usize = 500;
 
 #[utoipa::path(post, path = "/api/v1/sync/enrol", security(()), request_body = serde_json::Value,
     responses((status = 200, description = "EnrolResponse: the shop, HQ's identity and the long-lived credential", body = serde_json::Value),
-              (status = 401, description = "Unknown, used or expired token", body = ErrorBody)))]
+              (status = 401, description = "Unknown, used or expired token", body = ErrorBody),
+              (status = 429, description = "Too many failed enrolments from this address", body = ErrorBody)))]
 pub async fn enrol(
     State(hq): State<Hq>,
     headers: HeaderMap,
+    SourceAddress(source): SourceAddress,
     Body(req): Body<EnrolRequest>,
 ) -> Result<Json<EnrolResponse>, HqError> {
     check_protocol(&headers)?;
     if !SUPPORTED_PROTOCOLS.contains(&req.protocol) {
         return Err(HqError::UnsupportedProtocol { got: Some(req.protocol.to_string()) });
     }
+    hq.guard.check(None, source).map_err(crate::hq::locked)?;
     let (credential, record) = new_keyed_secret();
-    let shop: ShopIdentity = hq.storage.enrol(&secret_hash(req.token.trim()), &now_text(), &record).await?;
+    let shop = hq.storage.enrol(&secret_hash(req.token.trim()), &now_text(), &record).await;
+    let shop: ShopIdentity = match shop {
+        Err(HqError::InvalidEnrolmentToken) => {
+            tracing::warn!(%source, "enrolment refused: unknown, used or expired token");
+            return Err(hq.guard.failed(None, source).map(crate::hq::locked).unwrap_or(HqError::InvalidEnrolmentToken));
+        }
+        other => other?,
+    };
     hq.contact(&shop.code, crate::storage::ShopHealth { version: Some(req.version), ..Default::default() }).await?;
     tracing::info!(shop = %shop.code, "shop enrolled");
     Ok(Json(EnrolResponse { shop, hq: hq.identity.clone(), credential }))

@@ -11,6 +11,7 @@ use axum::http::request::Parts;
 use base64::Engine;
 use comptoir_core::catalog::Role;
 use serde::de::DeserializeOwned;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 /// A JSON body; `serde` errors become 400s naming the problem, oversized bodies 413s.
 pub struct Body<T>(pub T);
@@ -54,6 +55,29 @@ fn json_rejection(r: JsonRejection) -> ShopError {
     }
 }
 
+/// The address a request comes from: the connection's peer, or, when the peer is one of
+/// `trusted_proxies`, the last address of `X-Forwarded-For` that is not a trusted proxy.
+pub fn source_address(parts: &Parts, trusted_proxies: &[IpAddr]) -> IpAddr {
+    let peer = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    if !trusted_proxies.contains(&peer) {
+        return peer;
+    }
+    let forwarded = parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>();
+    let hops = forwarded.iter().flat_map(|v| v.split(',')).map(str::trim).collect::<Vec<_>>();
+    for hop in hops.iter().rev() {
+        match hop.parse::<IpAddr>() {
+            Ok(ip) if trusted_proxies.contains(&ip) => continue,
+            Ok(ip) => return ip,
+            Err(_) => return peer,
+        }
+    }
+    peer
+}
+
 /// The signed-in user.
 pub struct Caller(pub User);
 
@@ -76,7 +100,8 @@ impl FromRequestParts<Shop> for Caller {
             .and_then(|b| String::from_utf8(b).ok())
             .ok_or(ShopError::Unauthorized)?;
         let (code, secret) = decoded.split_once(':').ok_or(ShopError::Unauthorized)?;
-        let user = shop.login(code, secret).await?;
+        let source = source_address(parts, &shop.config.trusted_proxies);
+        let user = shop.sign_in(source, code, secret).await?;
         Ok(Caller(user))
     }
 }

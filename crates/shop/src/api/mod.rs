@@ -88,6 +88,14 @@ impl ShopError {
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"comptoir\""));
         }
+        let retry_after = match self {
+            ShopError::TooManyAttempts { retry_after, .. } => Some(*retry_after),
+            ShopError::Overloaded => Some(1),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         response
     }
 }
@@ -179,7 +187,19 @@ async fn shop_info(axum::extract::State(shop): axum::extract::State<Shop>, calle
     })
 }
 
-/// The whole API.
+/// The answer to a request refused because the server already serves as many as it may.
+async fn overloaded(headers: axum::http::HeaderMap, _: tower::BoxError) -> Response {
+    let lang = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(Lang::from_preference)
+        .unwrap_or_default();
+    ShopError::Overloaded.render(lang)
+}
+
+/// The whole API. Limits: a time limit per request (`request_timeout_seconds`), a body
+/// limit per route (`max_body_bytes`, `max_import_bytes`), and at most
+/// `max_concurrent_requests` requests at once (the others get 503 at once, never queued).
 pub fn router(shop: Shop) -> Router {
     use axum::routing::{get, patch, post};
     let limit = shop.config.max_body_bytes;
@@ -208,8 +228,15 @@ pub fn router(shop: Shop) -> Router {
         .route("/api/v1/closures", get(sales::list_closures).post(sales::post_closure))
         .route("/api/v1/verify", post(sales::verify_chains))
         .layer(DefaultBodyLimit::max(limit));
+    let concurrency = shop.config.max_concurrent_requests.max(1);
     api.merge(import)
         .layer(axum::middleware::from_fn_with_state(shop.clone(), localize))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(axum::error_handling::HandleErrorLayer::new(overloaded))
+                .load_shed()
+                .concurrency_limit(concurrency),
+        )
         .with_state(shop)
 }

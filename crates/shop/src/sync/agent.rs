@@ -69,7 +69,7 @@ pub struct SyncAgent {
 impl SyncAgent {
     pub fn new(shop: Shop, link: &HqLink) -> Result<SyncAgent, ShopError> {
         let timeout = Duration::from_secs(shop.config.sync.request_timeout_seconds.max(1));
-        let client = HqClient::new(&link.url, Some(link.credential.clone()), timeout)?;
+        let client = HqClient::with_config(&link.url, Some(link.credential.clone()), timeout, &shop.config.sync)?;
         Ok(SyncAgent { shop, client })
     }
 

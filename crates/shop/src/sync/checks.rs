@@ -70,7 +70,7 @@ pub async fn run(shop: &Shop, lang: Lang) -> Vec<Check> {
     ));
 
     let ping = Duration::from_secs(shop.config.sync.ping_timeout_seconds.max(1));
-    let hello = match HqClient::new(&link.url, Some(link.credential.clone()), ping) {
+    let hello = match HqClient::with_config(&link.url, Some(link.credential.clone()), ping, &shop.config.sync) {
         Ok(client) => client.hello(ping).await,
         Err(e) => Err(e),
     };

@@ -1,12 +1,18 @@
 //! HTTP client of HQ's sync endpoints. Every call has a time limit; every failure becomes
-//! `HqUnreachable` (network, timeout) or `HqRefused` (HQ answered with an error).
+//! `HqUnreachable` (network, timeout), `HqCertificate` (HQ's HTTPS certificate is not
+//! trusted) or `HqRefused` (HQ answered with an error).
+//!
+//! HTTPS is rustls: HQ's certificate must chain to Mozilla's roots, the system's roots or
+//! the authority of `sync.hq_ca_cert`, and name the host of HQ's address.
 
+use crate::config::SyncConfig;
 use crate::error::ShopError;
 use comptoir_protocol::{
     EnrolRequest, EnrolResponse, ErrorBody, FeedPage, HEADER_CURSOR, HEADER_OLDEST_UNSENT, HEADER_PROTOCOL,
     HEADER_UNSENT, HEADER_VERSION, Hello, JobReport, PROTOCOL_VERSION, PushBatch, PushOutcome, SnapshotLine,
 };
 use reqwest::{Method, RequestBuilder, Response};
+use std::path::Path;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -41,11 +47,54 @@ pub fn normalise_url(url: &str) -> Result<String, ShopError> {
 }
 
 impl HqClient {
+    /// A client trusting the system's and Mozilla's roots only.
     pub fn new(base: &str, credential: Option<String>, timeout: Duration) -> Result<HqClient, ShopError> {
-        let http = reqwest::Client::builder()
+        Self::with_ca(base, credential, timeout, None)
+    }
+
+    /// A client with the shop's sync settings (`sync.hq_ca_cert`).
+    pub fn with_config(
+        base: &str,
+        credential: Option<String>,
+        timeout: Duration,
+        sync: &SyncConfig,
+    ) -> Result<HqClient, ShopError> {
+        Self::with_ca(base, credential, timeout, sync.hq_ca_cert.as_deref())
+    }
+
+    /// A client that also trusts the certificate authorities of the PEM file `ca`.
+    pub fn with_ca(
+        base: &str,
+        credential: Option<String>,
+        timeout: Duration,
+        ca: Option<&Path>,
+    ) -> Result<HqClient, ShopError> {
+        let mut builder = reqwest::Client::builder()
+            .use_rustls_tls()
             .connect_timeout(timeout.min(Duration::from_secs(10)))
-            .build()
-            .map_err(|e| ShopError::Config(format!("HTTP client: {e}")))?;
+            .timeout(timeout);
+        if let Some(path) = ca {
+            let shown = path.display();
+            let pem = std::fs::read(path).map_err(|e| ShopError::Setting {
+                key: "sync.hq_ca_cert",
+                en: format!("cannot read {shown} ({e}); give the PEM file of HQ's certificate authority."),
+                fr: format!(
+                    "impossible de lire {shown} ({e}) ; donnez le fichier PEM de l'autorité de certification du siège."
+                ),
+            })?;
+            let certs =
+                reqwest::Certificate::from_pem_bundle(&pem).ok().filter(|c| !c.is_empty()).ok_or_else(|| {
+                    ShopError::Setting {
+                        key: "sync.hq_ca_cert",
+                        en: format!("{shown} holds no PEM certificate (BEGIN CERTIFICATE blocks expected)."),
+                        fr: format!("{shown} ne contient aucun certificat PEM (blocs BEGIN CERTIFICATE attendus)."),
+                    }
+                })?;
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let http = builder.build().map_err(|e| ShopError::Config(format!("HTTP client: {e}")))?;
         Ok(HqClient { http, base: normalise_url(base)?, credential, timeout })
     }
 
@@ -73,6 +122,9 @@ impl HqClient {
     }
 
     fn unreachable(&self, e: reqwest::Error) -> ShopError {
+        if let Some(detail) = certificate_problem(&e) {
+            return ShopError::HqCertificate { url: self.base.clone(), detail };
+        }
         let cause = if e.is_timeout() {
             "timed out".to_string()
         } else if e.is_connect() {
@@ -172,6 +224,20 @@ impl SnapshotStream {
             }
         }
     }
+}
+
+/// The TLS certificate refusal among the causes of `e`, if that is what it is.
+fn certificate_problem(e: &reqwest::Error) -> Option<String> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    let mut found = None;
+    while let Some(err) = source {
+        let text = err.to_string();
+        if text.contains("certificate") || text.contains("Certificate") {
+            found = Some(text);
+        }
+        source = err.source();
+    }
+    found
 }
 
 fn urlencode(text: &str) -> String {

@@ -33,7 +33,7 @@ pub async fn enroll(
     config: ShopConfig,
 ) -> Result<(Shop, Enrolment), ShopError> {
     let timeout = Duration::from_secs(config.sync.request_timeout_seconds.max(1));
-    let client = HqClient::new(hq_url, None, timeout)?;
+    let client = HqClient::with_config(hq_url, None, timeout, &config.sync)?;
     let existing = data_dir.join(DB_FILE).exists();
     if existing {
         let shop = Shop::open(data_dir, config.clone())?;
