@@ -136,32 +136,50 @@ pub fn chain_step(head: Option<&ChainHead>, sequence: i64, prev_hash: &str, labe
 /// whole (400/413) only when it cannot be read at all or is too large; a record that cannot
 /// be read but has an id is quarantined, so it never blocks the ones behind it.
 pub fn prepare_push(shop: &str, records: Vec<serde_json::Value>) -> Result<Vec<PushItem>, HqError> {
+    let raw = records
+        .iter()
+        .map(|v| serde_json::value::to_raw_value(v).map_err(|e| HqError::Storage(e.to_string())))
+        .collect::<Result<Vec<_>, _>>()?;
+    prepare_push_raw(shop, raw)
+}
+
+/// [`prepare_push`] on records as they arrived: each is parsed straight into its type (no
+/// intermediate JSON tree, the hot path of ingestion), and its exact text is what goes to
+/// quarantine when it is refused.
+pub fn prepare_push_raw(shop: &str, records: Vec<Box<serde_json::value::RawValue>>) -> Result<Vec<PushItem>, HqError> {
     if records.len() > MAX_BATCH {
         return Err(HqError::BatchTooLarge { records: records.len(), max: MAX_BATCH });
     }
     let mut items = Vec::with_capacity(records.len());
-    for (i, value) in records.into_iter().enumerate() {
-        let kind = match value.get("kind").and_then(|k| k.as_str()) {
-            Some("closure") => RecordKind::Closure,
-            _ => RecordKind::Ticket,
-        };
-        // The raw text is kept only for what goes to quarantine: most records are inserted.
-        let body_id =
-            value.get("body").and_then(|b| b.get("id")).and_then(|v| v.as_str()).and_then(|s| Uuid::parse_str(s).ok());
-        let record: Record = match serde::Deserialize::deserialize(&value) {
+    for (i, text) in records.into_iter().enumerate() {
+        let record: Record = match serde_json::from_str(text.get()) {
             Ok(r) => r,
             Err(e) => {
-                let id = body_id.ok_or_else(|| {
-                    HqError::bad_request(
-                        format!("records[{i}] is not a ticket or a closure with an id: {e}"),
-                        format!("records[{i}] n'est ni un ticket ni une clôture avec un identifiant : {e}"),
-                        Some(&format!("records[{i}]")),
-                    )
-                })?;
-                let raw = value.to_string();
+                let value: serde_json::Value = serde_json::from_str(text.get()).unwrap_or_default();
+                let kind = match value.get("kind").and_then(|k| k.as_str()) {
+                    Some("closure") => RecordKind::Closure,
+                    _ => RecordKind::Ticket,
+                };
+                let id = value
+                    .get("body")
+                    .and_then(|b| b.get("id"))
+                    .and_then(|v| v.as_str())
+                    .and_then(|s| Uuid::parse_str(s).ok())
+                    .ok_or_else(|| {
+                        HqError::bad_request(
+                            format!("records[{i}] is not a ticket or a closure with an id: {e}"),
+                            format!("records[{i}] n'est ni un ticket ni une clôture avec un identifiant : {e}"),
+                            Some(&format!("records[{i}]")),
+                        )
+                    })?;
+                let raw = text.get().to_string();
                 items.push(PushItem { id, kind, raw, action: PushAction::Quarantine(format!("unreadable: {e}")) });
                 continue;
             }
+        };
+        let kind = match &record {
+            Record::Ticket(_) => RecordKind::Ticket,
+            Record::Closure(_) => RecordKind::Closure,
         };
         let id = record.id();
         let (named_shop, stored_hash, recomputed, label) = match &record {
@@ -188,7 +206,7 @@ pub fn prepare_push(shop: &str, records: Vec<serde_json::Value>) -> Result<Vec<P
         } else {
             PushAction::Insert(Box::new(record))
         };
-        let raw = if matches!(action, PushAction::Insert(_)) { String::new() } else { value.to_string() };
+        let raw = if matches!(action, PushAction::Insert(_)) { String::new() } else { text.get().to_string() };
         items.push(PushItem { id, kind, raw, action });
     }
     Ok(items)

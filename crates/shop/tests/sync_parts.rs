@@ -234,3 +234,19 @@ fn back_off_doubles_with_jitter_up_to_the_cap() {
     b.reset();
     assert!(b.next_wait() <= Duration::from_secs_f64(1.2));
 }
+
+#[test]
+fn recent_logs_keep_the_newest_end_within_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("comptoir-2026-11-22.log"), "old line\n".repeat(10)).unwrap();
+    std::fs::write(dir.path().join("comptoir-2026-11-23.log"), format!("{}last line\n", "x".repeat(100))).unwrap();
+    std::fs::write(dir.path().join("other.txt"), "not a log").unwrap();
+    let text = comptoir_shop::sync::agent::recent_logs(dir.path(), 60).unwrap();
+    assert!(text.len() <= 60, "{}", text.len());
+    assert!(text.ends_with("last line\n"), "{text}");
+    assert!(text.starts_with("==> comptoir-2026-11-23.log <==\n"), "{text}");
+    let all = comptoir_shop::sync::agent::recent_logs(dir.path(), 10_000).unwrap();
+    assert!(all.starts_with("==> comptoir-2026-11-22.log <==\nold line"), "{all}");
+    assert!(!all.contains("not a log"));
+    assert!(comptoir_shop::sync::agent::recent_logs(&dir.path().join("none"), 100).is_err());
+}

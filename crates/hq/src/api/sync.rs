@@ -5,7 +5,7 @@ use super::extract::{SourceAddress, check_protocol};
 use super::{Body, ErrorBody, ShopCaller};
 use crate::error::HqError;
 use crate::hq::Hq;
-use crate::sync::{new_keyed_secret, now_text, prepare_push, secret_hash};
+use crate::sync::{new_keyed_secret, now_text, prepare_push_raw, secret_hash};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -183,7 +183,7 @@ pub async fn snapshot(
 /// quarantined instead of refusing the batch.
 #[derive(Deserialize)]
 pub struct RawBatch {
-    pub records: Vec<serde_json::Value>,
+    pub records: Vec<Box<serde_json::value::RawValue>>,
 }
 
 #[utoipa::path(post, path = "/api/v1/sync/push", request_body = serde_json::Value,
@@ -194,7 +194,7 @@ pub async fn push(
     ShopCaller(shop): ShopCaller,
     Body(batch): Body<RawBatch>,
 ) -> Result<Json<PushOutcome>, HqError> {
-    let items = prepare_push(&shop, batch.records)?;
+    let items = prepare_push_raw(&shop, batch.records)?;
     let outcome = hq.storage.apply_push(&shop, &now_text(), items).await?;
     if !outcome.quarantined.is_empty() {
         tracing::warn!(shop = %shop, count = outcome.quarantined.len(), "records quarantined");

@@ -13,7 +13,7 @@ use super::link::{self, HqLink};
 use super::outbox;
 use crate::error::ShopError;
 use crate::shop::{Shop, journal};
-use comptoir_protocol::{JobReport, JobState, PushBatch, SnapshotLine};
+use comptoir_protocol::{JobReport, JobState, SnapshotLine};
 use rand::Rng;
 use serde::Serialize;
 use std::sync::Arc;
@@ -21,6 +21,12 @@ use std::time::Duration;
 use uuid::Uuid;
 
 type SnapshotItem = (comptoir_protocol::Entity, String, serde_json::Value);
+
+/// A push batch whose records are already JSON text (the protocol's `PushBatch` shape).
+#[derive(Serialize)]
+pub struct RawBatch {
+    pub records: Vec<Box<serde_json::value::RawValue>>,
+}
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct PushReport {
@@ -97,12 +103,12 @@ impl SyncAgent {
     /// Sends one batch of the outbox. `sent == 0` when the outbox is empty.
     pub async fn push_batch(&self) -> Result<PushReport, ShopError> {
         let limit = self.shop.config.sync.batch_size.clamp(1, comptoir_protocol::MAX_BATCH);
-        let pending = self.shop.store.read(move |c| outbox::pending(c, limit)).await?;
+        let pending = self.shop.store.read(move |c| outbox::pending_raw(c, limit)).await?;
         if pending.is_empty() {
             return Ok(PushReport::default());
         }
         // The health sent with a push is the one after it: HQ learns the backlog is gone.
-        let last_seq = pending.last().map(|(s, _)| *s).unwrap_or(0);
+        let last_seq = pending.last().map(|(s, _, _)| *s).unwrap_or(0);
         let health = self
             .shop
             .store
@@ -112,8 +118,9 @@ impl SyncAgent {
                 Ok(Health { unsent, oldest_unsent_seconds: age_seconds(oldest.as_deref()), cursor })
             })
             .await?;
-        let seq_of: std::collections::HashMap<Uuid, i64> = pending.iter().map(|(s, r)| (r.id(), *s)).collect();
-        let batch = PushBatch { records: pending.into_iter().map(|(_, r)| r).collect() };
+        let seq_of: std::collections::HashMap<Uuid, i64> = pending.iter().map(|(s, id, _)| (*id, *s)).collect();
+        // The records go as they were stored: the same bytes the sale's transaction wrote.
+        let batch = RawBatch { records: pending.into_iter().map(|(_, _, body)| body).collect() };
         let outcome = self.client.push(&batch, health).await?;
         let mut answered: Vec<(i64, &'static str)> = Vec::new();
         for id in &outcome.accepted {
@@ -134,7 +141,7 @@ impl SyncAgent {
             });
         }
         let report = PushReport {
-            sent: batch.records.len(),
+            sent: seq_of.len(),
             accepted: outcome.accepted.len(),
             duplicates: outcome.duplicates.len(),
             quarantined: outcome.quarantined.len(),
@@ -339,7 +346,12 @@ impl SyncAgent {
                 Ok(format!("{n} tickets and closures queued again"))
             }
             "send_stock" => Err(ShopError::Config("this version keeps no stock ledger yet: nothing to send".into())),
-            "upload_logs" => Err(ShopError::Config("this version cannot upload its logs yet".into())),
+            "upload_logs" => {
+                let dir = self.shop.store.path().parent().map(|d| d.join("logs")).unwrap_or_default();
+                tokio::task::spawn_blocking(move || recent_logs(&dir, LOG_UPLOAD_BYTES))
+                    .await
+                    .map_err(|e| ShopError::Storage(e.to_string()))?
+            }
             other => Err(ShopError::Config(format!("unknown job kind {other:?}: update this shop's software"))),
         }
     }
@@ -429,6 +441,41 @@ impl SyncAgent {
         };
         vec![pusher, puller, purger]
     }
+}
+
+/// How much of its recent log a shop sends for an `upload_logs` job.
+pub const LOG_UPLOAD_BYTES: usize = 64 * 1024;
+
+/// The end of the newest daily log files, newest last, at most `limit` bytes: what support
+/// needs to see what happened. It travels as the job report's detail.
+pub fn recent_logs(dir: &std::path::Path, limit: usize) -> Result<String, ShopError> {
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| ShopError::Config(format!("no log files in {}: {e}", dir.display())))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("comptoir-") && n.ends_with(".log"))
+        })
+        .collect();
+    // comptoir-YYYY-MM-DD.log sorts by date.
+    files.sort();
+    let mut out: Vec<u8> = Vec::new();
+    for file in files.iter().rev() {
+        let data = std::fs::read(file)?;
+        let header = format!("==> {} <==\n", file.file_name().and_then(|n| n.to_str()).unwrap_or(""));
+        let room = limit.saturating_sub(out.len() + header.len());
+        if room == 0 {
+            break;
+        }
+        let tail = &data[data.len().saturating_sub(room)..];
+        let mut chunk = header.into_bytes();
+        chunk.extend_from_slice(tail);
+        chunk.extend_from_slice(&out);
+        out = chunk;
+    }
+    if files.is_empty() {
+        return Err(ShopError::Config(format!("no log files in {}", dir.display())));
+    }
+    Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// Seconds since an RFC 3339 instant (0 when absent or unreadable).

@@ -9,7 +9,7 @@ use crate::config::SyncConfig;
 use crate::error::ShopError;
 use comptoir_protocol::{
     EnrolRequest, EnrolResponse, ErrorBody, FeedPage, HEADER_CURSOR, HEADER_OLDEST_UNSENT, HEADER_PROTOCOL,
-    HEADER_UNSENT, HEADER_VERSION, Hello, JobReport, PROTOCOL_VERSION, PushBatch, PushOutcome, SnapshotLine,
+    HEADER_UNSENT, HEADER_VERSION, Hello, JobReport, PROTOCOL_VERSION, PushOutcome, SnapshotLine,
 };
 use reqwest::{Method, RequestBuilder, Response};
 use std::path::Path;
@@ -171,7 +171,8 @@ impl HqClient {
         self.json(r).await
     }
 
-    pub async fn push(&self, batch: &PushBatch, health: Health) -> Result<PushOutcome, ShopError> {
+    /// Sends a batch shaped as [`comptoir_protocol::PushBatch`] (typed or as stored text).
+    pub async fn push(&self, batch: &impl serde::Serialize, health: Health) -> Result<PushOutcome, ShopError> {
         self.json(self.request(Method::POST, "push", Some(health)).json(batch)).await
     }
 

@@ -31,6 +31,27 @@ pub fn pending(conn: &Connection, limit: usize) -> Result<Vec<(i64, Record)>, Sh
     Ok(out)
 }
 
+/// The oldest unacknowledged records as stored — `(seq, id, JSON text)` — ready to send
+/// without being decoded and encoded again.
+pub fn pending_raw(
+    conn: &Connection,
+    limit: usize,
+) -> Result<Vec<(i64, uuid::Uuid, Box<serde_json::value::RawValue>)>, ShopError> {
+    let mut stmt =
+        conn.prepare_cached("SELECT seq, record_id, body FROM outbox WHERE acked_at IS NULL ORDER BY seq LIMIT ?")?;
+    let rows =
+        stmt.query_map([limit as i64], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (seq, id, body) = row?;
+        let unreadable = |what: &str| ShopError::Storage(format!("outbox record {seq} has an unreadable {what}"));
+        let id = uuid::Uuid::parse_str(&id).map_err(|_| unreadable("id"))?;
+        let body = serde_json::value::RawValue::from_string(body).map_err(|_| unreadable("body"))?;
+        out.push((seq, id, body));
+    }
+    Ok(out)
+}
+
 /// Marks records as answered by HQ (`outcome`: accepted, duplicate or quarantined).
 pub fn acknowledge(conn: &Connection, answered: &[(i64, &str)]) -> Result<(), ShopError> {
     let now = now_text();
