@@ -30,12 +30,15 @@ pub struct HqProcess {
 }
 
 impl HqProcess {
-    pub async fn start(root: &Path) -> Result<HqProcess, ShopError> {
+    /// An HQ on SQLite in `root/hq`, or on the PostgreSQL database `database_url`.
+    pub async fn start(root: &Path, database_url: Option<&str>) -> Result<HqProcess, ShopError> {
         let exe = std::env::current_exe()?;
         let dir = root.join("hq");
         let d = dir.display().to_string();
+        let db: Vec<&str> = database_url.map(|u| vec!["--database-url", u]).unwrap_or_default();
         let mut init = Command::new(&exe)
             .args(["hq", "init", "--data-dir", &d, "--admin-user", ADMIN, "--admin-password-stdin"])
+            .args(&db)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -47,6 +50,7 @@ impl HqProcess {
         }
         let mut child = Command::new(&exe)
             .args(["hq", "serve", "--data-dir", &d, "--listen", "127.0.0.1:0"])
+            .args(&db)
             .env("COMPTOIR_HQ_LOG__STDOUT", "false")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

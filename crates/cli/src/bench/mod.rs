@@ -46,11 +46,15 @@ pub enum Scenario {
         /// Tickets in each shop's backlog.
         #[arg(long, default_value_t = 2000)]
         tickets: usize,
+        #[arg(long, value_enum, default_value_t = Backend::Sqlite)]
+        backend: Backend,
     },
     /// One shop back after 7 days offline with 14,000 tickets: time until HQ has them all.
     Catchup {
         #[arg(long, default_value_t = 14_000)]
         tickets: usize,
+        #[arg(long, value_enum, default_value_t = Backend::Sqlite)]
+        backend: Backend,
     },
     /// A fresh shop enrols against an HQ with many articles: time until it can sell.
     FirstLoad {
@@ -80,6 +84,14 @@ pub enum Scenario {
         #[arg(long, default_value_t = 10.0)]
         every: f64,
     },
+}
+
+/// HQ's storage in a scenario. PostgreSQL: a throwaway server started from Debian's
+/// binaries (durable commits, as in production), or `COMPTOIR_TEST_POSTGRES_URL`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
 }
 
 /// One run's figures, by name, in the order they are printed.
@@ -141,8 +153,8 @@ async fn run_once(s: &Scenario) -> Result<Figures, ShopError> {
                 ("max_ms", r.max_ms),
             ])
         }
-        Scenario::Ingest { shops, tickets } => scenarios::ingest(shops, tickets).await,
-        Scenario::Catchup { tickets } => scenarios::catchup(tickets).await,
+        Scenario::Ingest { shops, tickets, backend } => scenarios::ingest(shops, tickets, backend).await,
+        Scenario::Catchup { tickets, backend } => scenarios::catchup(tickets, backend).await,
         Scenario::FirstLoad { articles } => scenarios::first_load(articles).await,
         Scenario::Fanout { shops } => scenarios::fanout(shops).await,
         Scenario::Latency { tickets, rate } => scenarios::latency(tickets, rate).await,

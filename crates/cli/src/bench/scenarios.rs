@@ -1,7 +1,8 @@
 //! The chain scenarios. Each builds its chain (not measured), then measures one thing.
 
 use super::chain::{self, HqProcess, SimShop, backlog, progress};
-use super::{Figures, harness, percentile_ms, tempdir};
+use super::{Backend, Figures, harness, percentile_ms, tempdir};
+use comptoir_hq_postgres::testing::TestPostgres;
 use crate::fixtures::catalog_csv;
 use comptoir_protocol::Record;
 use comptoir_shop::config::SyncConfig;
@@ -22,7 +23,16 @@ fn bench_config() -> ShopConfig {
 }
 
 async fn chain_with_shops(root: &Path, shops: usize, articles: usize) -> Result<(HqProcess, Vec<SimShop>), ShopError> {
-    let hq = HqProcess::start(root).await?;
+    chain_on(root, shops, articles, None).await
+}
+
+async fn chain_on(
+    root: &Path,
+    shops: usize,
+    articles: usize,
+    database_url: Option<&str>,
+) -> Result<(HqProcess, Vec<SimShop>), ShopError> {
+    let hq = HqProcess::start(root, database_url).await?;
     hq.import_catalog(catalog_csv(articles)).await?;
     let bar = progress(shops as u64, "shops enrolled");
     let sims = chain::shops(&hq, root, shops, &bar_config(), &bar).await?;
@@ -79,7 +89,7 @@ async fn push_everything(sims: &[SimShop], total: u64) -> Result<f64, ShopError>
 
 /// The same rows HQ stores for these tickets, inserted straight into a fresh HQ database of
 /// the same backend with one prepared statement, 10,000 rows a transaction: the ceiling.
-fn direct_insert(root: &Path, rows: &[(String, Record)]) -> Result<f64, ShopError> {
+fn direct_insert_sqlite(root: &Path, rows: &[(String, Record)]) -> Result<f64, ShopError> {
     let dir = root.join("direct");
     let exe = std::env::current_exe()?;
     let mut init = std::process::Command::new(exe)
@@ -142,9 +152,77 @@ fn direct_insert(root: &Path, rows: &[(String, Record)]) -> Result<f64, ShopErro
     Ok(start.elapsed().as_secs_f64())
 }
 
-pub async fn ingest(shops: usize, tickets: usize) -> Result<Figures, ShopError> {
+/// The rows a ticket becomes at HQ: `(id, register, sequence, number, business_date,
+/// created_at, total, hash, prev_hash, body)`.
+fn ticket_columns(record: &Record) -> Option<[String; 10]> {
+    let Record::Ticket(t) = record else { return None };
+    Some([
+        t.id.to_string(),
+        t.register.clone(),
+        t.sequence.to_string(),
+        t.number.clone(),
+        t.business_date.clone(),
+        t.created_at.clone(),
+        t.total.cents().to_string(),
+        t.hash.clone(),
+        t.prev_hash.clone(),
+        serde_json::to_string(t).ok()?,
+    ])
+}
+
+/// The same ceiling on PostgreSQL: a fresh HQ database, one prepared statement, 10,000 rows
+/// a transaction, durable commits.
+async fn direct_insert_postgres(root: &Path, url: &str, rows: &[(String, Record)]) -> Result<f64, ShopError> {
+    let exe = std::env::current_exe()?;
+    let mut init = tokio::process::Command::new(exe)
+        .args(["hq", "init", "--data-dir", &root.join("direct").display().to_string(), "--database-url", url])
+        .args(["--admin-user", "admin", "--admin-password-stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()?;
+    tokio::io::AsyncWriteExt::write_all(&mut init.stdin.take().expect("piped"), b"bench-password\n").await?;
+    init.wait().await?;
+    let pg = |e: tokio_postgres::Error| harness(format!("PostgreSQL: {e}"));
+    let (mut client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.map_err(pg)?;
+    let task = tokio::spawn(connection);
+    let now = comptoir_shop::store::now_text();
+    let shops: std::collections::BTreeSet<&str> = rows.iter().map(|(s, _)| s.as_str()).collect();
+    for s in shops {
+        client
+            .execute("INSERT INTO shops (code, name, postal_code, created_at) VALUES ($1, $1, '75001', $2)", &[&s, &now])
+            .await
+            .map_err(pg)?;
+    }
+    let start = Instant::now();
+    for chunk in rows.chunks(10_000) {
+        let tx = client.transaction().await.map_err(pg)?;
+        let insert = tx
+            .prepare(
+                "INSERT INTO tickets (id, shop, register, sequence, number, business_date, created_at, total, hash,
+                 prev_hash, body, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            )
+            .await
+            .map_err(pg)?;
+        for (shop, record) in chunk {
+            let Some(c) = ticket_columns(record) else { continue };
+            let (sequence, total): (i64, i64) = (c[2].parse().unwrap_or(0), c[6].parse().unwrap_or(0));
+            tx.execute(&insert, &[&c[0], shop, &c[1], &sequence, &c[3], &c[4], &c[5], &total, &c[7], &c[8], &c[9], &now])
+                .await
+                .map_err(pg)?;
+        }
+        tx.commit().await.map_err(pg)?;
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    drop(client);
+    let _ = task.await;
+    Ok(seconds)
+}
+
+pub async fn ingest(shops: usize, tickets: usize, backend: Backend) -> Result<Figures, ShopError> {
     let root = tempdir()?;
-    let (hq, sims) = chain_with_shops(root.path(), shops, ARTICLES).await?;
+    let postgres = (backend == Backend::Postgres).then(|| TestPostgres::start_with(true));
+    let hq_url = postgres.as_ref().map(|p| p.database());
+    let (hq, sims) = chain_on(root.path(), shops, ARTICLES, hq_url.as_deref()).await?;
     let bar = progress(shops as u64, "backlogs written");
     for s in &sims {
         backlog(&s.shop, tickets, ARTICLES).await?;
@@ -162,7 +240,10 @@ pub async fn ingest(shops: usize, tickets: usize) -> Result<Figures, ShopError> 
     if at_hq != total {
         return Err(harness(format!("HQ holds {at_hq} tickets, {total} were sent")));
     }
-    let direct = direct_insert(root.path(), &rows)?;
+    let direct = match &postgres {
+        None => direct_insert_sqlite(root.path(), &rows)?,
+        Some(p) => direct_insert_postgres(root.path(), &p.database(), &rows).await?,
+    };
     let rate = total as f64 / seconds;
     let direct_rate = total as f64 / direct;
     Ok(vec![
@@ -176,9 +257,11 @@ pub async fn ingest(shops: usize, tickets: usize) -> Result<Figures, ShopError> 
     ])
 }
 
-pub async fn catchup(tickets: usize) -> Result<Figures, ShopError> {
+pub async fn catchup(tickets: usize, backend: Backend) -> Result<Figures, ShopError> {
     let root = tempdir()?;
-    let (hq, sims) = chain_with_shops(root.path(), 1, ARTICLES).await?;
+    let postgres = (backend == Backend::Postgres).then(|| TestPostgres::start_with(true));
+    let hq_url = postgres.as_ref().map(|p| p.database());
+    let (hq, sims) = chain_on(root.path(), 1, ARTICLES, hq_url.as_deref()).await?;
     // A week offline: the sales pile up in the outbox.
     backlog(&sims[0].shop, tickets, ARTICLES).await?;
     let seconds = push_everything(&sims, tickets as u64).await?;
@@ -191,7 +274,7 @@ pub async fn catchup(tickets: usize) -> Result<Figures, ShopError> {
 
 pub async fn first_load(articles: usize) -> Result<Figures, ShopError> {
     let root = tempdir()?;
-    let hq = HqProcess::start(root.path()).await?;
+    let hq = HqProcess::start(root.path(), None).await?;
     let csv = catalog_csv(articles);
     hq.import_catalog(csv.clone()).await?;
     let token = hq.add_shop("FIRST").await?;
