@@ -1327,6 +1327,9 @@ impl HqStorage for PostgresStorage {
         let mut held = known_ids(&*tx, &ids).await?;
         let mut heads = Heads::load(&*tx, shop).await?;
         let mut out = PushOutcome::default();
+        // Tickets are inserted together at the end, pipelined on the connection (one
+        // prepared statement, no round trip per ticket), in the order they came.
+        let mut tickets: Vec<(String, comptoir_core::ticket::Ticket, String)> = Vec::new();
         for (item, id) in items.into_iter().zip(ids) {
             if !held.insert(id.clone()) {
                 out.duplicates.push(item.id);
@@ -1345,14 +1348,6 @@ impl HqStorage for PostgresStorage {
                 PushAction::Insert(record) => {
                     match *record {
                         Record::Ticket(t) => {
-                            tx.execute(
-                                "INSERT INTO tickets (id, shop, register, sequence, number, business_date, created_at, total, hash, prev_hash, body, received_at)
-                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                                &[&id, &shop, &t.register, &t.sequence, &t.number, &t.business_date, &t.created_at,
-                                    &t.total.cents(), &t.hash, &t.prev_hash, &serde_json::to_string(&t).map_err(Fail::from)?, &at],
-                            )
-                            .await
-                            .map_err(Fail::from)?;
                             let link = Link {
                                 register: &t.register,
                                 kind: RecordKind::Ticket,
@@ -1362,6 +1357,10 @@ impl HqStorage for PostgresStorage {
                                 label: &t.number,
                             };
                             heads.chain(&*tx, shop, link, at).await?;
+                            let body = serde_json::to_string(&t).map_err(Fail::from)?;
+                            tickets.push((id, t, body));
+                            out.accepted.push(item.id);
+                            continue;
                         }
                         Record::Closure(c) => {
                             tx.execute(
@@ -1388,6 +1387,39 @@ impl HqStorage for PostgresStorage {
                     out.accepted.push(item.id);
                 }
             }
+        }
+        if !tickets.is_empty() {
+            let insert = tx
+                .prepare(
+                    "INSERT INTO tickets (id, shop, register, sequence, number, business_date, created_at, total, hash,
+                     prev_hash, body, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                )
+                .await
+                .map_err(Fail::from)?;
+            type Param<'a> = &'a (dyn tokio_postgres::types::ToSql + Sync);
+            let totals: Vec<i64> = tickets.iter().map(|(_, t, _)| t.total.cents()).collect();
+            let params: Vec<[Param; 12]> = tickets
+                .iter()
+                .zip(&totals)
+                .map(|((id, t, body), total)| {
+                    [
+                        id as Param,
+                        &shop,
+                        &t.register,
+                        &t.sequence,
+                        &t.number,
+                        &t.business_date,
+                        &t.created_at,
+                        total,
+                        &t.hash,
+                        &t.prev_hash,
+                        body,
+                        &at,
+                    ]
+                })
+                .collect();
+            let inserts = params.iter().map(|p| tx.execute(&insert, p));
+            futures_util::future::try_join_all(inserts).await.map_err(Fail::from)?;
         }
         heads.save(&*tx, shop).await?;
         tx.commit().await.map_err(Fail::from)?;
