@@ -9,6 +9,7 @@
 //! - [`closure`]: day, month and year totals (Z) with perpetual grand totals;
 //! - [`chain`]: the canonical encoding and SHA-256 hash chain of tickets and closures;
 //! - [`secret`]: Argon2id hashing of passwords and PINs;
+//! - [`login_guard`]: locking accounts and addresses after repeated failed sign-ins;
 //! - [`error`]: the domain's refusals, each with a French and an English message.
 #![forbid(unsafe_code)]
 
@@ -16,6 +17,7 @@ pub mod catalog;
 pub mod chain;
 pub mod closure;
 pub mod error;
+pub mod login_guard;
 pub mod money;
 pub mod secret;
 pub mod tax;

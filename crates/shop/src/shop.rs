@@ -17,6 +17,7 @@ use crate::error::ShopError;
 use crate::staff::{NewUser, User, check_login, create_user};
 use crate::store::{Store, now_text};
 use comptoir_core::catalog::{Role, validate_code, validate_name};
+pub use comptoir_core::login_guard::{Locked, LoginGuard};
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -221,112 +222,4 @@ impl Shop {
 /// The refusal of a locked user or address.
 pub fn locked(lock: Locked) -> ShopError {
     ShopError::TooManyAttempts { retry_after: lock.retry_after, address: lock.address }
-}
-
-/// Most accounts and addresses remembered at once; past it, entries neither locked nor
-/// recent are forgotten first, so a flood of made-up names cannot grow memory for ever.
-const MAX_TRACKED: usize = 50_000;
-
-/// Failed sign-ins, per account and per source address, in this process's memory.
-///
-/// `max_failures` consecutive failures of an account (or `max_per_address` failures from
-/// one address, whatever the accounts) lock it for `lockout`; while locked, even the right
-/// secret is refused without being checked. A success clears the account's count (not the
-/// address's, or one valid account would let an address guess the others' without end).
-/// Failures older than `lockout` are forgotten.
-pub struct LoginGuard {
-    max_failures: u32,
-    max_per_address: u32,
-    lockout: Duration,
-    entries: Mutex<HashMap<GuardKey, Failures>>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum GuardKey {
-    Account(String),
-    Address(IpAddr),
-}
-
-struct Failures {
-    count: u32,
-    last: Instant,
-    locked_until: Option<Instant>,
-}
-
-/// Why a sign-in is refused before its secret is checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Locked {
-    /// Seconds until it opens again (at least 1).
-    pub retry_after: u64,
-    /// The address is locked (else the account).
-    pub address: bool,
-}
-
-impl LoginGuard {
-    pub fn new(max_failures: u32, max_per_address: u32, lockout: Duration) -> LoginGuard {
-        LoginGuard { max_failures, max_per_address, lockout, entries: Mutex::new(HashMap::new()) }
-    }
-
-    fn remaining(f: &Failures, now: Instant) -> Option<u64> {
-        f.locked_until.filter(|u| *u > now).map(|u| (u - now).as_secs_f64().ceil().max(1.0) as u64)
-    }
-
-    /// Refuses an account or an address that is locked now.
-    pub fn check(&self, account: Option<&str>, address: IpAddr) -> Result<(), Locked> {
-        let now = Instant::now();
-        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(r) = entries.get(&GuardKey::Address(address)).and_then(|f| Self::remaining(f, now)) {
-            return Err(Locked { retry_after: r, address: true });
-        }
-        if let Some(account) = account
-            && let Some(r) = entries.get(&GuardKey::Account(account.to_string())).and_then(|f| Self::remaining(f, now))
-        {
-            return Err(Locked { retry_after: r, address: false });
-        }
-        Ok(())
-    }
-
-    /// Counts a failure; returns the lock it caused, if any.
-    pub fn failed(&self, account: Option<&str>, address: IpAddr) -> Option<Locked> {
-        let now = Instant::now();
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if entries.len() >= MAX_TRACKED {
-            let lockout = self.lockout;
-            entries.retain(|_, f| Self::remaining(f, now).is_some() || now.duration_since(f.last) < lockout);
-            if entries.len() >= MAX_TRACKED {
-                entries.retain(|_, f| Self::remaining(f, now).is_some());
-            }
-        }
-        let mut locked = None;
-        let keys = [
-            account.map(|a| (GuardKey::Account(a.to_string()), self.max_failures)),
-            Some((GuardKey::Address(address), self.max_per_address)),
-        ];
-        for (key, max) in keys.into_iter().flatten() {
-            if max == 0 {
-                continue;
-            }
-            let address = matches!(key, GuardKey::Address(_));
-            let f = entries.entry(key).or_insert(Failures { count: 0, last: now, locked_until: None });
-            if now.duration_since(f.last) >= self.lockout
-                || Self::remaining(f, now).is_none() && f.locked_until.is_some()
-            {
-                f.count = 0;
-                f.locked_until = None;
-            }
-            f.count += 1;
-            f.last = now;
-            if f.count >= max {
-                f.count = 0;
-                f.locked_until = Some(now + self.lockout);
-                locked.get_or_insert(Locked { retry_after: self.lockout.as_secs().max(1), address });
-            }
-        }
-        locked
-    }
-
-    /// A successful sign-in clears the account's failures.
-    pub fn succeeded(&self, account: &str) {
-        self.entries.lock().unwrap_or_else(|p| p.into_inner()).remove(&GuardKey::Account(account.to_string()));
-    }
 }
