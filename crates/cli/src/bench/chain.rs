@@ -267,12 +267,13 @@ pub fn sale(i: usize, articles: usize) -> NewTicket {
     }
 }
 
-/// Commits `tickets` sales in the shop (they wait in its outbox), in one transaction.
-pub async fn backlog(shop: &Shop, tickets: usize, articles: usize) -> Result<(), ShopError> {
+/// Commits sales number `first` to `first + count - 1` in the shop, in one transaction
+/// (they wait in its outbox until pushed).
+pub async fn sell(shop: &Shop, first: usize, count: usize, articles: usize) -> Result<(), ShopError> {
     let s = shop.clone();
     shop.store
         .write(move |tx| {
-            for i in 0..tickets {
+            for i in first..first + count {
                 let (created_at, business_date) = s.stamp();
                 let stamp = Stamp { shop_code: &s.code, created_at, business_date };
                 commit_ticket(tx, &stamp, sale(i, articles))?;

@@ -1,6 +1,6 @@
 //! The chain scenarios. Each builds its chain (not measured), then measures one thing.
 
-use super::chain::{self, HqProcess, SimShop, backlog, progress};
+use super::chain::{self, HqProcess, SimShop, progress, sell};
 use super::{Backend, Figures, harness, percentile_ms, tempdir};
 use crate::fixtures::catalog_csv;
 use comptoir_hq_postgres::testing::TestPostgres;
@@ -35,13 +35,9 @@ async fn chain_on(
     let hq = HqProcess::start(root, database_url).await?;
     hq.import_catalog(catalog_csv(articles)).await?;
     let bar = progress(shops as u64, "shops enrolled");
-    let sims = chain::shops(&hq, root, shops, &bar_config(), &bar).await?;
+    let sims = chain::shops(&hq, root, shops, &bench_config(), &bar).await?;
     bar.finish_and_clear();
     Ok((hq, sims))
-}
-
-fn bar_config() -> ShopConfig {
-    bench_config()
 }
 
 /// Total tickets HQ holds, from its sales report.
@@ -129,8 +125,7 @@ fn direct_insert_sqlite(root: &Path, rows: &[(String, Record)]) -> Result<f64, S
                  prev_hash, body, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )?;
             for (shop, record) in chunk {
-                let Record::Ticket(t) = record else { continue };
-                let body = serde_json::to_string(t).map_err(|e| harness(e.to_string()))?;
+                let Some((t, body)) = ticket_row(record) else { continue };
                 insert.execute(rusqlite::params![
                     t.id.to_string(),
                     shop,
@@ -152,22 +147,10 @@ fn direct_insert_sqlite(root: &Path, rows: &[(String, Record)]) -> Result<f64, S
     Ok(start.elapsed().as_secs_f64())
 }
 
-/// The rows a ticket becomes at HQ: `(id, register, sequence, number, business_date,
-/// created_at, total, hash, prev_hash, body)`.
-fn ticket_columns(record: &Record) -> Option<[String; 10]> {
+/// A pushed ticket and the JSON body HQ stores for it (other records are skipped).
+fn ticket_row(record: &Record) -> Option<(&comptoir_core::ticket::Ticket, String)> {
     let Record::Ticket(t) = record else { return None };
-    Some([
-        t.id.to_string(),
-        t.register.clone(),
-        t.sequence.to_string(),
-        t.number.clone(),
-        t.business_date.clone(),
-        t.created_at.clone(),
-        t.total.cents().to_string(),
-        t.hash.clone(),
-        t.prev_hash.clone(),
-        serde_json::to_string(t).ok()?,
-    ])
+    Some((t, serde_json::to_string(t).ok()?))
 }
 
 /// The same ceiling on PostgreSQL: a fresh HQ database, one prepared statement, 10,000 rows
@@ -206,21 +189,33 @@ async fn direct_insert_postgres(root: &Path, url: &str, rows: &[(String, Record)
             )
             .await
             .map_err(pg)?;
-        let columns: Vec<(&String, [String; 10], i64, i64)> = chunk
+        let rows: Vec<(&String, &comptoir_core::ticket::Ticket, String, i64, String)> = chunk
             .iter()
             .filter_map(|(shop, record)| {
-                let c = ticket_columns(record)?;
-                let (sequence, total) = (c[2].parse().unwrap_or(0), c[6].parse().unwrap_or(0));
-                Some((shop, c, sequence, total))
+                let (t, body) = ticket_row(record)?;
+                Some((shop, t, t.id.to_string(), t.total.cents(), body))
             })
             .collect();
         // Executed together, the inserts are pipelined on the connection instead of waiting
         // one round trip each: the server's own pace, which is the ceiling sought.
         type Param<'a> = &'a (dyn tokio_postgres::types::ToSql + Sync);
-        let params: Vec<[Param; 12]> = columns
+        let params: Vec<[Param; 12]> = rows
             .iter()
-            .map(|(shop, c, sequence, total)| {
-                [&c[0] as Param, *shop, &c[1], sequence, &c[3], &c[4], &c[5], total, &c[7], &c[8], &c[9], &now]
+            .map(|(shop, t, id, total, body)| {
+                [
+                    id as Param,
+                    *shop,
+                    &t.register,
+                    &t.sequence,
+                    &t.number,
+                    &t.business_date,
+                    &t.created_at,
+                    total,
+                    &t.hash,
+                    &t.prev_hash,
+                    body,
+                    &now,
+                ]
             })
             .collect();
         let inserts = params.iter().map(|p| tx.execute(&insert, p));
@@ -240,7 +235,7 @@ pub async fn ingest(shops: usize, tickets: usize, backend: Backend) -> Result<Fi
     let (hq, sims) = chain_on(root.path(), shops, ARTICLES, hq_url.as_deref()).await?;
     let bar = progress(shops as u64, "backlogs written");
     for s in &sims {
-        backlog(&s.shop, tickets, ARTICLES).await?;
+        sell(&s.shop, 0, tickets, ARTICLES).await?;
         bar.inc(1);
     }
     bar.finish_and_clear();
@@ -278,7 +273,7 @@ pub async fn catchup(tickets: usize, backend: Backend) -> Result<Figures, ShopEr
     let hq_url = postgres.as_ref().map(|p| p.database());
     let (hq, sims) = chain_on(root.path(), 1, ARTICLES, hq_url.as_deref()).await?;
     // A week offline: the sales pile up in the outbox.
-    backlog(&sims[0].shop, tickets, ARTICLES).await?;
+    sell(&sims[0].shop, 0, tickets, ARTICLES).await?;
     let seconds = push_everything(&sims, tickets as u64).await?;
     let at_hq = tickets_at_hq(&hq).await?;
     if at_hq != tickets as u64 {
@@ -408,15 +403,7 @@ pub async fn latency(tickets: usize, rate: f64) -> Result<Figures, ShopError> {
     let bar = progress(tickets as u64, "tickets sold");
     for i in 0..tickets {
         let started = Instant::now();
-        let s = sim.shop.clone();
-        sim.shop
-            .store
-            .write(move |tx| {
-                let (created_at, business_date) = s.stamp();
-                let stamp = comptoir_shop::sales::Stamp { shop_code: &s.code, created_at, business_date };
-                comptoir_shop::sales::commit_ticket(tx, &stamp, chain::sale(i, ARTICLES)).map(|_| ())
-            })
-            .await?;
+        sell(&sim.shop, i, 1, ARTICLES).await?;
         // As the register API does after a commit.
         sim.shop.outbox_signal.notify_one();
         bar.inc(1);
@@ -484,14 +471,7 @@ pub async fn soak(shops: usize, seconds: u64, every: f64) -> Result<Figures, Sho
             tokio::time::sleep(period.mul_f64((n as f64 * 0.618_034).fract())).await;
             let mut i = 0;
             while Instant::now() < end {
-                let s = shop.clone();
-                shop.store
-                    .write(move |tx| {
-                        let (created_at, business_date) = s.stamp();
-                        let stamp = comptoir_shop::sales::Stamp { shop_code: &s.code, created_at, business_date };
-                        comptoir_shop::sales::commit_ticket(tx, &stamp, chain::sale(i, ARTICLES)).map(|_| ())
-                    })
-                    .await?;
+                sell(&shop, i, 1, ARTICLES).await?;
                 sold.fetch_add(1, Ordering::Relaxed);
                 let t0 = Instant::now();
                 agent.push_all().await?;

@@ -90,10 +90,15 @@ impl SyncAgent {
     }
 
     pub async fn health(&self) -> Result<Health, ShopError> {
+        self.health_after(0).await
+    }
+
+    /// The health once every outbox record up to `seq` is acknowledged.
+    async fn health_after(&self, seq: i64) -> Result<Health, ShopError> {
         self.shop
             .store
-            .read(|c| {
-                let (unsent, oldest) = outbox::backlog(c)?;
+            .read(move |c| {
+                let (unsent, oldest) = outbox::backlog_after(c, seq)?;
                 let cursor = link::sync_state(c)?.cursor;
                 Ok(Health { unsent, oldest_unsent_seconds: age_seconds(oldest.as_deref()), cursor })
             })
@@ -109,15 +114,7 @@ impl SyncAgent {
         }
         // The health sent with a push is the one after it: HQ learns the backlog is gone.
         let last_seq = pending.last().map(|(s, _, _)| *s).unwrap_or(0);
-        let health = self
-            .shop
-            .store
-            .read(move |c| {
-                let (unsent, oldest) = outbox::backlog_after(c, last_seq)?;
-                let cursor = link::sync_state(c)?.cursor;
-                Ok(Health { unsent, oldest_unsent_seconds: age_seconds(oldest.as_deref()), cursor })
-            })
-            .await?;
+        let health = self.health_after(last_seq).await?;
         let seq_of: std::collections::HashMap<Uuid, i64> = pending.iter().map(|(s, id, _)| (*id, *s)).collect();
         // The records go as they were stored: the same bytes the sale's transaction wrote.
         let batch = RawBatch { records: pending.into_iter().map(|(_, _, body)| body).collect() };
