@@ -422,6 +422,12 @@ fn copy_columns(table: &str) -> Vec<(&'static str, &'static str)> {
         "chain_events" => same(&["id", "shop", "register", "chain", "kind", "sequence", "detail", "at"]),
         "jobs" => same(&["id", "kind", "since", "created_at", "body"]),
         "job_targets" => same(&["job", "shop", "state", "detail", "updated_at"]),
+        // The dashboard's sales summaries (sessions are not copied: sign in again).
+        "sales_days" => same(&["day", "shop", "tickets", "revenue"]),
+        "sales_day_payments" => same(&["day", "shop", "method", "amount"]),
+        "sales_day_vat" => same(&["day", "shop", "rate_bp", "gross", "net", "vat"]),
+        "sales_day_articles" => same(&["day", "shop", "sku", "name", "qty_milli", "revenue"]),
+        "sales_month_articles" => same(&["month", "shop", "sku", "name", "qty_milli", "revenue"]),
         _ => Vec::new(),
     }
 }

@@ -36,6 +36,7 @@
 //! cursor and count are read in one REPEATABLE READ transaction.
 #![forbid(unsafe_code)]
 
+mod dashboard;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -57,7 +58,8 @@ use tracing::instrument;
 use uuid::Uuid;
 
 /// The migrations, applied in order; the version is the count applied.
-pub const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_hq.sql")];
+pub const MIGRATIONS: &[&str] =
+    &[include_str!("../migrations/0001_hq.sql"), include_str!("../migrations/0002_dashboard.sql")];
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 const POOL_MAX: usize = 16;
@@ -424,6 +426,11 @@ pub const COPIED_TABLES: &[&str] = &[
     "chain_events",
     "jobs",
     "job_targets",
+    "sales_days",
+    "sales_day_payments",
+    "sales_day_vat",
+    "sales_day_articles",
+    "sales_month_articles",
 ];
 
 // ---------------------------------------------------------------- helpers in a transaction
@@ -1420,6 +1427,11 @@ impl HqStorage for PostgresStorage {
                 .collect();
             let inserts = params.iter().map(|p| tx.execute(&insert, p));
             futures_util::future::try_join_all(inserts).await.map_err(Fail::from)?;
+            let mut summary = comptoir_hq::dashboard::summary::BatchSummary::default();
+            for (_, t, _) in &tickets {
+                summary.add(&comptoir_hq::dashboard::summary::summarize(shop, t));
+            }
+            dashboard::add_tickets(&*tx, &summary).await?;
         }
         heads.save(&*tx, shop).await?;
         tx.commit().await.map_err(Fail::from)?;
@@ -1674,6 +1686,32 @@ impl HqStorage for PostgresStorage {
             return Err(HqError::NotFound { what: "job", key: job.to_string(), field: None });
         }
         Ok(())
+    }
+
+    // ---- dashboard: the queries are in src/dashboard.rs
+    async fn create_session(&self, session: &DashboardSession) -> Result<(), HqError> {
+        self.d_create_session(session).await
+    }
+    async fn session(&self, token_hash: &str, now: &str) -> Result<Option<DashboardSession>, HqError> {
+        self.d_session(token_hash, now).await
+    }
+    async fn delete_session(&self, token_hash: &str) -> Result<(), HqError> {
+        self.d_delete_session(token_hash).await
+    }
+    async fn sales_days(&self, filter: &SalesFilter) -> Result<Vec<DaySales>, HqError> {
+        self.d_sales_days(filter).await
+    }
+    async fn payment_totals(&self, filter: &SalesFilter) -> Result<Vec<PaymentTotal>, HqError> {
+        self.d_payment_totals(filter).await
+    }
+    async fn vat_totals(&self, filter: &SalesFilter) -> Result<Vec<VatTotal>, HqError> {
+        self.d_vat_totals(filter).await
+    }
+    async fn top_articles(&self, filter: &SalesFilter, limit: usize) -> Result<Vec<ArticleSales>, HqError> {
+        self.d_top_articles(filter, limit).await
+    }
+    async fn registers(&self) -> Result<Vec<RegisterView>, HqError> {
+        self.d_registers().await
     }
 }
 

@@ -12,6 +12,8 @@
 //! [`SqliteStorage::open`] refuses a missing file; only [`SqliteStorage::create`] makes one.
 #![forbid(unsafe_code)]
 
+mod dashboard;
+
 use async_trait::async_trait;
 use comptoir_core::Money;
 use comptoir_hq::HqError;
@@ -26,7 +28,8 @@ use std::sync::{Arc, Mutex};
 use tracing::instrument;
 use uuid::Uuid;
 
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_hq.sql")];
+const MIGRATIONS: &[&str] =
+    &[include_str!("../migrations/0001_hq.sql"), include_str!("../migrations/0002_dashboard.sql")];
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 /// The database file's name inside an HQ data directory.
@@ -1009,6 +1012,7 @@ impl HqStorage for SqliteStorage {
                                 .execute(params![id, shop, t.register, t.sequence, t.number, t.business_date, t.created_at,
                                     t.total.cents(), t.hash, t.prev_hash, serde_json::to_string(&t)?, at])?;
                                 chain(tx, &shop, &t.register, RecordKind::Ticket, t.sequence, &t.prev_hash, &t.hash, &t.number, &at)?;
+                                dashboard::add_ticket(tx, &comptoir_hq::dashboard::summary::summarize(&shop, &t))?;
                             }
                             Record::Closure(c) => {
                                 tx.execute(
@@ -1263,5 +1267,31 @@ impl HqStorage for SqliteStorage {
             Ok(())
         })
         .await
+    }
+
+    // ---- dashboard: the queries are in src/dashboard.rs
+    async fn create_session(&self, session: &DashboardSession) -> Result<(), HqError> {
+        self.d_create_session(session).await
+    }
+    async fn session(&self, token_hash: &str, now: &str) -> Result<Option<DashboardSession>, HqError> {
+        self.d_session(token_hash, now).await
+    }
+    async fn delete_session(&self, token_hash: &str) -> Result<(), HqError> {
+        self.d_delete_session(token_hash).await
+    }
+    async fn sales_days(&self, filter: &SalesFilter) -> Result<Vec<DaySales>, HqError> {
+        self.d_sales_days(filter).await
+    }
+    async fn payment_totals(&self, filter: &SalesFilter) -> Result<Vec<PaymentTotal>, HqError> {
+        self.d_payment_totals(filter).await
+    }
+    async fn vat_totals(&self, filter: &SalesFilter) -> Result<Vec<VatTotal>, HqError> {
+        self.d_vat_totals(filter).await
+    }
+    async fn top_articles(&self, filter: &SalesFilter, limit: usize) -> Result<Vec<ArticleSales>, HqError> {
+        self.d_top_articles(filter, limit).await
+    }
+    async fn registers(&self) -> Result<Vec<RegisterView>, HqError> {
+        self.d_registers().await
     }
 }

@@ -13,6 +13,8 @@
 //!   wake-up signal of long-polled feeds, the admin login cache);
 //! - [`api`]: the HTTP API under `/api/v1` (admin and sync) and its OpenAPI document;
 //! - [`server`]: binding, the feed purge task and graceful shutdown;
+//! - [`dashboard`]: the web dashboard under `/dashboard/` (sessions, pages, the sales
+//!   summaries' rules);
 //! - [`conformance`]: the story test every storage backend must pass;
 //! - [`config`], [`error`]: settings and `HqError`, mapped to HTTP status in one place.
 #![forbid(unsafe_code)]
@@ -21,6 +23,7 @@ pub mod api;
 pub mod catalog;
 pub mod config;
 pub mod conformance;
+pub mod dashboard;
 pub mod error;
 pub mod hq;
 pub mod server;

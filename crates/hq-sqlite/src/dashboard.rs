@@ -1,0 +1,211 @@
+//! The dashboard's storage on SQLite: sessions, and the sales summaries (`0002_dashboard.sql`)
+//! that [`add_ticket`] updates inside `apply_push`'s transaction.
+
+use super::{Fail, R, SqliteStorage};
+use comptoir_hq::HqError;
+use comptoir_hq::dashboard::summary::{TicketSummary, split_months};
+use comptoir_hq::storage::*;
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// Adds one inserted ticket to the summaries (same transaction as the insert).
+pub(crate) fn add_ticket(c: &Connection, s: &TicketSummary) -> R<()> {
+    c.prepare_cached(
+        "INSERT INTO sales_days (day, shop, tickets, revenue) VALUES (?1, ?2, 1, ?3)
+         ON CONFLICT (day, shop) DO UPDATE SET tickets = tickets + 1, revenue = revenue + excluded.revenue",
+    )?
+    .execute(params![s.day, s.shop, s.total])?;
+    let mut pay = c.prepare_cached(
+        "INSERT INTO sales_day_payments (day, shop, method, amount) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (day, shop, method) DO UPDATE SET amount = amount + excluded.amount",
+    )?;
+    for (method, amount) in &s.payments {
+        pay.execute(params![s.day, s.shop, method, amount])?;
+    }
+    let mut vat = c.prepare_cached(
+        "INSERT INTO sales_day_vat (day, shop, rate_bp, gross, net, vat) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (day, shop, rate_bp) DO UPDATE SET gross = gross + excluded.gross, net = net + excluded.net,
+             vat = vat + excluded.vat",
+    )?;
+    for (bp, gross, net, v) in &s.vat {
+        vat.execute(params![s.day, s.shop, bp, gross, net, v])?;
+    }
+    let mut day = c.prepare_cached(
+        "INSERT INTO sales_day_articles (day, shop, sku, name, qty_milli, revenue) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (day, shop, sku) DO UPDATE SET name = excluded.name, qty_milli = qty_milli + excluded.qty_milli,
+             revenue = revenue + excluded.revenue",
+    )?;
+    let mut month = c.prepare_cached(
+        "INSERT INTO sales_month_articles (month, shop, sku, name, qty_milli, revenue) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (month, shop, sku) DO UPDATE SET name = excluded.name, qty_milli = qty_milli + excluded.qty_milli,
+             revenue = revenue + excluded.revenue",
+    )?;
+    for (sku, name, qty, revenue) in &s.articles {
+        day.execute(params![s.day, s.shop, sku, name, qty, revenue])?;
+        month.execute(params![s.month, s.shop, sku, name, qty, revenue])?;
+    }
+    Ok(())
+}
+
+fn own(f: &SalesFilter) -> SalesFilter {
+    f.clone()
+}
+
+impl SqliteStorage {
+    pub(crate) async fn d_create_session(&self, s: &DashboardSession) -> Result<(), HqError> {
+        let s = s.clone();
+        self.write(move |tx| {
+            // Expired sessions go when new ones come: the table stays small.
+            tx.execute("DELETE FROM dashboard_sessions WHERE expires_at <= ?", [&s.created_at])?;
+            tx.execute(
+                "INSERT INTO dashboard_sessions (token_hash, admin, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                params![s.token_hash, s.user, s.csrf, s.created_at, s.expires_at],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub(crate) async fn d_session(&self, hash: &str, now: &str) -> Result<Option<DashboardSession>, HqError> {
+        let (hash, now) = (hash.to_string(), now.to_string());
+        self.read(move |c| {
+            Ok(c.prepare_cached(
+                "SELECT token_hash, admin, csrf, created_at, expires_at FROM dashboard_sessions
+                 WHERE token_hash = ? AND expires_at > ?",
+            )?
+            .query_row(params![hash, now], |r| {
+                Ok(DashboardSession {
+                    token_hash: r.get(0)?,
+                    user: r.get(1)?,
+                    csrf: r.get(2)?,
+                    created_at: r.get(3)?,
+                    expires_at: r.get(4)?,
+                })
+            })
+            .optional()?)
+        })
+        .await
+    }
+
+    pub(crate) async fn d_delete_session(&self, hash: &str) -> Result<(), HqError> {
+        let hash = hash.to_string();
+        self.write(move |tx| {
+            tx.execute("DELETE FROM dashboard_sessions WHERE token_hash = ?", [hash])?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub(crate) async fn d_sales_days(&self, f: &SalesFilter) -> Result<Vec<DaySales>, HqError> {
+        let f = own(f);
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT shop, day, tickets, revenue FROM sales_days
+                 WHERE day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR shop = ?3) ORDER BY shop, day",
+            )?;
+            Ok(stmt
+                .query_map(params![f.from, f.to, f.shop], |r| {
+                    Ok(DaySales { shop: r.get(0)?, day: r.get(1)?, tickets: r.get(2)?, revenue: r.get(3)? })
+                })?
+                .collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    pub(crate) async fn d_payment_totals(&self, f: &SalesFilter) -> Result<Vec<PaymentTotal>, HqError> {
+        let f = own(f);
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT method, SUM(amount) FROM sales_day_payments
+                 WHERE day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR shop = ?3) GROUP BY method ORDER BY method",
+            )?;
+            Ok(stmt
+                .query_map(params![f.from, f.to, f.shop], |r| Ok(PaymentTotal { method: r.get(0)?, amount: r.get(1)? }))?
+                .collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    pub(crate) async fn d_vat_totals(&self, f: &SalesFilter) -> Result<Vec<VatTotal>, HqError> {
+        let f = own(f);
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT rate_bp, SUM(gross), SUM(net), SUM(vat) FROM sales_day_vat
+                 WHERE day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR shop = ?3) GROUP BY rate_bp ORDER BY rate_bp",
+            )?;
+            Ok(stmt
+                .query_map(params![f.from, f.to, f.shop], |r| {
+                    Ok(VatTotal { rate_bp: r.get(0)?, gross: r.get(1)?, net: r.get(2)?, vat: r.get(3)? })
+                })?
+                .collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    pub(crate) async fn d_top_articles(&self, f: &SalesFilter, limit: usize) -> Result<Vec<ArticleSales>, HqError> {
+        let f = own(f);
+        self.read(move |c| {
+            let (days, months) = split_months(&f.from, &f.to);
+            let mut parts = Vec::new();
+            let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
+            for (a, b) in days {
+                parts.push(format!(
+                    "SELECT sku, name, qty_milli, revenue FROM sales_day_articles WHERE day BETWEEN ?{} AND ?{} AND (?{} IS NULL OR shop = ?{})",
+                    args.len() + 1,
+                    args.len() + 2,
+                    args.len() + 3,
+                    args.len() + 3
+                ));
+                args.push(Box::new(a));
+                args.push(Box::new(b));
+                args.push(Box::new(f.shop.clone()));
+            }
+            if let Some((a, b)) = months {
+                parts.push(format!(
+                    "SELECT sku, name, qty_milli, revenue FROM sales_month_articles WHERE month BETWEEN ?{} AND ?{} AND (?{} IS NULL OR shop = ?{})",
+                    args.len() + 1,
+                    args.len() + 2,
+                    args.len() + 3,
+                    args.len() + 3
+                ));
+                args.push(Box::new(a));
+                args.push(Box::new(b));
+                args.push(Box::new(f.shop.clone()));
+            }
+            if parts.is_empty() {
+                return Ok(Vec::new());
+            }
+            let sql = format!(
+                "SELECT sku, MAX(name), SUM(qty_milli), SUM(revenue) FROM ({}) GROUP BY sku
+                 ORDER BY SUM(revenue) DESC, sku LIMIT {}",
+                parts.join(" UNION ALL "),
+                limit as i64
+            );
+            let mut stmt = c.prepare(&sql)?;
+            let refs: Vec<&dyn rusqlite::ToSql> = args.iter().map(|b| b.as_ref()).collect();
+            Ok(stmt
+                .query_map(refs.as_slice(), |r| {
+                    Ok(ArticleSales { sku: r.get(0)?, name: r.get(1)?, qty_milli: r.get(2)?, revenue: r.get(3)? })
+                })?
+                .collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    pub(crate) async fn d_registers(&self) -> Result<Vec<RegisterView>, HqError> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT shop, register,
+                        COALESCE(MAX(CASE WHEN chain = 'ticket' THEN sequence END), 0),
+                        COALESCE(MAX(CASE WHEN chain = 'closure' THEN sequence END), 0)
+                 FROM chain_heads GROUP BY shop, register ORDER BY shop, register",
+            )?;
+            let rows: Vec<RegisterView> = stmt
+                .query_map([], |r| {
+                    Ok(RegisterView { shop: r.get(0)?, register: r.get(1)?, tickets: r.get(2)?, closures: r.get(3)? })
+                })?
+                .collect::<Result<_, _>>()?;
+            Ok::<_, Fail>(rows)
+        })
+        .await
+    }
+}
