@@ -20,6 +20,13 @@ async fn postgres_passes_the_storage_stories() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_passes_the_dashboard_stories() {
+    let pg = TestPostgres::start();
+    let storage = PostgresStorage::create(&pg.database()).await.unwrap();
+    comptoir_hq::conformance::dashboard_stories(Arc::new(storage) as Arc<dyn HqStorage>).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn open_refuses_what_is_not_an_hq_and_create_what_is_not_empty() {
     let pg = TestPostgres::start();
     // A database that does not exist is never created.

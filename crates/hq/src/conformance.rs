@@ -384,3 +384,151 @@ pub async fn stories(storage: Arc<dyn HqStorage>) {
     assert_eq!(read.changes.len(), 1);
     assert!(read.changes[0].seq > floor, "a sequence is never reused");
 }
+
+// ---------------------------------------------------------------- dashboard
+
+/// `t` with other lines, payments and change, VAT recomputed per rate and hash redone.
+fn reshaped(mut t: Ticket, lines: &[(&str, i64, i64, u32)], payments: &[(PaymentMethod, i64)], change: i64) -> Ticket {
+    t.lines = lines
+        .iter()
+        .map(|(sku, qty, total, bp)| TicketLine {
+            article_id: Uuid::nil(),
+            sku: (*sku).into(),
+            name: format!("Article {sku}"),
+            qty: Quantity(qty * 1000),
+            unit_price: Money(total / qty),
+            tax_rate_bp: TaxRate(*bp),
+            discount: Money(0),
+            total: Money(*total),
+        })
+        .collect();
+    let mut by_rate: std::collections::BTreeMap<u32, i64> = Default::default();
+    for (_, _, total, bp) in lines {
+        *by_rate.entry(*bp).or_default() += total;
+    }
+    t.vat = by_rate
+        .into_iter()
+        .map(|(bp, gross)| {
+            let vat = TaxRate(bp).vat_in(Money(gross));
+            VatLine { rate_bp: TaxRate(bp), gross: Money(gross), net: Money(gross) - vat, vat }
+        })
+        .collect();
+    t.total = Money(lines.iter().map(|l| l.2).sum());
+    if t.total.cents() < 0 {
+        t.kind = TicketKind::Return;
+    }
+    t.payments = payments.iter().map(|(m, a)| Payment { method: *m, amount: Money(*a) }).collect();
+    t.change = Money(change);
+    t.hash = comptoir_core::chain::ticket_hash(&t);
+    t
+}
+
+/// The dashboard's part of the storage, on a fresh storage: sessions, and the sales
+/// summaries, which must always equal what the tickets HQ holds add up to (duplicates and
+/// quarantined records never count), over day ranges and whole months alike.
+pub async fn dashboard_stories(storage: Arc<dyn HqStorage>) {
+    let s = storage.as_ref();
+    let g = comptoir_core::chain::GENESIS;
+    let hq = HqIdentity { id: Uuid::new_v4(), name: "Comptoir HQ".into() };
+    s.initialise(&hq, "admin", "$argon2id$fake").await.unwrap();
+    for code in ["LYON1", "NICE1"] {
+        let shop = ShopIdentity { code: code.into(), name: code.into(), postal_code: "69003".into() };
+        s.create_shop(&shop, &new_enrolment_token(7).1).await.unwrap();
+    }
+
+    // ---- sessions
+    let now = now_text();
+    let session = DashboardSession {
+        token_hash: "a".repeat(64),
+        user: "admin".into(),
+        csrf: "csrf-1".into(),
+        created_at: now.clone(),
+        expires_at: "2999-01-01T00:00:00.000000Z".into(),
+    };
+    s.create_session(&session).await.unwrap();
+    assert_eq!(s.session(&session.token_hash, &now).await.unwrap(), Some(session.clone()));
+    assert_eq!(s.session(&session.token_hash, "3000-01-01T00:00:00.000000Z").await.unwrap(), None, "expired");
+    assert_eq!(s.session(&"b".repeat(64), &now).await.unwrap(), None);
+    s.delete_session(&session.token_hash).await.unwrap();
+    assert_eq!(s.session(&session.token_hash, &now).await.unwrap(), None, "logged out");
+
+    // ---- sales: a card sale in January, a cash sale with change and a return in
+    // February, a sale at NICE1 in March.
+    let t1 = reshaped(ticket("LYON1", "R1", 1, g, 0, "2026-01-30"), &[("A1", 2, 1000, 550)], &[(PaymentMethod::Card, 1000)], 0);
+    let t2 = reshaped(
+        ticket("LYON1", "R1", 2, &t1.hash, 0, "2026-02-10"),
+        &[("A1", 1, 500, 550), ("B2", 1, 1000, 2000)],
+        &[(PaymentMethod::Cash, 2000)],
+        500,
+    );
+    let t3 = reshaped(ticket("LYON1", "R1", 3, &t2.hash, 0, "2026-02-10"), &[("B2", -1, -1000, 2000)], &[(PaymentMethod::Cash, -1000)], 0);
+    let n1 = reshaped(ticket("NICE1", "R1", 1, g, 0, "2026-03-01"), &[("C3", 3, 2100, 1000)], &[(PaymentMethod::Card, 2100)], 0);
+    let mut altered = ticket("LYON1", "R2", 1, g, 99_999, "2026-02-10");
+    altered.total = Money(1);
+    let batch = vec![record("ticket", &t1), record("ticket", &t2), record("ticket", &t3), record("ticket", &altered)];
+    let out = s.apply_push("LYON1", &now_text(), prepare_push("LYON1", batch.clone()).unwrap()).await.unwrap();
+    assert_eq!((out.accepted.len(), out.quarantined.len()), (3, 1));
+    // Sent again: every record is a duplicate and nothing counts twice.
+    let again = s.apply_push("LYON1", &now_text(), prepare_push("LYON1", batch).unwrap()).await.unwrap();
+    assert_eq!(again.duplicates.len(), 4);
+    let c1 = closure("LYON1", "R1", 1, g, 1500, "2026-02-10");
+    s.apply_push("LYON1", &now_text(), prepare_push("LYON1", vec![record("closure", &c1)]).unwrap()).await.unwrap();
+    s.apply_push("NICE1", &now_text(), prepare_push("NICE1", vec![record("ticket", &n1)]).unwrap()).await.unwrap();
+
+    let filter = |from: &str, to: &str, shop: Option<&str>| SalesFilter {
+        from: from.into(),
+        to: to.into(),
+        shop: shop.map(String::from),
+    };
+    let year = filter("2026-01-01", "2026-12-31", None);
+    let days = s.sales_days(&year).await.unwrap();
+    let day = |shop: &str, d: &str, n: i64, r: i64| DaySales { shop: shop.into(), day: d.into(), tickets: n, revenue: r };
+    assert_eq!(
+        days,
+        vec![day("LYON1", "2026-01-30", 1, 1000), day("LYON1", "2026-02-10", 2, 500), day("NICE1", "2026-03-01", 1, 2100)]
+    );
+    // The summaries equal what the tickets themselves add up to.
+    for f in [year.clone(), filter("2026-02-01", "2026-02-28", Some("LYON1")), filter("2026-03-01", "2026-03-01", Some("NICE1"))] {
+        let from_tickets = s.sales_report(&f.from, &f.to, f.shop.as_deref()).await.unwrap();
+        let summarised: Vec<SalesRow> = s
+            .sales_days(&f)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|d| SalesRow { shop: d.shop, day: d.day, tickets: d.tickets, revenue: d.revenue })
+            .collect();
+        assert_eq!(summarised, from_tickets, "{f:?}");
+    }
+    assert_eq!(s.sales_days(&filter("2026-02-11", "2026-02-28", None)).await.unwrap(), vec![]);
+
+    let pay = |m: &str, a: i64| PaymentTotal { method: m.into(), amount: a };
+    // Cash: 2000 tendered - 500 change - 1000 refunded.
+    assert_eq!(s.payment_totals(&year).await.unwrap(), vec![pay("card", 3100), pay("cash", 500)]);
+    assert_eq!(s.payment_totals(&filter("2026-01-01", "2026-12-31", Some("NICE1"))).await.unwrap(), vec![pay("card", 2100)]);
+
+    let vat = s.vat_totals(&year).await.unwrap();
+    let rates: Vec<(u32, i64)> = vat.iter().map(|v| (v.rate_bp, v.gross)).collect();
+    assert_eq!(rates, vec![(550, 1500), (1000, 2100), (2000, 0)]);
+    for v in &vat {
+        assert_eq!(v.net + v.vat, v.gross, "{v:?}");
+    }
+    let expected_vat: i64 = [&t1, &t2, &t3, &n1].iter().flat_map(|t| t.vat.iter()).map(|v| v.vat.cents()).sum();
+    assert_eq!(vat.iter().map(|v| v.vat).sum::<i64>(), expected_vat);
+
+    let art = |sku: &str, q: i64, r: i64| ArticleSales { sku: sku.into(), name: format!("Article {sku}"), qty_milli: q, revenue: r };
+    let top = vec![art("C3", 3000, 2100), art("A1", 3000, 1500), art("B2", 0, 0)];
+    assert_eq!(s.top_articles(&year, 10).await.unwrap(), top, "whole months");
+    // Ragged edges (days) and whole months (February) together give the same answer.
+    assert_eq!(s.top_articles(&filter("2026-01-15", "2026-03-05", None), 10).await.unwrap(), top, "days + months");
+    assert_eq!(s.top_articles(&year, 1).await.unwrap(), top[..1].to_vec(), "limit");
+    assert_eq!(
+        s.top_articles(&filter("2026-02-10", "2026-02-10", Some("LYON1")), 10).await.unwrap(),
+        vec![art("A1", 1000, 500), art("B2", 0, 0)]
+    );
+    assert_eq!(s.top_articles(&filter("2026-02-11", "2026-02-27", None), 10).await.unwrap(), vec![]);
+
+    // ---- registers, from the chain heads
+    let regs = s.registers().await.unwrap();
+    let reg = |shop: &str, r: &str, t: i64, c: i64| RegisterView { shop: shop.into(), register: r.into(), tickets: t, closures: c };
+    assert_eq!(regs, vec![reg("LYON1", "R1", 3, 1), reg("NICE1", "R1", 1, 0)]);
+}
