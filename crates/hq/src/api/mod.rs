@@ -27,7 +27,7 @@ use tower_http::timeout::TimeoutLayer;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
-pub use extract::{AdminCaller, Body, ShopCaller};
+pub use extract::{AdminCaller, Body, ShopCaller, SourceAddress};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -132,6 +132,10 @@ async fn localize(State(hq): State<Hq>, request: Request, next: Next) -> Respons
     let lang = request_lang(request.headers());
     let limit = hq.config.max_body_bytes;
     let path = request.uri().path().to_string();
+    if path == "/" || path.starts_with("/dashboard") {
+        // The dashboard renders its own pages and refusals (HTML).
+        return next.run(request).await;
+    }
     let mut response = next.run(request).await;
     if let Some(error) = response.extensions_mut().remove::<Arc<HqError>>() {
         return match &*error {
@@ -211,6 +215,8 @@ pub fn router(hq: Hq) -> Router {
         .route("/api/v1/sync/jobs/{id}", post(sync::report_job))
         // The snapshot's limit is for its first page: the stream then goes on by itself.
         .route("/api/v1/sync/snapshot", get(sync::snapshot))
+        // The web dashboard (docs/dashboard.md), under the same limits.
+        .merge(crate::dashboard::routes())
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout));
     let feed = Router::new()
         .route("/api/v1/sync/feed", get(sync::feed))

@@ -1,0 +1,280 @@
+//! Signing in to the dashboard, sessions, CSRF and the reader's language.
+//!
+//! - **Sign-in** checks an HQ admin account through [`Hq::sign_in`], the same Argon2id
+//!   check and the same [`LoginGuard`](comptoir_core::login_guard::LoginGuard) lockout as the
+//!   API's HTTP Basic: failures count per account and per address, a locked one gets 429.
+//! - **Sessions** live in the database (`dashboard_sessions`), so any HQ process on the same
+//!   database serves them. The cookie `comptoir_session` carries 256 random bits; the
+//!   database keeps only their SHA-256. It is `HttpOnly`, `SameSite=Lax`, `Path=/dashboard`,
+//!   `Secure` when HQ serves TLS, and lasts [`SESSION_HOURS`]; signing out deletes the row.
+//! - **CSRF**: every form carries the session's random token (`csrf`), compared in constant
+//!   time on every POST. The sign-in form, made before any session, uses a double-submit
+//!   token: the same random value in a `SameSite=Strict` cookie and in the form.
+//! - **Language**: the `comptoir_lang` cookie set by the switch, else `Accept-Language`.
+
+use super::html::{self, Frame, Tr, esc};
+use crate::HqError;
+use crate::api::SourceAddress;
+use crate::hq::Hq;
+use crate::storage::DashboardSession;
+use crate::sync::{format_instant, now_text, secret_hash};
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use base64::Engine;
+use comptoir_core::Lang;
+use subtle::ConstantTimeEq;
+
+/// How long a dashboard session lasts.
+pub const SESSION_HOURS: i64 = 12;
+const SESSION_COOKIE: &str = "comptoir_session";
+const LOGIN_COOKIE: &str = "comptoir_login";
+const LANG_COOKIE: &str = "comptoir_lang";
+
+fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::fill(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The value of cookie `name`.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn set_cookie(hq: &Hq, name: &str, value: &str, path: &str, same_site: &str, max_age: i64) -> HeaderValue {
+    let secure = if hq.config.tls_cert.is_some() { "; Secure" } else { "" };
+    let text = format!("{name}={value}; Path={path}; Max-Age={max_age}; HttpOnly; SameSite={same_site}{secure}");
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// The reader's language: the switch's cookie, else the browser's.
+pub fn lang_of(headers: &HeaderMap) -> Lang {
+    match cookie(headers, LANG_COOKIE) {
+        Some("fr") => Lang::Fr,
+        Some("en") => Lang::En,
+        _ => crate::api::request_lang(headers),
+    }
+}
+
+/// This request's path and query.
+fn here(parts: &Parts) -> String {
+    parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/dashboard/".into())
+}
+
+/// A path inside the dashboard, else the sales page (never another site).
+pub fn safe_back(target: Option<&str>) -> String {
+    match target {
+        Some(t) if t.starts_with("/dashboard") && !t.contains("//") && !t.contains('\\') => t.to_string(),
+        _ => "/dashboard/sales".into(),
+    }
+}
+
+/// A page request from a signed-in admin.
+pub struct Signed {
+    pub user: String,
+    pub csrf: String,
+    pub lang: Lang,
+    pub token_hash: String,
+    pub here: String,
+}
+
+impl Signed {
+    pub fn frame<'a>(&'a self, active: &'a str) -> Frame<'a> {
+        Frame { lang: self.lang, user: Some((&self.user, &self.csrf)), here: &self.here, active }
+    }
+
+    /// Refuses a form without this session's CSRF token.
+    pub fn check_csrf(&self, sent: Option<&str>) -> Result<(), Response> {
+        let ok = sent.is_some_and(|s| bool::from(s.as_bytes().ct_eq(self.csrf.as_bytes())));
+        if ok {
+            return Ok(());
+        }
+        tracing::warn!(user = %self.user, "dashboard form without a valid CSRF token");
+        let l = self.lang;
+        Err(html::page(
+            &self.frame(""),
+            StatusCode::FORBIDDEN,
+            l.t("Form expired", "Formulaire expiré"),
+            &format!(
+                "<p>{}</p><p><a href=\"{}\">{}</a></p>",
+                l.t(
+                    "This form was not sent from this session's page (or the page is too old). Nothing was changed.",
+                    "Ce formulaire ne vient pas d'une page de cette session (ou la page est trop ancienne). Rien n'a été modifié."
+                ),
+                esc(&self.here),
+                l.t("Open the page again", "Rouvrir la page")
+            ),
+        ))
+    }
+}
+
+impl FromRequestParts<Hq> for Signed {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, hq: &Hq) -> Result<Self, Response> {
+        let lang = lang_of(&parts.headers);
+        let here = here(parts);
+        let login = || Redirect::to(&format!("/dashboard/login?next={}", html::url(&here))).into_response();
+        let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else { return Err(login()) };
+        let hash = secret_hash(token);
+        match hq.storage.session(&hash, &now_text()).await {
+            Ok(Some(s)) => Ok(Signed { user: s.user, csrf: s.csrf, lang, token_hash: hash, here }),
+            Ok(None) => Err(login()),
+            Err(e) => Err(error_page(lang, &here, &e)),
+        }
+    }
+}
+
+/// A storage failure as a page.
+pub fn error_page(lang: Lang, here: &str, e: &HqError) -> Response {
+    tracing::error!(error = %e, "dashboard page failed");
+    let frame = Frame { lang, user: None, here, active: "" };
+    html::page(&frame, e.status(), lang.t("Something went wrong", "Un problème est survenu"), &html::alert(lang, e))
+}
+
+/// Form fields as sent (`application/x-www-form-urlencoded`), repeated names kept.
+pub struct Fields(pub Vec<(String, String)>);
+
+impl Fields {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+    /// A field's text, trimmed; empty when absent.
+    pub fn text(&self, name: &str) -> String {
+        self.get(name).unwrap_or("").trim().to_string()
+    }
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+    }
+    pub fn checked(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+fn login_form(hq: &Hq, lang: Lang, next: &str, user: &str, error: Option<&HqError>, status: StatusCode) -> Response {
+    let token = random_token();
+    let l = lang;
+    let mut body = String::new();
+    if let Some(e) = error {
+        body.push_str(&html::alert(l, e));
+    }
+    body.push_str(&format!(
+        "<form class=\"stack\" method=\"post\" action=\"/dashboard/login\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{token}\"><input type=\"hidden\" name=\"next\" value=\"{}\">\
+         <label>{}<input name=\"user\" autocomplete=\"username\" required maxlength=\"64\" value=\"{}\"></label>\
+         <label>{}<input name=\"password\" type=\"password\" autocomplete=\"current-password\" required maxlength=\"256\"></label>\
+         <button type=\"submit\">{}</button></form>",
+        esc(next),
+        l.t("User", "Utilisateur"),
+        esc(user),
+        l.t("Password", "Mot de passe"),
+        l.t("Sign in", "Se connecter"),
+    ));
+    let here = format!("/dashboard/login?next={}", html::url(next));
+    let frame = Frame { lang, user: None, here: &here, active: "" };
+    let mut r = html::page(&frame, status, l.t("Sign in", "Connexion"), &body);
+    r.headers_mut().append(header::SET_COOKIE, set_cookie(hq, LOGIN_COOKIE, &token, "/dashboard/login", "Strict", 3600));
+    r
+}
+
+pub async fn login_page(State(hq): State<Hq>, headers: HeaderMap, Query(q): Query<NextQuery>) -> Response {
+    login_form(&hq, lang_of(&headers), &safe_back(q.next.as_deref()), "", None, StatusCode::OK)
+}
+
+pub async fn login(
+    State(hq): State<Hq>,
+    SourceAddress(source): SourceAddress,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    let form = Fields(form);
+    let lang = lang_of(&headers);
+    let next = safe_back(form.get("next"));
+    let user = form.text("user");
+    let sent = form.get("csrf").unwrap_or("");
+    let expected = cookie(&headers, LOGIN_COOKIE).unwrap_or("");
+    if expected.is_empty() || !bool::from(sent.as_bytes().ct_eq(expected.as_bytes())) {
+        let e = HqError::bad_request(
+            "The sign-in form expired; sign in again.",
+            "Le formulaire de connexion a expiré ; connectez-vous à nouveau.",
+            Some("csrf"),
+        );
+        return login_form(&hq, lang, &next, &user, Some(&e), StatusCode::FORBIDDEN);
+    }
+    let password = form.get("password").unwrap_or("");
+    match hq.sign_in(source, &user, password).await {
+        Ok(_) => {}
+        Err(e) => {
+            let shown = match &e {
+                HqError::Unauthorized => HqError::bad_request(
+                    "Wrong user or password.",
+                    "Utilisateur ou mot de passe incorrect.",
+                    Some("password"),
+                ),
+                other => HqError::bad_request(other.message(Lang::En), other.message(Lang::Fr), None),
+            };
+            let status = if matches!(e, HqError::Unauthorized) { StatusCode::UNAUTHORIZED } else { e.status() };
+            return login_form(&hq, lang, &next, &user, Some(&shown), status);
+        }
+    }
+    let token = random_token();
+    let now = jiff::Timestamp::now();
+    let expires = now.checked_add(jiff::SignedDuration::from_hours(SESSION_HOURS)).unwrap_or(now);
+    let session = DashboardSession {
+        token_hash: secret_hash(&token),
+        user: user.clone(),
+        csrf: random_token(),
+        created_at: format_instant(now),
+        expires_at: format_instant(expires),
+    };
+    if let Err(e) = hq.storage.create_session(&session).await {
+        return error_page(lang, "/dashboard/login", &e);
+    }
+    tracing::info!(user = %user, %source, "dashboard sign-in");
+    let mut r = Redirect::to(&next).into_response();
+    let h = r.headers_mut();
+    h.append(header::SET_COOKIE, set_cookie(&hq, SESSION_COOKIE, &token, "/dashboard", "Lax", SESSION_HOURS * 3600));
+    h.append(header::SET_COOKIE, set_cookie(&hq, LOGIN_COOKIE, "", "/dashboard/login", "Strict", 0));
+    r
+}
+
+pub async fn logout(State(hq): State<Hq>, signed: Signed, axum::Form(form): axum::Form<Vec<(String, String)>>) -> Response {
+    let form = Fields(form);
+    if let Err(r) = signed.check_csrf(form.get("csrf")) {
+        return r;
+    }
+    if let Err(e) = hq.storage.delete_session(&signed.token_hash).await {
+        return error_page(signed.lang, &signed.here, &e);
+    }
+    let mut r = Redirect::to("/dashboard/login").into_response();
+    r.headers_mut().append(header::SET_COOKIE, set_cookie(&hq, SESSION_COOKIE, "", "/dashboard", "Lax", 0));
+    r
+}
+
+#[derive(serde::Deserialize)]
+pub struct LangQuery {
+    to: Option<String>,
+    back: Option<String>,
+}
+
+/// The language switch: remembers the choice for a year and goes back to the page.
+pub async fn switch_lang(State(hq): State<Hq>, Query(q): Query<LangQuery>) -> Response {
+    let to = if q.to.as_deref() == Some("fr") { "fr" } else { "en" };
+    let mut r = Redirect::to(&safe_back(q.back.as_deref())).into_response();
+    r.headers_mut().append(header::SET_COOKIE, set_cookie(&hq, LANG_COOKIE, to, "/dashboard", "Lax", 365 * 86400));
+    r
+}
