@@ -184,7 +184,7 @@ pub async fn articles(State(hq): State<Hq>, signed: Signed, Query(q): Query<List
 
 pub async fn create_article(State(hq): State<Hq>, signed: Signed, axum::Form(form): axum::Form<Vec<(String, String)>>) -> Response {
     let form = Fields(form);
-    if let Err(r) = signed.check_csrf(form.get("csrf")) {
+    if let Some(r) = signed.refuse_bad_csrf(form.get("csrf")) {
         return r;
     }
     let l = signed.lang;
@@ -262,7 +262,7 @@ pub async fn update_article(
     axum::Form(form): axum::Form<Vec<(String, String)>>,
 ) -> Response {
     let form = Fields(form);
-    if let Err(r) = signed.check_csrf(form.get("csrf")) {
+    if let Some(r) = signed.refuse_bad_csrf(form.get("csrf")) {
         return r;
     }
     let l = signed.lang;
@@ -340,7 +340,7 @@ pub async fn categories(State(hq): State<Hq>, signed: Signed) -> Response {
 
 pub async fn category_action(State(hq): State<Hq>, signed: Signed, axum::Form(form): axum::Form<Vec<(String, String)>>) -> Response {
     let form = Fields(form);
-    if let Err(r) = signed.check_csrf(form.get("csrf")) {
+    if let Some(r) = signed.refuse_bad_csrf(form.get("csrf")) {
         return r;
     }
     let l = signed.lang;
@@ -419,7 +419,7 @@ pub async fn tax_rates(State(hq): State<Hq>, signed: Signed) -> Response {
 
 pub async fn tax_rate_action(State(hq): State<Hq>, signed: Signed, axum::Form(form): axum::Form<Vec<(String, String)>>) -> Response {
     let form = Fields(form);
-    if let Err(r) = signed.check_csrf(form.get("csrf")) {
+    if let Some(r) = signed.refuse_bad_csrf(form.get("csrf")) {
         return r;
     }
     let l = signed.lang;
@@ -476,7 +476,7 @@ pub async fn import_page(signed: Signed) -> Response {
 
 pub async fn import(State(hq): State<Hq>, signed: Signed, axum::Form(form): axum::Form<Vec<(String, String)>>) -> Response {
     let form = Fields(form);
-    if let Err(r) = signed.check_csrf(form.get("csrf")) {
+    if let Some(r) = signed.refuse_bad_csrf(form.get("csrf")) {
         return r;
     }
     let l = signed.lang;

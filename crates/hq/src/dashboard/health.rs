@@ -50,7 +50,7 @@ pub async fn page(State(hq): State<Hq>, signed: Signed) -> Response {
     // Trouble first, then by code.
     views.sort_by_key(|v| {
         let st = state_of(v, now);
-        (!(st.stalled || !v.chain_ok), v.code.clone())
+        (!st.stalled && v.chain_ok, v.code.clone())
     });
     let troubled = views.iter().filter(|v| state_of(v, now).stalled || !v.chain_ok).count();
     let mut b = String::new();

@@ -121,7 +121,7 @@ fn parse(form: &Fields) -> Result<(JobBody, Vec<String>), HqError> {
 
 pub async fn create(State(hq): State<Hq>, signed: Signed, axum::Form(form): axum::Form<Vec<(String, String)>>) -> Response {
     let form = Fields(form);
-    if let Err(r) = signed.check_csrf(form.get("csrf")) {
+    if let Some(r) = signed.refuse_bad_csrf(form.get("csrf")) {
         return r;
     }
     let l = signed.lang;

@@ -92,15 +92,15 @@ impl Signed {
         Frame { lang: self.lang, user: Some((&self.user, &self.csrf)), here: &self.here, active }
     }
 
-    /// Refuses a form without this session's CSRF token.
-    pub fn check_csrf(&self, sent: Option<&str>) -> Result<(), Response> {
+    /// The refusal of a form without this session's CSRF token (`None`: the token is right).
+    pub fn refuse_bad_csrf(&self, sent: Option<&str>) -> Option<Response> {
         let ok = sent.is_some_and(|s| bool::from(s.as_bytes().ct_eq(self.csrf.as_bytes())));
         if ok {
-            return Ok(());
+            return None;
         }
         tracing::warn!(user = %self.user, "dashboard form without a valid CSRF token");
         let l = self.lang;
-        Err(html::page(
+        Some(html::page(
             &self.frame(""),
             StatusCode::FORBIDDEN,
             l.t("Form expired", "Formulaire expiré"),
@@ -254,7 +254,7 @@ pub async fn login(
 
 pub async fn logout(State(hq): State<Hq>, signed: Signed, axum::Form(form): axum::Form<Vec<(String, String)>>) -> Response {
     let form = Fields(form);
-    if let Err(r) = signed.check_csrf(form.get("csrf")) {
+    if let Some(r) = signed.refuse_bad_csrf(form.get("csrf")) {
         return r;
     }
     if let Err(e) = hq.storage.delete_session(&signed.token_hash).await {

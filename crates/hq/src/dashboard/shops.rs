@@ -112,7 +112,7 @@ fn token_box(l: comptoir_core::Lang, code: &str, token: &str) -> String {
 
 pub async fn action(State(hq): State<Hq>, signed: Signed, axum::Form(form): axum::Form<Vec<(String, String)>>) -> Response {
     let form = Fields(form);
-    if let Err(r) = signed.check_csrf(form.get("csrf")) {
+    if let Some(r) = signed.refuse_bad_csrf(form.get("csrf")) {
         return r;
     }
     let l = signed.lang;

@@ -59,10 +59,13 @@ pub fn summarize(shop: &str, t: &Ticket) -> TicketSummary {
     }
 }
 
+/// An inclusive range of days (`YYYY-MM-DD`) or months (`YYYY-MM`).
+pub type Range = (String, String);
+
 /// Whole months inside `from..=to` and the days outside them, so that a long range reads
 /// the month table and only its ragged edges from the day table.
 /// Returns `(day ranges, month range)`; each range is inclusive.
-pub fn split_months(from: &str, to: &str) -> (Vec<(String, String)>, Option<(String, String)>) {
+pub fn split_months(from: &str, to: &str) -> (Vec<Range>, Option<Range>) {
     use jiff::civil::Date;
     let (Ok(f), Ok(t)) = (from.parse::<Date>(), to.parse::<Date>()) else {
         return (vec![(from.to_string(), to.to_string())], None);
