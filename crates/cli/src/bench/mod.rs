@@ -4,9 +4,11 @@
 //!
 //! - `register`: ticket commit latency through the shop API ([`register`]);
 //! - `ingest`, `catchup`, `first-load`, `fanout`, `latency`, `soak`: a simulated chain
-//!   ([`chain`] builds it, [`scenarios`] measures it).
+//!   ([`chain`] builds it, [`scenarios`] measures it);
+//! - `dashboard`: the HQ dashboard's pages with a year of sales ([`dashboard`]).
 
 mod chain;
+mod dashboard;
 mod register;
 mod scenarios;
 
@@ -84,6 +86,20 @@ pub enum Scenario {
         #[arg(long, default_value_t = 10.0)]
         every: f64,
     },
+    /// The HQ dashboard's pages, timed over HTTP, with a year of sales loaded at HQ.
+    Dashboard {
+        #[arg(long, default_value_t = 50)]
+        shops: usize,
+        /// Days of sales, ending today.
+        #[arg(long, default_value_t = 365)]
+        days: usize,
+        /// Tickets per shop and day.
+        #[arg(long, default_value_t = 20)]
+        tickets: usize,
+        /// Timed requests per page.
+        #[arg(long, default_value_t = 20)]
+        requests: usize,
+    },
 }
 
 /// HQ's storage in a scenario. PostgreSQL: a throwaway server started from Debian's
@@ -136,6 +152,7 @@ fn name(s: &Scenario) -> &'static str {
         Scenario::Fanout { .. } => "fanout",
         Scenario::Latency { .. } => "latency",
         Scenario::Soak { .. } => "soak",
+        Scenario::Dashboard { .. } => "dashboard",
     }
 }
 
@@ -159,6 +176,9 @@ async fn run_once(s: &Scenario) -> Result<Figures, ShopError> {
         Scenario::Fanout { shops } => scenarios::fanout(shops).await,
         Scenario::Latency { tickets, rate } => scenarios::latency(tickets, rate).await,
         Scenario::Soak { shops, seconds, every } => scenarios::soak(shops, seconds, every).await,
+        Scenario::Dashboard { shops, days, tickets, requests } => {
+            dashboard::dashboard(shops, days, tickets, requests).await
+        }
     }
 }
 

@@ -387,7 +387,6 @@ pub async fn page(State(hq): State<Hq>, signed: Signed, Query(q): Query<SalesQue
             .map(|row| row.into_iter().map(|c| esc(&c)).collect())
             .collect();
         let heads = shown_heads(l, id);
-        let _ = write!(b, "<h2>{}</h2>", caption(l, id));
         b.push_str(&html::table(&format!("sales-{id}"), caption(l, id), &heads, &rows, Some(&format!("/dashboard/sales.csv?table={id}&{qs}"))));
     }
     html::page(&signed.frame("sales"), StatusCode::OK, title, &b)
