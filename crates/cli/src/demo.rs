@@ -235,11 +235,14 @@ async fn chain(args: DemoArgs) -> Result<(), String> {
 
     println!();
     println!("The Comptoir demo chain is running (data in {}).", root.display());
+    println!(
+        "  Dashboard:  http://127.0.0.1:{hq_port}/dashboard/   (sales, chain health, catalog, shops, jobs)"
+    );
     println!("  HQ API:     {hq_api}   (sales report: {hq_api}/reports/sales, shops' health: {hq_api}/shops)");
     for (code, api) in &shop_urls {
         println!("  Shop {code:<7} {api}");
     }
-    println!("  Sign in everywhere with HTTP Basic {ADMIN} / {PASSWORD}; cashiers C1 / 1234 and C2 / 5678.");
+    println!("  Sign in everywhere as {ADMIN} / {PASSWORD} (the APIs: HTTP Basic); cashiers C1 / 1234 and C2 / 5678.");
     println!("  Try:        curl -u {ADMIN}:{PASSWORD} {hq_api}/shops");
     println!("              curl -u {ADMIN}:{PASSWORD} '{}/tickets?limit=3'", shop_urls[0].1);
     println!("  OpenAPI:    {hq_api}/openapi.json and {}/openapi.json", shop_urls[0].1);
