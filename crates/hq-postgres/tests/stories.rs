@@ -26,6 +26,29 @@ async fn postgres_passes_the_dashboard_stories() {
     comptoir_hq::conformance::dashboard_stories(Arc::new(storage) as Arc<dyn HqStorage>).await;
 }
 
+/// Migration 0002 fills the summaries from the tickets an older HQ already holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_migration_sums_the_tickets_already_held() {
+    let pg = TestPostgres::start();
+    let url = pg.database();
+    let storage = PostgresStorage::create(&url).await.unwrap();
+    comptoir_hq::conformance::dashboard_stories(Arc::new(storage.clone()) as Arc<dyn HqStorage>).await;
+    let before = comptoir_hq::conformance::summaries(&storage).await;
+    assert!(before.contains("LYON1"), "{before}");
+    // Back to schema 1: as if these tickets had arrived before the dashboard existed.
+    storage
+        .execute_batch(
+            "DROP TABLE dashboard_sessions; DROP TABLE sales_days; DROP TABLE sales_day_payments;
+             DROP TABLE sales_day_vat; DROP TABLE sales_day_articles; DROP TABLE sales_month_articles;
+             UPDATE comptoir_schema SET version = 1;",
+        )
+        .await
+        .unwrap();
+    drop(storage);
+    let storage = PostgresStorage::open(&url).await.unwrap();
+    assert_eq!(comptoir_hq::conformance::summaries(&storage).await, before);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn open_refuses_what_is_not_an_hq_and_create_what_is_not_empty() {
     let pg = TestPostgres::start();
@@ -73,7 +96,7 @@ async fn an_older_schema_is_migrated_on_open_once_by_concurrent_processes() {
     let url = pg.database();
     let s = PostgresStorage::create(&url).await.unwrap();
     // Version 0: a database made by a build before the first migration was recorded.
-    s.execute_batch("UPDATE comptoir_schema SET version = 0; DROP TABLE job_targets, jobs, chain_events, chain_heads, quarantine, closures, tickets, credentials, enrolment_tokens, shops, changes, barcodes, articles, categories, tax_rates, api_tokens, admins, feed_counter, hq; DROP FUNCTION comptoir_append_only;")
+    s.execute_batch("UPDATE comptoir_schema SET version = 0; DROP TABLE dashboard_sessions, sales_days, sales_day_payments, sales_day_vat, sales_day_articles, sales_month_articles, job_targets, jobs, chain_events, chain_heads, quarantine, closures, tickets, credentials, enrolment_tokens, shops, changes, barcodes, articles, categories, tax_rates, api_tokens, admins, feed_counter, hq; DROP FUNCTION comptoir_append_only;")
         .await
         .unwrap();
     let (a, b) = tokio::join!(PostgresStorage::open(&url), PostgresStorage::open(&url));

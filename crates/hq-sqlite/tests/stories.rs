@@ -53,3 +53,25 @@ async fn sqlite_passes_the_dashboard_stories() {
     let storage = SqliteStorage::create(&dir.path().join("hq.sqlite")).unwrap();
     comptoir_hq::conformance::dashboard_stories(Arc::new(storage) as Arc<dyn HqStorage>).await;
 }
+
+/// Migration 0002 fills the summaries from the tickets an older HQ already holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_migration_sums_the_tickets_already_held() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hq.sqlite");
+    let storage = SqliteStorage::create(&path).unwrap();
+    comptoir_hq::conformance::dashboard_stories(Arc::new(storage.clone()) as Arc<dyn HqStorage>).await;
+    let before = comptoir_hq::conformance::summaries(&storage).await;
+    assert!(before.contains("LYON1"), "{before}");
+    drop(storage);
+    // Back to schema 1: as if these tickets had arrived before the dashboard existed.
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch(
+        "DROP TABLE dashboard_sessions; DROP TABLE sales_days; DROP TABLE sales_day_payments; DROP TABLE sales_day_vat;
+         DROP TABLE sales_day_articles; DROP TABLE sales_month_articles; PRAGMA user_version = 1;",
+    )
+    .unwrap();
+    drop(c);
+    let storage = SqliteStorage::open(&path).unwrap();
+    assert_eq!(comptoir_hq::conformance::summaries(&storage).await, before);
+}

@@ -532,3 +532,15 @@ pub async fn dashboard_stories(storage: Arc<dyn HqStorage>) {
     let reg = |shop: &str, r: &str, t: i64, c: i64| RegisterView { shop: shop.into(), register: r.into(), tickets: t, closures: c };
     assert_eq!(regs, vec![reg("LYON1", "R1", 3, 1), reg("NICE1", "R1", 1, 0)]);
 }
+
+/// Every summary over all time, as text: compared before and after a migration refills them.
+pub async fn summaries(s: &dyn HqStorage) -> String {
+    let all = SalesFilter { from: "0000-01-01".into(), to: "9999-12-31".into(), shop: None };
+    format!(
+        "{:?}\n{:?}\n{:?}\n{:?}",
+        s.sales_days(&all).await.unwrap(),
+        s.payment_totals(&all).await.unwrap(),
+        s.vat_totals(&all).await.unwrap(),
+        s.top_articles(&all, 1000).await.unwrap()
+    )
+}
