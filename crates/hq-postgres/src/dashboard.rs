@@ -76,7 +76,9 @@ impl PostgresStorage {
     pub(crate) async fn d_create_session(&self, s: &DashboardSession) -> Result<(), HqError> {
         let c = self.conn().await?;
         // Expired sessions go when new ones come: the table stays small.
-        c.execute("DELETE FROM dashboard_sessions WHERE expires_at <= $1", &[&s.created_at]).await.map_err(Fail::from)?;
+        c.execute("DELETE FROM dashboard_sessions WHERE expires_at <= $1", &[&s.created_at])
+            .await
+            .map_err(Fail::from)?;
         c.execute(
             "INSERT INTO dashboard_sessions (token_hash, admin, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
             &[&s.token_hash, &s.user, &s.csrf, &s.created_at, &s.expires_at],

@@ -1,47 +1,52 @@
 //! The dashboard's storage on SQLite: sessions, and the sales summaries (`0002_dashboard.sql`)
-//! that [`add_ticket`] updates inside `apply_push`'s transaction.
+//! that [`add_batch`] updates inside `apply_push`'s transaction.
 
 use super::{Fail, R, SqliteStorage};
 use comptoir_hq::HqError;
-use comptoir_hq::dashboard::summary::{TicketSummary, split_months};
+use comptoir_hq::dashboard::summary::{BatchSummary, split_months};
 use comptoir_hq::storage::*;
 use rusqlite::{Connection, OptionalExtension, params};
 
-/// Adds one inserted ticket to the summaries (same transaction as the insert).
-pub(crate) fn add_ticket(c: &Connection, s: &TicketSummary) -> R<()> {
-    c.prepare_cached(
-        "INSERT INTO sales_days (day, shop, tickets, revenue) VALUES (?1, ?2, 1, ?3)
-         ON CONFLICT (day, shop) DO UPDATE SET tickets = tickets + 1, revenue = revenue + excluded.revenue",
-    )?
-    .execute(params![s.day, s.shop, s.total])?;
+/// Adds a push batch's inserted tickets to the summaries (same transaction as the
+/// inserts): one upsert per summary row, however many tickets it sums.
+pub(crate) fn add_batch(c: &Connection, b: &BatchSummary) -> R<()> {
+    let mut days = c.prepare_cached(
+        "INSERT INTO sales_days (day, shop, tickets, revenue) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (day, shop) DO UPDATE SET tickets = tickets + excluded.tickets, revenue = revenue + excluded.revenue",
+    )?;
+    for ((day, shop), (n, revenue)) in &b.days {
+        days.execute(params![day, shop, n, revenue])?;
+    }
     let mut pay = c.prepare_cached(
         "INSERT INTO sales_day_payments (day, shop, method, amount) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (day, shop, method) DO UPDATE SET amount = amount + excluded.amount",
     )?;
-    for (method, amount) in &s.payments {
-        pay.execute(params![s.day, s.shop, method, amount])?;
+    for ((day, shop, method), amount) in &b.payments {
+        pay.execute(params![day, shop, method, amount])?;
     }
     let mut vat = c.prepare_cached(
         "INSERT INTO sales_day_vat (day, shop, rate_bp, gross, net, vat) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (day, shop, rate_bp) DO UPDATE SET gross = gross + excluded.gross, net = net + excluded.net,
              vat = vat + excluded.vat",
     )?;
-    for (bp, gross, net, v) in &s.vat {
-        vat.execute(params![s.day, s.shop, bp, gross, net, v])?;
+    for ((day, shop, bp), (g, n, v)) in &b.vat {
+        vat.execute(params![day, shop, bp, g, n, v])?;
     }
-    let mut day = c.prepare_cached(
+    let mut day_art = c.prepare_cached(
         "INSERT INTO sales_day_articles (day, shop, sku, name, qty_milli, revenue) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (day, shop, sku) DO UPDATE SET name = excluded.name, qty_milli = qty_milli + excluded.qty_milli,
              revenue = revenue + excluded.revenue",
     )?;
-    let mut month = c.prepare_cached(
+    for ((day, shop, sku), (name, q, r)) in &b.day_articles {
+        day_art.execute(params![day, shop, sku, name, q, r])?;
+    }
+    let mut month_art = c.prepare_cached(
         "INSERT INTO sales_month_articles (month, shop, sku, name, qty_milli, revenue) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (month, shop, sku) DO UPDATE SET name = excluded.name, qty_milli = qty_milli + excluded.qty_milli,
              revenue = revenue + excluded.revenue",
     )?;
-    for (sku, name, qty, revenue) in &s.articles {
-        day.execute(params![s.day, s.shop, sku, name, qty, revenue])?;
-        month.execute(params![s.month, s.shop, sku, name, qty, revenue])?;
+    for ((month, shop, sku), (name, q, r)) in &b.month_articles {
+        month_art.execute(params![month, shop, sku, name, q, r])?;
     }
     Ok(())
 }
@@ -119,7 +124,9 @@ impl SqliteStorage {
                  WHERE day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR shop = ?3) GROUP BY method ORDER BY method",
             )?;
             Ok(stmt
-                .query_map(params![f.from, f.to, f.shop], |r| Ok(PaymentTotal { method: r.get(0)?, amount: r.get(1)? }))?
+                .query_map(params![f.from, f.to, f.shop], |r| {
+                    Ok(PaymentTotal { method: r.get(0)?, amount: r.get(1)? })
+                })?
                 .collect::<Result<_, _>>()?)
         })
         .await

@@ -988,6 +988,8 @@ impl HqStorage for SqliteStorage {
         let (shop, at) = (shop.to_string(), received_at.to_string());
         self.write(move |tx| {
             let mut out = PushOutcome::default();
+            // The batch's tickets added up, then written once per summary row.
+            let mut summary = comptoir_hq::dashboard::summary::BatchSummary::default();
             for item in items {
                 let id = item.id.to_string();
                 if record_exists(tx, &id)? {
@@ -1012,7 +1014,7 @@ impl HqStorage for SqliteStorage {
                                 .execute(params![id, shop, t.register, t.sequence, t.number, t.business_date, t.created_at,
                                     t.total.cents(), t.hash, t.prev_hash, serde_json::to_string(&t)?, at])?;
                                 chain(tx, &shop, &t.register, RecordKind::Ticket, t.sequence, &t.prev_hash, &t.hash, &t.number, &at)?;
-                                dashboard::add_ticket(tx, &comptoir_hq::dashboard::summary::summarize(&shop, &t))?;
+                                summary.add(&comptoir_hq::dashboard::summary::summarize(&shop, &t));
                             }
                             Record::Closure(c) => {
                                 tx.execute(
@@ -1029,6 +1031,7 @@ impl HqStorage for SqliteStorage {
                     }
                 }
             }
+            dashboard::add_batch(tx, &summary)?;
             Ok(out)
         })
         .await

@@ -454,15 +454,30 @@ pub async fn dashboard_stories(storage: Arc<dyn HqStorage>) {
 
     // ---- sales: a card sale in January, a cash sale with change and a return in
     // February, a sale at NICE1 in March.
-    let t1 = reshaped(ticket("LYON1", "R1", 1, g, 0, "2026-01-30"), &[("A1", 2, 1000, 550)], &[(PaymentMethod::Card, 1000)], 0);
+    let t1 = reshaped(
+        ticket("LYON1", "R1", 1, g, 0, "2026-01-30"),
+        &[("A1", 2, 1000, 550)],
+        &[(PaymentMethod::Card, 1000)],
+        0,
+    );
     let t2 = reshaped(
         ticket("LYON1", "R1", 2, &t1.hash, 0, "2026-02-10"),
         &[("A1", 1, 500, 550), ("B2", 1, 1000, 2000)],
         &[(PaymentMethod::Cash, 2000)],
         500,
     );
-    let t3 = reshaped(ticket("LYON1", "R1", 3, &t2.hash, 0, "2026-02-10"), &[("B2", -1, -1000, 2000)], &[(PaymentMethod::Cash, -1000)], 0);
-    let n1 = reshaped(ticket("NICE1", "R1", 1, g, 0, "2026-03-01"), &[("C3", 3, 2100, 1000)], &[(PaymentMethod::Card, 2100)], 0);
+    let t3 = reshaped(
+        ticket("LYON1", "R1", 3, &t2.hash, 0, "2026-02-10"),
+        &[("B2", -1, -1000, 2000)],
+        &[(PaymentMethod::Cash, -1000)],
+        0,
+    );
+    let n1 = reshaped(
+        ticket("NICE1", "R1", 1, g, 0, "2026-03-01"),
+        &[("C3", 3, 2100, 1000)],
+        &[(PaymentMethod::Card, 2100)],
+        0,
+    );
     let mut altered = ticket("LYON1", "R2", 1, g, 99_999, "2026-02-10");
     altered.total = Money(1);
     let batch = vec![record("ticket", &t1), record("ticket", &t2), record("ticket", &t3), record("ticket", &altered)];
@@ -482,13 +497,22 @@ pub async fn dashboard_stories(storage: Arc<dyn HqStorage>) {
     };
     let year = filter("2026-01-01", "2026-12-31", None);
     let days = s.sales_days(&year).await.unwrap();
-    let day = |shop: &str, d: &str, n: i64, r: i64| DaySales { shop: shop.into(), day: d.into(), tickets: n, revenue: r };
+    let day =
+        |shop: &str, d: &str, n: i64, r: i64| DaySales { shop: shop.into(), day: d.into(), tickets: n, revenue: r };
     assert_eq!(
         days,
-        vec![day("LYON1", "2026-01-30", 1, 1000), day("LYON1", "2026-02-10", 2, 500), day("NICE1", "2026-03-01", 1, 2100)]
+        vec![
+            day("LYON1", "2026-01-30", 1, 1000),
+            day("LYON1", "2026-02-10", 2, 500),
+            day("NICE1", "2026-03-01", 1, 2100)
+        ]
     );
     // The summaries equal what the tickets themselves add up to.
-    for f in [year.clone(), filter("2026-02-01", "2026-02-28", Some("LYON1")), filter("2026-03-01", "2026-03-01", Some("NICE1"))] {
+    for f in [
+        year.clone(),
+        filter("2026-02-01", "2026-02-28", Some("LYON1")),
+        filter("2026-03-01", "2026-03-01", Some("NICE1")),
+    ] {
         let from_tickets = s.sales_report(&f.from, &f.to, f.shop.as_deref()).await.unwrap();
         let summarised: Vec<SalesRow> = s
             .sales_days(&f)
@@ -504,7 +528,10 @@ pub async fn dashboard_stories(storage: Arc<dyn HqStorage>) {
     let pay = |m: &str, a: i64| PaymentTotal { method: m.into(), amount: a };
     // Cash: 2000 tendered - 500 change - 1000 refunded.
     assert_eq!(s.payment_totals(&year).await.unwrap(), vec![pay("card", 3100), pay("cash", 500)]);
-    assert_eq!(s.payment_totals(&filter("2026-01-01", "2026-12-31", Some("NICE1"))).await.unwrap(), vec![pay("card", 2100)]);
+    assert_eq!(
+        s.payment_totals(&filter("2026-01-01", "2026-12-31", Some("NICE1"))).await.unwrap(),
+        vec![pay("card", 2100)]
+    );
 
     let vat = s.vat_totals(&year).await.unwrap();
     let rates: Vec<(u32, i64)> = vat.iter().map(|v| (v.rate_bp, v.gross)).collect();
@@ -515,7 +542,12 @@ pub async fn dashboard_stories(storage: Arc<dyn HqStorage>) {
     let expected_vat: i64 = [&t1, &t2, &t3, &n1].iter().flat_map(|t| t.vat.iter()).map(|v| v.vat.cents()).sum();
     assert_eq!(vat.iter().map(|v| v.vat).sum::<i64>(), expected_vat);
 
-    let art = |sku: &str, q: i64, r: i64| ArticleSales { sku: sku.into(), name: format!("Article {sku}"), qty_milli: q, revenue: r };
+    let art = |sku: &str, q: i64, r: i64| ArticleSales {
+        sku: sku.into(),
+        name: format!("Article {sku}"),
+        qty_milli: q,
+        revenue: r,
+    };
     let top = vec![art("C3", 3000, 2100), art("A1", 3000, 1500), art("B2", 0, 0)];
     assert_eq!(s.top_articles(&year, 10).await.unwrap(), top, "whole months");
     // Ragged edges (days) and whole months (February) together give the same answer.
@@ -529,7 +561,12 @@ pub async fn dashboard_stories(storage: Arc<dyn HqStorage>) {
 
     // ---- registers, from the chain heads
     let regs = s.registers().await.unwrap();
-    let reg = |shop: &str, r: &str, t: i64, c: i64| RegisterView { shop: shop.into(), register: r.into(), tickets: t, closures: c };
+    let reg = |shop: &str, r: &str, t: i64, c: i64| RegisterView {
+        shop: shop.into(),
+        register: r.into(),
+        tickets: t,
+        closures: c,
+    };
     assert_eq!(regs, vec![reg("LYON1", "R1", 3, 1), reg("NICE1", "R1", 1, 0)]);
 }
 

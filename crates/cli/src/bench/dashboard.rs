@@ -198,7 +198,13 @@ fn set_cookie_value(r: &reqwest::Response, name: &str) -> Option<String> {
 
 fn form_escape(text: &str) -> String {
     text.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
@@ -207,10 +213,7 @@ async fn sign_in(http: &reqwest::Client, origin: &str) -> Result<String, ShopErr
     let e = |e: reqwest::Error| harness(e.to_string());
     let page = http.get(format!("{origin}/dashboard/login")).send().await.map_err(e)?;
     let login_cookie = set_cookie_value(&page, "comptoir_login").ok_or_else(|| harness("no sign-in cookie"))?;
-    let body = format!(
-        "csrf={login_cookie}&user={ADMIN}&password={}&next=%2Fdashboard%2Fsales",
-        form_escape(PASSWORD)
-    );
+    let body = format!("csrf={login_cookie}&user={ADMIN}&password={}&next=%2Fdashboard%2Fsales", form_escape(PASSWORD));
     let r = http
         .post(format!("{origin}/dashboard/login"))
         .header("cookie", format!("comptoir_login={login_cookie}"))
@@ -239,7 +242,8 @@ pub async fn dashboard(shops: usize, days: usize, tickets: usize, requests: usiz
     drop(storage);
     let db = root.path().join("hq").join(comptoir_hq_sqlite::DB_FILE);
     let wal = db.with_extension("sqlite-wal");
-    let db_mib = [db, wal].iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len() as f64 / 1048576.0).sum::<f64>();
+    let db_mib =
+        [db, wal].iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len() as f64 / 1048576.0).sum::<f64>();
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

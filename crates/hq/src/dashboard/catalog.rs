@@ -54,12 +54,19 @@ fn parse_price(text: &str) -> Result<Money, HqError> {
 
 fn parse_bp(text: &str) -> Result<i64, HqError> {
     text.trim().parse::<i64>().map_err(|_| {
-        HqError::bad_request("tax_rate_bp: choose a tax rate.", "tax_rate_bp : choisissez un taux de TVA.", Some("tax_rate_bp"))
+        HqError::bad_request(
+            "tax_rate_bp: choose a tax rate.",
+            "tax_rate_bp : choisissez un taux de TVA.",
+            Some("tax_rate_bp"),
+        )
     })
 }
 
 fn split_barcodes(text: &str) -> Vec<String> {
-    text.split(|c: char| c == ',' || c == ';' || c.is_whitespace()).filter(|s| !s.is_empty()).map(String::from).collect()
+    text.split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 /// The fields of an article form, with its current values.
@@ -82,7 +89,11 @@ fn article_fields(l: Lang, a: Option<&Article>, rates: &[TaxRateView], cats: &[C
         let sel = if a.is_some_and(|a| a.tax_rate_bp == r.bp) { " selected" } else { "" };
         let _ = write!(h, "<option value=\"{}\"{sel}>{}</option>", r.bp, esc(&r.name));
     }
-    let _ = write!(h, "</select></label><label>{}<select name=\"category\"><option value=\"\">—</option>", l.t("Category", "Catégorie"));
+    let _ = write!(
+        h,
+        "</select></label><label>{}<select name=\"category\"><option value=\"\">—</option>",
+        l.t("Category", "Catégorie")
+    );
     for c in cats.iter().filter(|c| c.active || a.is_some_and(|a| a.category.as_deref() == Some(&c.code))) {
         let sel = if a.is_some_and(|a| a.category.as_deref() == Some(&c.code)) { " selected" } else { "" };
         let _ = write!(h, "<option value=\"{}\"{sel}>{} — {}</option>", esc(&c.code), esc(&c.code), esc(&c.name));
@@ -182,7 +193,11 @@ pub async fn articles(State(hq): State<Hq>, signed: Signed, Query(q): Query<List
     render_list(&hq, &signed, &q, StatusCode::OK, "").await
 }
 
-pub async fn create_article(State(hq): State<Hq>, signed: Signed, axum::Form(form): axum::Form<Vec<(String, String)>>) -> Response {
+pub async fn create_article(
+    State(hq): State<Hq>,
+    signed: Signed,
+    axum::Form(form): axum::Form<Vec<(String, String)>>,
+) -> Response {
     let form = Fields(form);
     if let Some(r) = signed.refuse_bad_csrf(form.get("csrf")) {
         return r;
@@ -220,14 +235,20 @@ async fn write_one(hq: &Hq, write: ArticleWrite) -> Result<Article, HqError> {
 
 async fn render_article(hq: &Hq, signed: &Signed, sku: &str, status: StatusCode, message: &str) -> Response {
     let l = signed.lang;
-    let loaded = tokio::try_join!(hq.storage.get_article(sku), hq.storage.list_tax_rates(), hq.storage.list_categories());
+    let loaded =
+        tokio::try_join!(hq.storage.get_article(sku), hq.storage.list_tax_rates(), hq.storage.list_categories());
     let (article, rates, cats) = match loaded {
         Ok(x) => x,
         Err(e) => return error_page(l, &signed.here, &e),
     };
     let Some(a) = article else {
         let e = HqError::NotFound { what: "article", key: sku.into(), field: None };
-        return html::page(&signed.frame("catalog"), StatusCode::NOT_FOUND, l.t("Catalog", "Catalogue"), &html::alert(l, &e));
+        return html::page(
+            &signed.frame("catalog"),
+            StatusCode::NOT_FOUND,
+            l.t("Catalog", "Catalogue"),
+            &html::alert(l, &e),
+        );
     };
     let mut b = subnav(l, "articles");
     b.push_str(message);
@@ -245,7 +266,10 @@ async fn render_article(hq: &Hq, signed: &Signed, sku: &str, status: StatusCode,
         l.t("Last changed:", "Dernière modification :"),
         esc(&html::instant(Some(&a.updated_at))),
         l.t("Per-shop prices", "Prix par magasin"),
-        l.t("Prices that differ from one shop to another will be set here.", "Les prix propres à un magasin se régleront ici.")
+        l.t(
+            "Prices that differ from one shop to another will be set here.",
+            "Les prix propres à un magasin se régleront ici."
+        )
     );
     let title = format!("{} {}", esc(&a.sku), esc(&a.name));
     html::page(&signed.frame("catalog"), status, &title, &b)
@@ -283,7 +307,10 @@ pub async fn update_article(
     match result {
         Ok(a) => {
             tracing::info!(sku = %a.sku, user = %signed.user, "article changed from the dashboard");
-            let msg = html::notice(l.t("Saved: the shops receive the change within a second.", "Enregistré : les magasins reçoivent la modification dans la seconde."));
+            let msg = html::notice(l.t(
+                "Saved: the shops receive the change within a second.",
+                "Enregistré : les magasins reçoivent la modification dans la seconde.",
+            ));
             render_article(&hq, &signed, &sku, StatusCode::OK, &msg).await
         }
         Err(e) => render_article(&hq, &signed, &sku, e.status(), &html::alert(l, &e)).await,
@@ -320,7 +347,13 @@ async fn render_categories(hq: &Hq, signed: &Signed, status: StatusCode, message
             ]
         })
         .collect();
-    b.push_str(&html::table("categories", l.t("Categories", "Catégories"), &[l.t("Code", "Code"), l.t("Name and state", "Nom et état")], &rows, None));
+    b.push_str(&html::table(
+        "categories",
+        l.t("Categories", "Catégories"),
+        &[l.t("Code", "Code"), l.t("Name and state", "Nom et état")],
+        &rows,
+        None,
+    ));
     let _ = write!(
         b,
         "<h2>{}</h2><form class=\"inline\" method=\"post\" action=\"/dashboard/catalog/categories\">{}<input type=\"hidden\" name=\"action\" value=\"create\">\
@@ -338,7 +371,11 @@ pub async fn categories(State(hq): State<Hq>, signed: Signed) -> Response {
     render_categories(&hq, &signed, StatusCode::OK, "").await
 }
 
-pub async fn category_action(State(hq): State<Hq>, signed: Signed, axum::Form(form): axum::Form<Vec<(String, String)>>) -> Response {
+pub async fn category_action(
+    State(hq): State<Hq>,
+    signed: Signed,
+    axum::Form(form): axum::Form<Vec<(String, String)>>,
+) -> Response {
     let form = Fields(form);
     if let Some(r) = signed.refuse_bad_csrf(form.get("csrf")) {
         return r;
@@ -364,7 +401,15 @@ pub async fn category_action(State(hq): State<Hq>, signed: Signed, axum::Form(fo
     }
     .await;
     match result {
-        Ok(c) => render_categories(&hq, &signed, StatusCode::OK, &html::notice(&format!("{} {}", l.t("Saved:", "Enregistré :"), c.code))).await,
+        Ok(c) => {
+            render_categories(
+                &hq,
+                &signed,
+                StatusCode::OK,
+                &html::notice(&format!("{} {}", l.t("Saved:", "Enregistré :"), c.code)),
+            )
+            .await
+        }
         Err(e) => render_categories(&hq, &signed, e.status(), &html::alert(l, &e)).await,
     }
 }
@@ -399,7 +444,13 @@ async fn render_rates(hq: &Hq, signed: &Signed, status: StatusCode, message: &st
             ]
         })
         .collect();
-    b.push_str(&html::table("tax-rates", l.t("Tax rates", "Taux de TVA"), &[l.t("#Rate %", "#Taux %"), l.t("Name and state", "Nom et état")], &rows, None));
+    b.push_str(&html::table(
+        "tax-rates",
+        l.t("Tax rates", "Taux de TVA"),
+        &[l.t("#Rate %", "#Taux %"), l.t("Name and state", "Nom et état")],
+        &rows,
+        None,
+    ));
     let _ = write!(
         b,
         "<h2>{}</h2><form class=\"inline\" method=\"post\" action=\"/dashboard/catalog/tax-rates\">{}<input type=\"hidden\" name=\"action\" value=\"create\">\
@@ -417,7 +468,11 @@ pub async fn tax_rates(State(hq): State<Hq>, signed: Signed) -> Response {
     render_rates(&hq, &signed, StatusCode::OK, "").await
 }
 
-pub async fn tax_rate_action(State(hq): State<Hq>, signed: Signed, axum::Form(form): axum::Form<Vec<(String, String)>>) -> Response {
+pub async fn tax_rate_action(
+    State(hq): State<Hq>,
+    signed: Signed,
+    axum::Form(form): axum::Form<Vec<(String, String)>>,
+) -> Response {
     let form = Fields(form);
     if let Some(r) = signed.refuse_bad_csrf(form.get("csrf")) {
         return r;
@@ -438,7 +493,10 @@ pub async fn tax_rate_action(State(hq): State<Hq>, signed: Signed, axum::Form(fo
                 hq.storage.create_tax_rate(&TaxRateView { bp: rate.bp(), name, active: true }).await?
             }
             _ => {
-                let bp = form.text("bp").parse::<u32>().map_err(|_| HqError::bad_request("bp: not a rate.", "bp : pas un taux.", Some("bp")))?;
+                let bp = form
+                    .text("bp")
+                    .parse::<u32>()
+                    .map_err(|_| HqError::bad_request("bp: not a rate.", "bp : pas un taux.", Some("bp")))?;
                 hq.storage.update_tax_rate(bp, Some(name), Some(form.checked("active"))).await?
             }
         };
@@ -447,7 +505,15 @@ pub async fn tax_rate_action(State(hq): State<Hq>, signed: Signed, axum::Form(fo
     }
     .await;
     match result {
-        Ok(r) => render_rates(&hq, &signed, StatusCode::OK, &html::notice(&format!("{} {}", l.t("Saved:", "Enregistré :"), r.name))).await,
+        Ok(r) => {
+            render_rates(
+                &hq,
+                &signed,
+                StatusCode::OK,
+                &html::notice(&format!("{} {}", l.t("Saved:", "Enregistré :"), r.name)),
+            )
+            .await
+        }
         Err(e) => render_rates(&hq, &signed, e.status(), &html::alert(l, &e)).await,
     }
 }
@@ -474,7 +540,11 @@ pub async fn import_page(signed: Signed) -> Response {
     html::page(&signed.frame("catalog"), StatusCode::OK, l.t("CSV import", "Import CSV"), &b)
 }
 
-pub async fn import(State(hq): State<Hq>, signed: Signed, axum::Form(form): axum::Form<Vec<(String, String)>>) -> Response {
+pub async fn import(
+    State(hq): State<Hq>,
+    signed: Signed,
+    axum::Form(form): axum::Form<Vec<(String, String)>>,
+) -> Response {
     let form = Fields(form);
     if let Some(r) = signed.refuse_bad_csrf(form.get("csrf")) {
         return r;
@@ -504,7 +574,10 @@ pub async fn import(State(hq): State<Hq>, signed: Signed, axum::Form(form): axum
                 b,
                 "<div class=\"alert\" role=\"alert\">{} {}</div>",
                 rows.len(),
-                l.t("row(s) refused: nothing was imported. Correct them and send again.", "ligne(s) refusée(s) : rien n'a été importé. Corrigez-les puis renvoyez.")
+                l.t(
+                    "row(s) refused: nothing was imported. Correct them and send again.",
+                    "ligne(s) refusée(s) : rien n'a été importé. Corrigez-les puis renvoyez."
+                )
             );
             let cells: Vec<Vec<String>> = rows
                 .iter()

@@ -34,8 +34,8 @@ pub fn state_of(s: &ShopView, now: jiff::Timestamp) -> State3 {
     let silent = age(s.last_contact.as_deref(), now);
     let online = silent.is_some_and(|a| a <= ONLINE_SECONDS);
     let active = s.enrolled && !s.revoked;
-    let stalled = active
-        && (silent.is_none_or(|a| a > STALLED_SECONDS) || s.lag_seconds.is_some_and(|l| l > STALLED_SECONDS));
+    let stalled =
+        active && (silent.is_none_or(|a| a > STALLED_SECONDS) || s.lag_seconds.is_some_and(|l| l > STALLED_SECONDS));
     State3 { online, stalled }
 }
 
@@ -59,12 +59,22 @@ pub async fn page(State(hq): State<Hq>, signed: Signed) -> Response {
             b,
             "<div class=\"alert\" role=\"alert\">{} {}</div>",
             troubled,
-            l.t("shop(s) need attention: stalled or broken chain.", "magasin(s) à surveiller : bloqué ou chaîne rompue.")
+            l.t(
+                "shop(s) need attention: stalled or broken chain.",
+                "magasin(s) à surveiller : bloqué ou chaîne rompue."
+            )
         );
     } else {
-        b.push_str(&html::notice(l.t("Every shop is in sync and every chain is intact.", "Tous les magasins sont synchronisés et toutes les chaînes sont intactes.")));
+        b.push_str(&html::notice(l.t(
+            "Every shop is in sync and every chain is intact.",
+            "Tous les magasins sont synchronisés et toutes les chaînes sont intactes.",
+        )));
     }
-    let _ = write!(b, "<div class=\"scroll\"><table id=\"health\"><caption>{}</caption><thead><tr>", l.t("Shops", "Magasins"));
+    let _ = write!(
+        b,
+        "<div class=\"scroll\"><table id=\"health\"><caption>{}</caption><thead><tr>",
+        l.t("Shops", "Magasins")
+    );
     for (h, num) in [
         (l.t("Shop", "Magasin"), false),
         (l.t("State", "État"), false),

@@ -105,7 +105,11 @@ fn parse(form: &Fields) -> Result<(JobBody, Vec<String>), HqError> {
     let since = match form.text("since") {
         s if s.is_empty() => None,
         s => Some(s.parse::<jiff::civil::Date>().map(|d| d.to_string()).map_err(|_| {
-            HqError::bad_request("since: write the day as YYYY-MM-DD.", "since : écrivez le jour en AAAA-MM-JJ.", Some("since"))
+            HqError::bad_request(
+                "since: write the day as YYYY-MM-DD.",
+                "since : écrivez le jour en AAAA-MM-JJ.",
+                Some("since"),
+            )
         })?),
     };
     if kind == JobKind::ResendSales && since.is_none() {
@@ -119,7 +123,11 @@ fn parse(form: &Fields) -> Result<(JobBody, Vec<String>), HqError> {
     Ok((JobBody { id: Uuid::now_v7(), kind, since, created_at: now_text() }, shops))
 }
 
-pub async fn create(State(hq): State<Hq>, signed: Signed, axum::Form(form): axum::Form<Vec<(String, String)>>) -> Response {
+pub async fn create(
+    State(hq): State<Hq>,
+    signed: Signed,
+    axum::Form(form): axum::Form<Vec<(String, String)>>,
+) -> Response {
     let form = Fields(form);
     if let Some(r) = signed.refuse_bad_csrf(form.get("csrf")) {
         return r;
@@ -133,7 +141,11 @@ pub async fn create(State(hq): State<Hq>, signed: Signed, axum::Form(form): axum
         Ok(view) => {
             hq.notify_change();
             tracing::info!(job = %view.id, user = %signed.user, "job created from the dashboard");
-            let msg = html::notice(&format!("{} ({})", l.t("Job created", "Tâche créée"), view.shops.iter().map(|s| s.shop.as_str()).collect::<Vec<_>>().join(", ")));
+            let msg = html::notice(&format!(
+                "{} ({})",
+                l.t("Job created", "Tâche créée"),
+                view.shops.iter().map(|s| s.shop.as_str()).collect::<Vec<_>>().join(", ")
+            ));
             render(&hq, &signed, StatusCode::OK, &msg).await
         }
         Err(e) => render(&hq, &signed, e.status(), &html::alert(l, &e)).await,

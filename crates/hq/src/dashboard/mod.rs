@@ -41,7 +41,10 @@ async fn later(signed: Signed, uri: axum::http::Uri) -> Response {
     let (_, _, en, fr) = html::NAV.iter().find(|n| n.0 == key).copied().unwrap_or(("", "", "Not found", "Introuvable"));
     let body = format!(
         "<div class=\"later\"><p>{}</p></div>",
-        l.t("This part of the dashboard comes with its feature; nothing to see here yet.", "Cette partie du tableau de bord arrive avec sa fonctionnalité ; rien à voir ici pour l'instant.")
+        l.t(
+            "This part of the dashboard comes with its feature; nothing to see here yet.",
+            "Cette partie du tableau de bord arrive avec sa fonctionnalité ; rien à voir ici pour l'instant."
+        )
     );
     html::page(&signed.frame(key), StatusCode::OK, l.t(en, fr), &body)
 }

@@ -232,11 +232,8 @@ fn tables(l: Lang, f: &Filters, s: &Sales, money: &dyn Fn(i64) -> String, qty: &
         .into_iter()
         .map(|(k, n, r)| vec![k, n.to_string(), money(r), money(basket(r, n))])
         .collect();
-    let articles = s
-        .top
-        .iter()
-        .map(|a| vec![a.sku.clone(), a.name.clone(), qty(a.qty_milli), money(a.revenue)])
-        .collect();
+    let articles =
+        s.top.iter().map(|a| vec![a.sku.clone(), a.name.clone(), qty(a.qty_milli), money(a.revenue)]).collect();
     let payments = s.payments.iter().map(|p| vec![method_name(l, &p.method).to_string(), money(p.amount)]).collect();
     let vat = s
         .vat
@@ -247,7 +244,20 @@ fn tables(l: Lang, f: &Filters, s: &Sales, money: &dyn Fn(i64) -> String, qty: &
         })
         .collect();
     vec![
-        ("shops", vec![l.t("Shop", "Magasin"), l.t("Name", "Nom"), "#tickets", "#revenue", "#basket", "#prev_tickets", "#prev_revenue", "#change"], shops),
+        (
+            "shops",
+            vec![
+                l.t("Shop", "Magasin"),
+                l.t("Name", "Nom"),
+                "#tickets",
+                "#revenue",
+                "#basket",
+                "#prev_tickets",
+                "#prev_revenue",
+                "#change",
+            ],
+            shops,
+        ),
         ("periods", vec!["period", "#tickets", "#revenue", "#basket"], periods),
         ("articles", vec!["sku", "name", "#qty", "#revenue"], articles),
         ("payments", vec!["method", "#amount"], payments),
@@ -280,8 +290,18 @@ fn shown_heads(l: Lang, id: &str) -> Vec<&'static str> {
             t("#Revenue before", "#CA avant"),
             t("#Change", "#Évolution"),
         ],
-        "periods" => vec![t("Period", "Période"), t("#Tickets", "#Tickets"), t("#Revenue", "#Chiffre d'affaires"), t("#Average basket", "#Panier moyen")],
-        "articles" => vec![t("SKU", "Référence"), t("Article", "Article"), t("#Quantity", "#Quantité"), t("#Revenue", "#Chiffre d'affaires")],
+        "periods" => vec![
+            t("Period", "Période"),
+            t("#Tickets", "#Tickets"),
+            t("#Revenue", "#Chiffre d'affaires"),
+            t("#Average basket", "#Panier moyen"),
+        ],
+        "articles" => vec![
+            t("SKU", "Référence"),
+            t("Article", "Article"),
+            t("#Quantity", "#Quantité"),
+            t("#Revenue", "#Chiffre d'affaires"),
+        ],
         "payments" => vec![t("Method", "Moyen de paiement"), t("#Amount", "#Montant")],
         _ => vec![t("#VAT rate (%)", "#Taux de TVA (%)"), t("#Net", "#HT"), t("#VAT", "#TVA"), t("#Gross", "#TTC")],
     }
@@ -298,13 +318,7 @@ fn caption(l: Lang, id: &str) -> &'static str {
 }
 
 fn query_string(f: &Filters) -> String {
-    format!(
-        "from={}&to={}&shop={}&by={}",
-        f.from,
-        f.to,
-        html::url(f.shop.as_deref().unwrap_or("")),
-        f.by.as_str()
-    )
+    format!("from={}&to={}&shop={}&by={}", f.from, f.to, html::url(f.shop.as_deref().unwrap_or("")), f.by.as_str())
 }
 
 pub async fn page(State(hq): State<Hq>, signed: Signed, Query(q): Query<SalesQuery>) -> Response {
@@ -313,7 +327,11 @@ pub async fn page(State(hq): State<Hq>, signed: Signed, Query(q): Query<SalesQue
     let f = match filters(&q) {
         Ok(f) => f,
         Err(e) => {
-            let body = format!("{}<p><a href=\"/dashboard/sales\">{}</a></p>", html::alert(l, &e), l.t("Back to the last 30 days", "Revenir aux 30 derniers jours"));
+            let body = format!(
+                "{}<p><a href=\"/dashboard/sales\">{}</a></p>",
+                html::alert(l, &e),
+                l.t("Back to the last 30 days", "Revenir aux 30 derniers jours")
+            );
             return html::page(&signed.frame("sales"), StatusCode::BAD_REQUEST, title, &body);
         }
     };
@@ -382,12 +400,15 @@ pub async fn page(State(hq): State<Hq>, signed: Signed, Query(q): Query<SalesQue
     let qty = |m: i64| html::quantity(l, m);
     let qs = query_string(&f);
     for (id, _, rows) in tables(l, &f, &s, &money, &qty) {
-        let rows: Vec<Vec<String>> = rows
-            .into_iter()
-            .map(|row| row.into_iter().map(|c| esc(&c)).collect())
-            .collect();
+        let rows: Vec<Vec<String>> = rows.into_iter().map(|row| row.into_iter().map(|c| esc(&c)).collect()).collect();
         let heads = shown_heads(l, id);
-        b.push_str(&html::table(&format!("sales-{id}"), caption(l, id), &heads, &rows, Some(&format!("/dashboard/sales.csv?table={id}&{qs}"))));
+        b.push_str(&html::table(
+            &format!("sales-{id}"),
+            caption(l, id),
+            &heads,
+            &rows,
+            Some(&format!("/dashboard/sales.csv?table={id}&{qs}")),
+        ));
     }
     html::page(&signed.frame("sales"), StatusCode::OK, title, &b)
 }
@@ -417,7 +438,10 @@ pub async fn csv(State(hq): State<Hq>, signed: Signed, Query(q): Query<SalesQuer
     let mut w = csv::Writer::from_writer(Vec::new());
     let heads: Vec<&str> = heads.iter().map(|h| h.trim_start_matches('#')).collect();
     let heads: Vec<String> = match id {
-        "shops" => vec!["shop", "name", "tickets", "revenue", "basket", "prev_tickets", "prev_revenue", "change"].into_iter().map(String::from).collect(),
+        "shops" => vec!["shop", "name", "tickets", "revenue", "basket", "prev_tickets", "prev_revenue", "change"]
+            .into_iter()
+            .map(String::from)
+            .collect(),
         _ => heads.into_iter().map(String::from).collect(),
     };
     let _ = w.write_record(&heads);
@@ -426,9 +450,6 @@ pub async fn csv(State(hq): State<Hq>, signed: Signed, Query(q): Query<SalesQuer
     }
     let data = w.into_inner().unwrap_or_default();
     let name = format!("attachment; filename=\"sales-{id}-{}-{}.csv\"", f.from, f.to);
-    (
-        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, name)],
-        data,
-    )
+    ([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, name)], data)
         .into_response()
 }

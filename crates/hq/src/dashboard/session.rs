@@ -187,7 +187,8 @@ fn login_form(hq: &Hq, lang: Lang, next: &str, user: &str, error: Option<&HqErro
     let here = format!("/dashboard/login?next={}", html::url(next));
     let frame = Frame { lang, user: None, here: &here, active: "" };
     let mut r = html::page(&frame, status, l.t("Sign in", "Connexion"), &body);
-    r.headers_mut().append(header::SET_COOKIE, set_cookie(hq, LOGIN_COOKIE, &token, "/dashboard/login", "Strict", 3600));
+    r.headers_mut()
+        .append(header::SET_COOKIE, set_cookie(hq, LOGIN_COOKIE, &token, "/dashboard/login", "Strict", 3600));
     r
 }
 
@@ -252,7 +253,11 @@ pub async fn login(
     r
 }
 
-pub async fn logout(State(hq): State<Hq>, signed: Signed, axum::Form(form): axum::Form<Vec<(String, String)>>) -> Response {
+pub async fn logout(
+    State(hq): State<Hq>,
+    signed: Signed,
+    axum::Form(form): axum::Form<Vec<(String, String)>>,
+) -> Response {
     let form = Fields(form);
     if let Some(r) = signed.refuse_bad_csrf(form.get("csrf")) {
         return r;

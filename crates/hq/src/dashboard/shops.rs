@@ -31,7 +31,11 @@ async fn render(hq: &Hq, signed: &Signed, status: StatusCode, message: &str) -> 
         l.t("Postal code", "Code postal"),
         l.t("Add", "Ajouter")
     );
-    let _ = write!(b, "<div class=\"scroll\"><table id=\"shops\"><caption>{}</caption><thead><tr>", l.t("Shops", "Magasins"));
+    let _ = write!(
+        b,
+        "<div class=\"scroll\"><table id=\"shops\"><caption>{}</caption><thead><tr>",
+        l.t("Shops", "Magasins")
+    );
     for h in [
         l.t("Shop", "Magasin"),
         l.t("Postal code", "Code postal"),
@@ -110,7 +114,11 @@ fn token_box(l: comptoir_core::Lang, code: &str, token: &str) -> String {
     )
 }
 
-pub async fn action(State(hq): State<Hq>, signed: Signed, axum::Form(form): axum::Form<Vec<(String, String)>>) -> Response {
+pub async fn action(
+    State(hq): State<Hq>,
+    signed: Signed,
+    axum::Form(form): axum::Form<Vec<(String, String)>>,
+) -> Response {
     let form = Fields(form);
     if let Some(r) = signed.refuse_bad_csrf(form.get("csrf")) {
         return r;
@@ -121,12 +129,12 @@ pub async fn action(State(hq): State<Hq>, signed: Signed, axum::Form(form): axum
         Some("add") => {
             let input = NewShop { code: code.clone(), name: form.text("name"), postal_code: form.text("postal_code") };
             match validate_shop(input) {
-                Ok(identity) => add_shop(hq.storage.as_ref(), hq.config.enrolment_token_days, identity)
-                    .await
-                    .map(|(shop, token)| {
+                Ok(identity) => add_shop(hq.storage.as_ref(), hq.config.enrolment_token_days, identity).await.map(
+                    |(shop, token)| {
                         tracing::info!(shop = %shop.code, user = %signed.user, "shop created from the dashboard");
                         token_box(l, &shop.code, &token)
-                    }),
+                    },
+                ),
                 Err(e) => Err(e),
             }
         }
@@ -135,7 +143,14 @@ pub async fn action(State(hq): State<Hq>, signed: Signed, axum::Form(form): axum
             .map(|token| token_box(l, &code, &token)),
         Some("revoke") => hq.storage.revoke_shop(&code).await.map(|_| {
             tracing::warn!(shop = %code, user = %signed.user, "shop revoked from the dashboard");
-            html::notice(&format!("{} {}", code, l.t("is revoked: its credential is refused from now on.", "est révoqué : son identifiant est refusé dès maintenant.")))
+            html::notice(&format!(
+                "{} {}",
+                code,
+                l.t(
+                    "is revoked: its credential is refused from now on.",
+                    "est révoqué : son identifiant est refusé dès maintenant."
+                )
+            ))
         }),
         _ => Err(HqError::bad_request("Unknown action.", "Action inconnue.", Some("action"))),
     };

@@ -144,7 +144,8 @@ impl BatchSummary {
         }
         for (sku, name, q, r) in &s.articles {
             for (map, period) in [(&mut self.day_articles, &s.day), (&mut self.month_articles, &s.month)] {
-                let e = map.entry((period.clone(), s.shop.clone(), sku.clone())).or_insert_with(|| (name.clone(), 0, 0));
+                let e =
+                    map.entry((period.clone(), s.shop.clone(), sku.clone())).or_insert_with(|| (name.clone(), 0, 0));
                 e.0 = name.clone();
                 e.1 += q;
                 e.2 += r;
