@@ -263,7 +263,7 @@ pub fn bar_chart(lang: Lang, title: &str, bars: &[(String, i64)]) -> String {
     let mut s = String::new();
     let _ = write!(
         s,
-        "<figure class=\"chart\"><svg viewBox=\"0 0 {w} {hgt}\" role=\"img\" aria-labelledby=\"chart-title\" preserveAspectRatio=\"none\">\
+        "<figure class=\"chart\"><svg viewBox=\"0 0 {w} {hgt}\" role=\"img\" aria-labelledby=\"chart-title\">\
          <title id=\"chart-title\">{}</title><line x1=\"{pad}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#555\"/>",
         esc(title),
         hgt - pad,
@@ -346,7 +346,7 @@ button.danger{background:#b91c1c;border-color:#b91c1c}
 .notice{background:#e6f4ea;border:1px solid #14532d;color:#14532d;padding:.5rem .75rem;border-radius:.3rem;margin-bottom:1rem}
 .secret{font-family:ui-monospace,monospace;word-break:break-all;background:#fff;border:1px dashed #333;padding:.5rem}
 figure.chart{margin:0 0 1rem;background:#fff;border:1px solid #d5d9de;padding:.5rem}
-figure.chart svg{width:100%;height:200px;display:block}
+figure.chart svg{width:100%;height:auto;max-height:240px;display:block}
 figcaption{font-size:.85rem;color:#333}
 .later{background:#fff;border:1px dashed #6b7280;padding:1rem;border-radius:.4rem}
 @media (max-width:640px){header.top{flex-direction:column;align-items:flex-start}.tools{margin-left:0}main{padding:.5rem}}
