@@ -4,9 +4,11 @@
 //!
 //! - `register`: ticket commit latency through the shop API ([`register`]);
 //! - `ingest`, `catchup`, `first-load`, `fanout`, `latency`, `soak`: a simulated chain
-//!   ([`chain`] builds it, [`scenarios`] measures it).
+//!   ([`chain`] builds it, [`scenarios`] measures it);
+//! - `chaos`: randomized fault rounds, each reconciled shop by shop against HQ ([`chaos`]).
 
 mod chain;
+pub mod chaos;
 mod register;
 mod scenarios;
 
@@ -84,6 +86,19 @@ pub enum Scenario {
         #[arg(long, default_value_t = 10.0)]
         every: f64,
     },
+    /// Randomized faults (link cut, stalled, slowed, duplicated, truncated; shop and HQ
+    /// killed mid-push and mid-snapshot; HQ restarts; a full disk; clock skew), every shop
+    /// reconciled against HQ after each round. Round i uses seed S + i.
+    Chaos {
+        #[arg(long, default_value_t = 10)]
+        rounds: u64,
+        /// First round's seed (random when absent; printed either way).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Sales posted in each round.
+        #[arg(long, default_value_t = 24)]
+        sales: usize,
+    },
 }
 
 /// HQ's storage in a scenario. PostgreSQL: a throwaway server started from Debian's
@@ -136,6 +151,7 @@ fn name(s: &Scenario) -> &'static str {
         Scenario::Fanout { .. } => "fanout",
         Scenario::Latency { .. } => "latency",
         Scenario::Soak { .. } => "soak",
+        Scenario::Chaos { .. } => "chaos",
     }
 }
 
@@ -159,6 +175,7 @@ async fn run_once(s: &Scenario) -> Result<Figures, ShopError> {
         Scenario::Fanout { shops } => scenarios::fanout(shops).await,
         Scenario::Latency { tickets, rate } => scenarios::latency(tickets, rate).await,
         Scenario::Soak { shops, seconds, every } => scenarios::soak(shops, seconds, every).await,
+        Scenario::Chaos { rounds, seed, sales } => chaos::chaos(rounds, seed, sales.max(4)).await,
     }
 }
 
