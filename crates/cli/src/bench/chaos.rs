@@ -487,8 +487,10 @@ struct Proc {
 }
 
 impl Proc {
-    async fn start(args: &[String], env: &[(String, String)]) -> Result<Proc, ShopError> {
+    async fn start(spec: &ProcSpec) -> Result<Proc, ShopError> {
+        let (args, env) = (&spec.args, &spec.env);
         let exe = std::env::current_exe()?;
+        let stderr = std::fs::OpenOptions::new().create(true).append(true).open(&spec.stderr)?;
         let mut child = Command::new(exe)
             .args(args)
             .env("LANG", "C")
@@ -497,7 +499,7 @@ impl Proc {
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .kill_on_drop(true)
             .spawn()?;
         let mut lines = BufReader::new(child.stdout.take().ok_or_else(|| harness("no stdout"))?).lines();
@@ -533,6 +535,8 @@ impl Proc {
 struct ProcSpec {
     args: Vec<String>,
     env: Vec<(String, String)>,
+    /// The process's standard error goes there (appended across restarts).
+    stderr: PathBuf,
 }
 
 /// The round's processes; a shop's or HQ's base changes when it starts again.
@@ -814,14 +818,18 @@ struct Client {
 }
 
 impl Client {
+    /// GET as admin; a request that gets no answer is tried again for a few seconds (a
+    /// loaded machine, a process starting again), an error status is not.
     async fn get(&self, url: &str) -> Result<serde_json::Value, ShopError> {
-        let r = self
-            .http
-            .get(url)
-            .basic_auth(ADMIN, Some(PASSWORD))
-            .send()
-            .await
-            .map_err(|e| harness(format!("{url}: {e}")))?;
+        let mut tries = 0;
+        let r = loop {
+            match self.http.get(url).basic_auth(ADMIN, Some(PASSWORD)).send().await {
+                Ok(r) => break r,
+                Err(e) if tries >= 10 => return Err(harness(format!("{url}: {e}"))),
+                Err(_) => tries += 1,
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        };
         let status = r.status();
         let body = r.text().await.map_err(|e| harness(format!("{url}: {e}")))?;
         if !status.is_success() {
@@ -924,6 +932,16 @@ pub async fn round(template: &Path, root: &Path, seed: u64, sales: usize) -> Res
         mount_tmpfs(d, size + 3 * 1024 * 1024)?;
     }
     let outcome = run_round(template, &dir, &plan, &mut result).await;
+    if outcome.is_err() || !result.ok() {
+        // What the processes said on standard error (a panic, a refusal to start).
+        for name in ["hq"].into_iter().chain(SHOPS) {
+            let text = std::fs::read_to_string(dir.join(format!("{name}.stderr"))).unwrap_or_default();
+            let tail: Vec<&str> = text.lines().rev().take(15).collect();
+            for line in tail.into_iter().rev() {
+                eprintln!("  {name} stderr: {line}");
+            }
+        }
+    }
     if let Some(d) = &full_dir {
         unmount(d);
     }
@@ -945,8 +963,9 @@ async fn run_round(template: &Path, dir: &Path, plan: &Plan, result: &mut RoundR
     let hq_spec = ProcSpec {
         args: ["hq", "serve", "--data-dir", &hq_dir, "--listen", "127.0.0.1:0"].map(String::from).to_vec(),
         env: Vec::new(),
+        stderr: dir.join("hq.stderr"),
     };
-    let hq = Proc::start(&hq_spec.args, &hq_spec.env).await?;
+    let hq = Proc::start(&hq_spec).await?;
     let (fired_tx, mut fired_rx) = mpsc::unbounded_channel::<Fired>();
     let link = Link::start(authority(&hq.base), result.seed, fired_tx).await?;
     let mut shops = Vec::new();
@@ -971,8 +990,9 @@ async fn run_round(template: &Path, dir: &Path, plan: &Plan, result: &mut RoundR
             ]
             .map(|(k, v)| (k.to_string(), v))
             .to_vec(),
+            stderr: dir.join(format!("{code}.stderr")),
         };
-        shops.push(Proc::start(&spec.args, &spec.env).await?);
+        shops.push(Proc::start(&spec).await?);
         shop_specs.push(spec);
     }
     let chain = Arc::new(Mutex::new(Chain { hq, hq_spec, shops, shop_specs }));
@@ -1007,11 +1027,11 @@ async fn run_round(template: &Path, dir: &Path, plan: &Plan, result: &mut RoundR
                 let restarted = match trigger {
                     Trigger::ShopPush | Trigger::ShopSnapshot => {
                         let spec = &ch.shop_specs[victim];
-                        Proc::start(&spec.args, &spec.env).await.map(|p| ch.shops[victim] = p)
+                        Proc::start(spec).await.map(|p| ch.shops[victim] = p)
                     }
                     Trigger::HqPush | Trigger::HqSnapshot => {
                         let spec = &ch.hq_spec;
-                        match Proc::start(&spec.args, &spec.env).await {
+                        match Proc::start(spec).await {
                             Ok(p) => {
                                 link.with(|s| s.upstream = authority(&p.base));
                                 ch.hq = p;
@@ -1063,7 +1083,7 @@ async fn run_round(template: &Path, dir: &Path, plan: &Plan, result: &mut RoundR
                 Fault::HqRestart => {
                     let mut ch = chain.lock().await;
                     ch.hq.stop().await;
-                    let p = Proc::start(&ch.hq_spec.args, &ch.hq_spec.env).await?;
+                    let p = Proc::start(&ch.hq_spec).await?;
                     link.with(|s| s.upstream = authority(&p.base));
                     ch.hq = p;
                     link.saw(Fault::HqRestart);
