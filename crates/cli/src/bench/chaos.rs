@@ -132,8 +132,7 @@ impl Plan {
     fn draw(seed: u64, sales: usize) -> Plan {
         let mut rng = StdRng::seed_from_u64(seed);
         loop {
-            let link: Vec<Fault> =
-                FAULTS[..5].iter().copied().filter(|_| rng.random_bool(0.35)).collect::<Vec<_>>();
+            let link: Vec<Fault> = FAULTS[..5].iter().copied().filter(|_| rng.random_bool(0.35)).collect::<Vec<_>>();
             let link_from = rng.random_range(0..sales / 2);
             let link_to = rng.random_range(link_from + 1..=sales);
             let disk_full = rng.random_bool(0.25).then(|| {
@@ -953,10 +952,8 @@ pub async fn round(template: &Path, root: &Path, seed: u64, sales: usize) -> Res
 
 async fn run_round(template: &Path, dir: &Path, plan: &Plan, result: &mut RoundResult) -> Result<(), ShopError> {
     copy_dir(template, dir)?;
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .map_err(|e| harness(e.to_string()))?;
+    let http =
+        reqwest::Client::builder().timeout(Duration::from_secs(10)).build().map_err(|e| harness(e.to_string()))?;
     let c = Client { http };
 
     let hq_dir = dir.join("hq").display().to_string();
@@ -1098,7 +1095,8 @@ async fn run_round(template: &Path, dir: &Path, plan: &Plan, result: &mut RoundR
                 let job = serde_json::json!({"kind": "resync_catalog", "shops": [SHOPS[*shop]]});
                 for _ in 0..30 {
                     let hq_base = chain.lock().await.hq.base.clone();
-                    let sent = c.http.post(format!("{hq_base}/jobs")).basic_auth(ADMIN, Some(PASSWORD)).json(&job).send();
+                    let sent =
+                        c.http.post(format!("{hq_base}/jobs")).basic_auth(ADMIN, Some(PASSWORD)).json(&job).send();
                     if sent.await.is_ok_and(|r| r.status().is_success()) {
                         break;
                     }
@@ -1167,7 +1165,9 @@ async fn run_round(template: &Path, dir: &Path, plan: &Plan, result: &mut RoundR
                     acknowledged.push((shop, uuid_of(&body)));
                     break;
                 }
-                Ok(Posted::DiskFull) => failures.push(format!("{} still refuses sales once space returned", SHOPS[shop])),
+                Ok(Posted::DiskFull) => {
+                    failures.push(format!("{} still refuses sales once space returned", SHOPS[shop]))
+                }
                 Ok(Posted::NoAnswer) => {}
                 Err(e) => failures.push(e),
             }
@@ -1189,10 +1189,9 @@ async fn run_round(template: &Path, dir: &Path, plan: &Plan, result: &mut RoundR
         };
         let mut all = true;
         for (i, base) in shop_bases.iter().enumerate() {
-            let (Ok(a), Ok(b)) = (
-                Ledger::Tickets.at_shop(&c, base).await,
-                Ledger::Tickets.at_hq(&c, &hq_base, SHOPS[i]).await,
-            ) else {
+            let (Ok(a), Ok(b)) =
+                (Ledger::Tickets.at_shop(&c, base).await, Ledger::Tickets.at_hq(&c, &hq_base, SHOPS[i]).await)
+            else {
                 all = false;
                 break;
             };
