@@ -53,7 +53,13 @@ fn line(u: &mut Unstructured) -> Result<TicketLine> {
 }
 
 fn method(u: &mut Unstructured) -> Result<PaymentMethod> {
-    Ok(*u.choose(&[PaymentMethod::Cash, PaymentMethod::Card, PaymentMethod::Cheque, PaymentMethod::Voucher, PaymentMethod::Other])?)
+    Ok(*u.choose(&[
+        PaymentMethod::Cash,
+        PaymentMethod::Card,
+        PaymentMethod::Cheque,
+        PaymentMethod::Voucher,
+        PaymentMethod::Other,
+    ])?)
 }
 
 fn ticket(u: &mut Unstructured) -> Result<Ticket> {
@@ -68,7 +74,12 @@ fn ticket(u: &mut Unstructured) -> Result<Ticket> {
     let mut vat = Vec::new();
     // Distinct rates: a ticket has one VAT line per rate.
     for rate in 0..u.int_in_range(0..=2u32)? {
-        vat.push(VatLine { rate_bp: TaxRate(rate * 550), gross: Money(small(u)?), net: Money(small(u)?), vat: Money(small(u)?) });
+        vat.push(VatLine {
+            rate_bp: TaxRate(rate * 550),
+            gross: Money(small(u)?),
+            net: Money(small(u)?),
+            vat: Money(small(u)?),
+        });
     }
     Ok(Ticket {
         id: uuid(u)?,
