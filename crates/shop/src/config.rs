@@ -41,6 +41,9 @@ pub struct ShopConfig {
     pub trusted_proxies: Vec<IpAddr>,
     /// Requests served at once; past it, 503 with Retry-After.
     pub max_concurrent_requests: usize,
+    /// TEST ONLY (the chaos suite's clock skew): seconds added to the clock that stamps
+    /// tickets. 0, the default, is the real clock; never set it in a real shop.
+    pub test_clock_offset_seconds: i64,
     pub log: LogConfig,
     pub sync: SyncConfig,
 }
@@ -128,6 +131,7 @@ impl Default for ShopConfig {
             login_lockout_seconds: 300,
             trusted_proxies: Vec::new(),
             max_concurrent_requests: 256,
+            test_clock_offset_seconds: 0,
             log: LogConfig::default(),
             sync: SyncConfig::default(),
         }

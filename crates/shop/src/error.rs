@@ -87,16 +87,25 @@ pub enum ShopError {
     Setting { key: &'static str, en: String, fr: String },
     #[error("storage: {0}")]
     Storage(String),
+    /// The disk holding the shop's database is full (SQLITE_FULL, ENOSPC): nothing was written.
+    #[error("disk full: {0}")]
+    DiskFull(String),
 }
 
 impl From<rusqlite::Error> for ShopError {
     fn from(e: rusqlite::Error) -> Self {
+        if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) {
+            return ShopError::DiskFull(e.to_string());
+        }
         ShopError::Storage(e.to_string())
     }
 }
 
 impl From<std::io::Error> for ShopError {
     fn from(e: std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::StorageFull {
+            return ShopError::DiskFull(e.to_string());
+        }
         ShopError::Storage(e.to_string())
     }
 }
@@ -159,6 +168,7 @@ impl ShopError {
             | ShopError::Config(_)
             | ShopError::Setting { .. }
             | ShopError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ShopError::DiskFull(_) => StatusCode::INSUFFICIENT_STORAGE,
         }
     }
 
@@ -196,6 +206,7 @@ impl ShopError {
             ShopError::SchemaTooNew { .. } => "schema_too_new",
             ShopError::Config(_) | ShopError::Setting { .. } => "config",
             ShopError::Storage(_) => "storage",
+            ShopError::DiskFull(_) => "disk_full",
         }
     }
 
@@ -338,6 +349,10 @@ impl ShopError {
             Storage(_) => lang.pick(
                 "The shop database failed; nothing was written. See the shop's log for the cause.".into(),
                 "La base de la boutique a échoué ; rien n'a été écrit. La cause est dans le journal de la boutique.".into(),
+            ),
+            DiskFull(_) => lang.pick(
+                "The shop's disk is full: this was not recorded (nothing was written, earlier sales are safe). Free some disk space, then try again.".into(),
+                "Le disque de la boutique est plein : rien n'a été enregistré (les ventes précédentes sont intactes). Libérez de la place sur le disque, puis réessayez.".into(),
             ),
         }
     }

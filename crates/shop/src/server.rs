@@ -12,7 +12,14 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ShopError> {
     let addr = listener.local_addr()?;
-    shop.store.write(move |tx| journal(tx, "server_started", None, &format!("listening on {addr}"))).await?;
+    // The journal line is not worth refusing to serve: on a full disk the shop still answers
+    // (lists, and sales again as soon as space returns) instead of exiting after announcing
+    // its address.
+    if let Err(e) =
+        shop.store.write(move |tx| journal(tx, "server_started", None, &format!("listening on {addr}"))).await
+    {
+        tracing::warn!(error = %e, "the server start could not be written to the journal");
+    }
     // Each request knows the address it came from (sign-in limits per address).
     let app = crate::api::router(shop).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;

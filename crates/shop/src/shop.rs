@@ -136,7 +136,9 @@ impl Shop {
 
     /// Now, as `(created_at, business_date)`: the UTC instant and the shop's calendar day.
     pub fn stamp(&self) -> (String, String) {
-        let now = jiff::Timestamp::now();
+        let now = jiff::Timestamp::now()
+            .saturating_add(jiff::SignedDuration::from_secs(self.config.test_clock_offset_seconds))
+            .unwrap_or_else(|_| jiff::Timestamp::now());
         let created = now.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
         let day = now.to_zoned(self.timezone.clone()).date().to_string();
         (created, day)

@@ -5,9 +5,11 @@
 //! - `register`: ticket commit latency through the shop API ([`register`]);
 //! - `ingest`, `catchup`, `first-load`, `fanout`, `latency`, `soak`: a simulated chain
 //!   ([`chain`] builds it, [`scenarios`] measures it);
-//! - `dashboard`: the HQ dashboard's pages with a year of sales ([`dashboard`]).
+//! - `dashboard`: the HQ dashboard's pages with a year of sales ([`dashboard`]);
+//! - `chaos`: randomized fault rounds, each reconciled shop by shop against HQ ([`chaos`]).
 
 mod chain;
+pub mod chaos;
 mod dashboard;
 mod register;
 mod scenarios;
@@ -100,6 +102,19 @@ pub enum Scenario {
         #[arg(long, default_value_t = 20)]
         requests: usize,
     },
+    /// Randomized faults (link cut, stalled, slowed, duplicated, truncated; shop and HQ
+    /// killed mid-push and mid-snapshot; HQ restarts; a full disk; clock skew), every shop
+    /// reconciled against HQ after each round. Round i uses seed S + i.
+    Chaos {
+        #[arg(long, default_value_t = 10)]
+        rounds: u64,
+        /// First round's seed (random when absent; printed either way).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Sales posted in each round.
+        #[arg(long, default_value_t = 24)]
+        sales: usize,
+    },
 }
 
 /// HQ's storage in a scenario. PostgreSQL: a throwaway server started from Debian's
@@ -153,6 +168,7 @@ fn name(s: &Scenario) -> &'static str {
         Scenario::Latency { .. } => "latency",
         Scenario::Soak { .. } => "soak",
         Scenario::Dashboard { .. } => "dashboard",
+        Scenario::Chaos { .. } => "chaos",
     }
 }
 
@@ -179,6 +195,7 @@ async fn run_once(s: &Scenario) -> Result<Figures, ShopError> {
         Scenario::Dashboard { shops, days, tickets, requests } => {
             dashboard::dashboard(shops, days, tickets, requests).await
         }
+        Scenario::Chaos { rounds, seed, sales } => chaos::chaos(rounds, seed, sales.max(4)).await,
     }
 }
 
