@@ -5,7 +5,8 @@
 //! - A phone is 6 to 15 digits once spaces, dots, dashes and parentheses are taken out,
 //!   with an optional leading `+`; it is stored as typed (trimmed), searched by its digits.
 //! - Loyalty points are whole numbers; a ticket earns `floor(euros × points_per_euro)` on
-//!   the part of its total not paid with points, a return gives the same rule back
+//!   the part of its total not paid with points (to the cent: 24.71 € at 2 points per euro is 49),
+//!   a return gives the same rule back
 //!   (negative), and a point is worth `cents_per_point` cents when redeemed.
 
 use crate::error::DomainError;

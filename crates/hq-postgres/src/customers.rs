@@ -12,7 +12,6 @@ use comptoir_hq::sync::now_text;
 use comptoir_protocol::{CustomerBody, Entity, LoyaltyEntryBody, LoyaltyKind};
 use tokio_postgres::{GenericClient, Row};
 
-
 const BODY_COLUMNS: &str = "id, card, name, name_hlc, email, email_hlc, phone, phone_hlc, grp, grp_hlc, origin,
     created_at, merged_into, erased";
 
@@ -205,10 +204,13 @@ pub(crate) async fn merge(c: &impl GenericClient, from: &str, into: &str) -> R<C
             "Un client ne peut pas être fusionné avec lui-même.".into(),
         ));
     }
-    let a = body(c, from).await?.ok_or_else(|| HqError::NotFound { what: "customer", key: from.into(), field: None })?;
-    let b = body(c, into)
-        .await?
-        .ok_or_else(|| HqError::NotFound { what: "customer", key: into.into(), field: Some("into".into()) })?;
+    let a =
+        body(c, from).await?.ok_or_else(|| HqError::NotFound { what: "customer", key: from.into(), field: None })?;
+    let b = body(c, into).await?.ok_or_else(|| HqError::NotFound {
+        what: "customer",
+        key: into.into(),
+        field: Some("into".into()),
+    })?;
     for x in [&a, &b] {
         if x.merged_into.is_some() || x.erased {
             return Err(conflict(
@@ -268,12 +270,9 @@ pub(crate) async fn set_rule(c: &impl GenericClient, rule: &LoyaltyRule) -> R<()
 }
 
 pub(crate) async fn snapshot_count(c: &impl GenericClient) -> R<i64> {
-    Ok(c.query_one(
-        "SELECT 1 + (SELECT COUNT(*) FROM customers) + (SELECT COUNT(*) FROM loyalty_entries)",
-        &[],
-    )
-    .await?
-    .get(0))
+    Ok(c.query_one("SELECT 1 + (SELECT COUNT(*) FROM customers) + (SELECT COUNT(*) FROM loyalty_entries)", &[])
+        .await?
+        .get(0))
 }
 
 pub(crate) async fn snapshot_items(

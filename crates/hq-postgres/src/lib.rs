@@ -41,11 +41,11 @@ mod customers;
 pub mod testing;
 
 use async_trait::async_trait;
+use comptoir_core::customer::LoyaltyRule;
 use comptoir_core::{Money, TaxRate};
 use comptoir_hq::HqError;
 use comptoir_hq::storage::*;
 use comptoir_hq::sync::{chain_step, now_text};
-use comptoir_core::customer::LoyaltyRule;
 use comptoir_protocol::{
     Change, CustomerBody, Entity, HqIdentity, JobBody, JobKind, JobReport, JobState, LoyaltyEntryBody, PushOutcome,
     Quarantined, Record, ShopIdentity,

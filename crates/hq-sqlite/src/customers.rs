@@ -225,10 +225,17 @@ pub(crate) fn list(c: &Connection, overdrawn: bool, limit: usize) -> R<Vec<Custo
 pub(crate) fn merge(c: &Connection, from: &str, into: &str) -> R<CustomerView> {
     let conflict = |en: String, fr: String| Fail::Hq(HqError::Conflict { en, fr, field: Some("into".into()) });
     if from == into {
-        return Err(conflict("A customer cannot be merged into itself.".into(), "Un client ne peut pas être fusionné avec lui-même.".into()));
+        return Err(conflict(
+            "A customer cannot be merged into itself.".into(),
+            "Un client ne peut pas être fusionné avec lui-même.".into(),
+        ));
     }
     let a = body(c, from)?.ok_or_else(|| HqError::NotFound { what: "customer", key: from.into(), field: None })?;
-    let b = body(c, into)?.ok_or_else(|| HqError::NotFound { what: "customer", key: into.into(), field: Some("into".into()) })?;
+    let b = body(c, into)?.ok_or_else(|| HqError::NotFound {
+        what: "customer",
+        key: into.into(),
+        field: Some("into".into()),
+    })?;
     for x in [&a, &b] {
         if x.merged_into.is_some() || x.erased {
             return Err(conflict(
@@ -243,7 +250,10 @@ pub(crate) fn merge(c: &Connection, from: &str, into: &str) -> R<CustomerView> {
         .prepare_cached("SELECT id FROM customers WHERE merged_into = ?")?
         .query_map([from], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
-    c.execute("UPDATE customers SET merged_into = ?1, merged_at = ?2 WHERE id = ?3 OR merged_into = ?3", params![into, at, from])?;
+    c.execute(
+        "UPDATE customers SET merged_into = ?1, merged_at = ?2 WHERE id = ?3 OR merged_into = ?3",
+        params![into, at, from],
+    )?;
     feed(c, from)?;
     for f in followers {
         feed(c, &f)?;
@@ -265,7 +275,9 @@ pub(crate) fn erase(c: &Connection, id: &str) -> R<CustomerView> {
 }
 
 pub(crate) fn next_card(c: &Connection) -> R<i64> {
-    Ok(c.query_row("UPDATE loyalty_settings SET card_seq = card_seq + 1 WHERE id = 1 RETURNING card_seq", [], |r| r.get(0))?)
+    Ok(c.query_row("UPDATE loyalty_settings SET card_seq = card_seq + 1 WHERE id = 1 RETURNING card_seq", [], |r| {
+        r.get(0)
+    })?)
 }
 
 pub(crate) fn rule(c: &Connection) -> R<LoyaltyRule> {
@@ -285,14 +297,17 @@ pub(crate) fn set_rule(c: &Connection, rule: &LoyaltyRule) -> R<()> {
 
 /// How many snapshot items the customers part holds.
 pub(crate) fn snapshot_count(c: &Connection) -> R<i64> {
-    Ok(c.query_row(
-        "SELECT 1 + (SELECT COUNT(*) FROM customers) + (SELECT COUNT(*) FROM loyalty_entries)",
-        [],
-        |r| r.get(0),
-    )?)
+    Ok(c.query_row("SELECT 1 + (SELECT COUNT(*) FROM customers) + (SELECT COUNT(*) FROM loyalty_entries)", [], |r| {
+        r.get(0)
+    })?)
 }
 
-pub(crate) fn snapshot_items(c: &Connection, entity: Entity, after: Option<&str>, limit: usize) -> R<Vec<SnapshotItem>> {
+pub(crate) fn snapshot_items(
+    c: &Connection,
+    entity: Entity,
+    after: Option<&str>,
+    limit: usize,
+) -> R<Vec<SnapshotItem>> {
     let mut items = Vec::new();
     match entity {
         Entity::LoyaltyRule => {

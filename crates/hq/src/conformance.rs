@@ -10,10 +10,10 @@ use crate::sync::{
     format_instant, new_enrolment_token, new_keyed_secret, now_text, prepare_push, secret_hash, secret_matches,
 };
 use comptoir_core::closure::{Closure, ClosureKind, PeriodTotals};
-use comptoir_core::ticket::{Payment, PaymentMethod, Ticket, TicketKind, TicketLine, VatLine};
-use comptoir_core::{Money, Quantity, TaxRate};
 use comptoir_core::customer::LoyaltyRule;
 use comptoir_core::hlc::Hlc;
+use comptoir_core::ticket::{Payment, PaymentMethod, Ticket, TicketKind, TicketLine, VatLine};
+use comptoir_core::{Money, Quantity, TaxRate};
 use comptoir_protocol::{
     CustomerBody, Entity, HqIdentity, JobBody, JobKind, JobReport, JobState, LoyaltyEntryBody, LoyaltyKind,
     PushOutcome, ShopIdentity,

@@ -33,7 +33,9 @@ pub fn check_pushed(c: &CustomerBody) -> Result<(), String> {
         validate_code("group", g).map_err(|e| format!("customer {}: {e}", c.id))?;
     }
     validate_code("card", &c.card).map_err(|e| format!("customer {}: {e}", c.id))?;
-    for (field, stamp) in [("name", &c.name_hlc), ("email", &c.email_hlc), ("phone", &c.phone_hlc), ("group", &c.group_hlc)] {
+    for (field, stamp) in
+        [("name", &c.name_hlc), ("email", &c.email_hlc), ("phone", &c.phone_hlc), ("group", &c.group_hlc)]
+    {
         if !stamp.is_empty() && Hlc::decode(stamp).is_none() {
             return Err(format!("customer {}: {field}_hlc {stamp:?} is not a clock stamp", c.id));
         }

@@ -189,7 +189,10 @@ pub fn prepare_push_raw(shop: &str, records: Vec<Box<serde_json::value::RawValue
             }
             Record::LoyaltyEntry(e) => {
                 let action = if e.shop != shop {
-                    PushAction::Quarantine(format!("loyalty entry {} names shop {}, credential is shop {shop}", e.id, e.shop))
+                    PushAction::Quarantine(format!(
+                        "loyalty entry {} names shop {}, credential is shop {shop}",
+                        e.id, e.shop
+                    ))
                 } else {
                     PushAction::Insert(Box::new(record))
                 };

@@ -65,7 +65,11 @@ pub struct Customer {
     pub erased: bool,
 }
 
-fn optional(field: &str, value: Option<&str>, check: fn(&str, &str) -> Result<Option<String>, comptoir_core::DomainError>) -> Result<Option<String>, ShopError> {
+fn optional(
+    field: &str,
+    value: Option<&str>,
+    check: fn(&str, &str) -> Result<Option<String>, comptoir_core::DomainError>,
+) -> Result<Option<String>, ShopError> {
     Ok(match value {
         Some(v) => check(field, v)?,
         None => None,
@@ -112,11 +116,10 @@ pub fn create_customer(conn: &Connection, input: NewCustomer, share: bool) -> Re
     let phone = optional("phone", input.phone.as_deref(), validate_phone)?;
     let group = group(input.group.as_deref())?;
     let code = shop_code(conn)?;
-    let seq: i64 = conn.query_row(
-        "UPDATE customer_state SET card_seq = card_seq + 1 WHERE id = 1 RETURNING card_seq",
-        [],
-        |r| r.get(0),
-    )?;
+    let seq: i64 =
+        conn.query_row("UPDATE customer_state SET card_seq = card_seq + 1 WHERE id = 1 RETURNING card_seq", [], |r| {
+            r.get(0)
+        })?;
     let stamp = tick(conn, &code)?.encode();
     let body = CustomerBody {
         id: Uuid::now_v7(),
@@ -141,10 +144,17 @@ pub fn create_customer(conn: &Connection, input: NewCustomer, share: bool) -> Re
     get_customer(conn, &body.id.to_string())?.ok_or_else(|| ShopError::Storage("customer just written".into()))
 }
 
-pub fn update_customer(conn: &Connection, key: &str, change: CustomerChange, share: bool) -> Result<Customer, ShopError> {
-    let mut body = load_body(conn, key)?
-        .filter(|b| !b.erased)
-        .ok_or_else(|| ShopError::NotFound { what: "customer", key: key.into(), field: None })?;
+pub fn update_customer(
+    conn: &Connection,
+    key: &str,
+    change: CustomerChange,
+    share: bool,
+) -> Result<Customer, ShopError> {
+    let mut body = load_body(conn, key)?.filter(|b| !b.erased).ok_or_else(|| ShopError::NotFound {
+        what: "customer",
+        key: key.into(),
+        field: None,
+    })?;
     let code = shop_code(conn)?;
     let stamp = tick(conn, &code)?.encode();
     if let Some(name) = &change.name {
@@ -212,9 +222,16 @@ pub fn upsert(conn: &Connection, b: &CustomerBody) -> Result<(), ShopError> {
         b.merged_into.map(|u| u.to_string()),
         b.erased
     ])?;
-    let (name, email, phone, card, erased, merged): (String, Option<String>, Option<String>, String, bool, Option<String>) =
-        conn.prepare_cached("SELECT name, email, phone, card, erased, merged_into FROM customers WHERE id = ?")?
-            .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?;
+    let (name, email, phone, card, erased, merged): (
+        String,
+        Option<String>,
+        Option<String>,
+        String,
+        bool,
+        Option<String>,
+    ) = conn
+        .prepare_cached("SELECT name, email, phone, card, erased, merged_into FROM customers WHERE id = ?")?
+        .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?;
     conn.prepare_cached("DELETE FROM customer_terms WHERE customer = ?")?.execute([&id])?;
     if erased {
         // Erasure is for good: whatever edit arrives later, the personal data stays gone.
@@ -306,22 +323,47 @@ fn prefix_end(prefix: &str) -> String {
     format!("{prefix}\u{10FFFF}")
 }
 
+/// Most index entries one search reads before it stops (bounds the worst case).
+const MAX_SCAN: usize = 200_000;
+
 /// Customers whose words start with every word of `query` (name, email, phone, card).
+///
+/// The word with the fewest index entries (counted up to a bound) drives: its range is
+/// scanned in index order and each candidate is checked for the other words, until `limit`
+/// customers are found. A search therefore reads a few index pages, even on a million
+/// customers, unless every word is very common.
 pub fn search(conn: &Connection, query: &str, limit: usize) -> Result<Vec<Customer>, ShopError> {
-    let terms = query_terms(query);
-    let Some((first, rest)) = terms.split_first() else { return Ok(Vec::new()) };
+    let mut terms = query_terms(query);
+    if terms.is_empty() {
+        return Ok(Vec::new());
+    }
     let limit = limit.clamp(1, MAX_RESULTS);
-    // The first word's range gives the candidates (an index scan); the other words filter.
-    let mut stmt = conn.prepare_cached(
-        "SELECT DISTINCT customer FROM customer_terms WHERE term >= ?1 AND term < ?2 LIMIT ?3",
-    )?;
-    let candidates: Vec<String> =
-        stmt.query_map(params![first, prefix_end(first), (limit * 20) as i64], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    if terms.len() > 1 {
+        let mut count = conn.prepare_cached(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM customer_terms WHERE term >= ?1 AND term < ?2 LIMIT 2000)",
+        )?;
+        let mut sized = Vec::with_capacity(terms.len());
+        for t in terms.drain(..) {
+            let n: i64 = count.query_row(params![t, prefix_end(&t)], |r| r.get(0))?;
+            sized.push((n, t));
+        }
+        sized.sort();
+        terms = sized.into_iter().map(|(_, t)| t).collect();
+    }
+    let Some((first, rest)) = terms.split_first() else { return Ok(Vec::new()) };
+    let mut scan =
+        conn.prepare_cached("SELECT customer FROM customer_terms WHERE term >= ?1 AND term < ?2 LIMIT ?3")?;
     let mut check = conn.prepare_cached(
         "SELECT EXISTS(SELECT 1 FROM customer_terms WHERE customer = ?1 AND term >= ?2 AND term < ?3)",
     )?;
+    let mut rows = scan.query(params![first, prefix_end(first), MAX_SCAN as i64])?;
+    let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
-    for id in candidates {
+    while let Some(row) = rows.next()? {
+        let id: String = row.get(0)?;
+        if !seen.insert(id.clone()) {
+            continue;
+        }
         let mut all = true;
         for t in rest {
             if !check.query_row(params![id, t, prefix_end(t)], |r| r.get::<_, bool>(0))? {

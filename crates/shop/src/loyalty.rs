@@ -100,7 +100,13 @@ pub fn check_redemption(
 }
 
 /// Writes the entries of a committed ticket (redeemed, then earned) and queues them.
-pub fn record_ticket(conn: &Connection, t: &Ticket, customer: &Uuid, redeemed: i64, share: bool) -> Result<(), ShopError> {
+pub fn record_ticket(
+    conn: &Connection,
+    t: &Ticket,
+    customer: &Uuid,
+    redeemed: i64,
+    share: bool,
+) -> Result<(), ShopError> {
     let rule = rule(conn)?;
     let paid_in_points: Money =
         t.payments.iter().filter(|p| p.method == PaymentMethod::Loyalty).map(|p| p.amount).sum();

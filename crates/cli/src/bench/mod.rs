@@ -4,9 +4,11 @@
 //!
 //! - `register`: ticket commit latency through the shop API ([`register`]);
 //! - `ingest`, `catchup`, `first-load`, `fanout`, `latency`, `soak`: a simulated chain
-//!   ([`chain`] builds it, [`scenarios`] measures it).
+//!   ([`chain`] builds it, [`scenarios`] measures it);
+//! - `customers`: register search on a shop holding a million customers ([`customers`]).
 
 mod chain;
+mod customers;
 mod register;
 mod scenarios;
 
@@ -84,6 +86,13 @@ pub enum Scenario {
         #[arg(long, default_value_t = 10.0)]
         every: f64,
     },
+    /// Register search (name, phone, email, card) on a shop holding many customers.
+    Customers {
+        #[arg(long, default_value_t = 1_000_000)]
+        customers: usize,
+        #[arg(long, default_value_t = 3000)]
+        searches: usize,
+    },
 }
 
 /// HQ's storage in a scenario. PostgreSQL: a throwaway server started from Debian's
@@ -136,6 +145,7 @@ fn name(s: &Scenario) -> &'static str {
         Scenario::Fanout { .. } => "fanout",
         Scenario::Latency { .. } => "latency",
         Scenario::Soak { .. } => "soak",
+        Scenario::Customers { .. } => "customers",
     }
 }
 
@@ -159,6 +169,7 @@ async fn run_once(s: &Scenario) -> Result<Figures, ShopError> {
         Scenario::Fanout { shops } => scenarios::fanout(shops).await,
         Scenario::Latency { tickets, rate } => scenarios::latency(tickets, rate).await,
         Scenario::Soak { shops, seconds, every } => scenarios::soak(shops, seconds, every).await,
+        Scenario::Customers { customers, searches } => customers::customers(customers, searches).await,
     }
 }
 

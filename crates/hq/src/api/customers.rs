@@ -182,7 +182,9 @@ pub async fn post_loyalty(
             _ => {
                 return Err(HqError::bad_request(
                     format!("points: give the points to add or take away, not 0, at most {MAX_ADJUST} either way."),
-                    format!("points : donnez les points à ajouter ou à retirer, différents de 0, au plus {MAX_ADJUST} dans un sens ou l'autre."),
+                    format!(
+                        "points : donnez les points à ajouter ou à retirer, différents de 0, au plus {MAX_ADJUST} dans un sens ou l'autre."
+                    ),
                     Some("points"),
                 ));
             }

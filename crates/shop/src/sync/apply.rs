@@ -35,9 +35,7 @@ pub fn apply(
         Entity::LoyaltyRule => decode::<LoyaltyRule>(entity, key, body)
             .and_then(|r| r.validate().map(|_| r).map_err(|e| format!("loyalty rule: {e}")))
             .map(|r| crate::loyalty::set_rule(conn, &r)),
-        Entity::Customer => {
-            decode::<CustomerBody>(entity, key, body).map(|b| crate::customers::apply_remote(conn, &b))
-        }
+        Entity::Customer => decode::<CustomerBody>(entity, key, body).map(|b| crate::customers::apply_remote(conn, &b)),
         Entity::LoyaltyEntry => {
             decode::<LoyaltyEntryBody>(entity, key, body).map(|e| crate::loyalty::insert(conn, &e).map(|_| ()))
         }
