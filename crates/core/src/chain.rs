@@ -16,7 +16,7 @@
 //!
 //! Closure (`comptoir-closure/1`): `id`, `shop`, `register`, `sequence`, `kind`, `period`,
 //! `created_at`, `ticket_count`, `first_number`, `last_number`, `total`, one
-//! `payment=method|amount` per method in the order cash, card, cheque, voucher, other,
+//! `payment=method|amount` per method in the order cash, card, cheque, voucher, other, loyalty,
 //! one `vat=rate_bp|gross|net|vat` per rate ascending, `grand_total`, `prev`.
 
 use crate::closure::Closure;

@@ -74,6 +74,12 @@ pub enum DomainError {
     ReturnExceedsSold { field: String, sku: String, sold: Quantity, returned: Quantity, asked: Quantity },
     #[error("{field}: amount out of range")]
     AmountOutOfRange { field: String },
+    #[error("{field}: invalid email {value:?}")]
+    InvalidEmail { field: String, value: String },
+    #[error("{field}: invalid phone {value:?}")]
+    InvalidPhone { field: String, value: String },
+    #[error("{field}: {asked} points asked, balance {balance}")]
+    LoyaltyBalanceExceeded { field: String, balance: i64, asked: i64 },
 }
 
 impl DomainError {
@@ -99,6 +105,9 @@ impl DomainError {
             DomainError::InvalidTaxRate { .. } => "invalid_tax_rate",
             DomainError::ReturnExceedsSold { .. } => "return_exceeds_sold",
             DomainError::AmountOutOfRange { .. } => "amount_out_of_range",
+            DomainError::InvalidEmail { .. } => "invalid_email",
+            DomainError::InvalidPhone { .. } => "invalid_phone",
+            DomainError::LoyaltyBalanceExceeded { .. } => "loyalty_balance_exceeded",
         }
     }
 
@@ -124,7 +133,10 @@ impl DomainError {
             | DomainError::WeakPassword { field }
             | DomainError::InvalidTaxRate { field, .. }
             | DomainError::ReturnExceedsSold { field, .. }
-            | DomainError::AmountOutOfRange { field } => Some(field.clone()),
+            | DomainError::AmountOutOfRange { field }
+            | DomainError::InvalidEmail { field, .. }
+            | DomainError::InvalidPhone { field, .. }
+            | DomainError::LoyaltyBalanceExceeded { field, .. } => Some(field.clone()),
         }
     }
 
@@ -215,6 +227,18 @@ impl DomainError {
             AmountOutOfRange { field } => lang.pick(
                 format!("{field}: the amount is out of range (at most 10,000,000.00 €)."),
                 format!("{field} : le montant est hors limites (au plus 10 000 000,00 €)."),
+            ),
+            InvalidEmail { field, value } => lang.pick(
+                format!("{field}: {value:?} is not an email address; write it as name@domain.fr, or leave it empty."),
+                format!("{field} : {value:?} n'est pas une adresse e-mail ; écrivez-la sous la forme nom@domaine.fr, ou laissez-la vide."),
+            ),
+            InvalidPhone { field, value } => lang.pick(
+                format!("{field}: {value:?} is not a phone number; give 6 to 15 digits, optionally after a + (e.g. +33 6 12 34 56 78)."),
+                format!("{field} : {value:?} n'est pas un numéro de téléphone ; donnez 6 à 15 chiffres, éventuellement après un + (par ex. +33 6 12 34 56 78)."),
+            ),
+            LoyaltyBalanceExceeded { field, balance, asked } => lang.pick(
+                format!("{field}: the customer has {balance} loyalty points here; {asked} cannot be redeemed. Lower the loyalty amount or take another payment."),
+                format!("{field} : le client a {balance} points de fidélité ici ; impossible d'en utiliser {asked}. Baissez le montant payé en points ou prenez un autre moyen de paiement."),
             ),
         }
     }

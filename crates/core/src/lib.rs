@@ -8,6 +8,8 @@
 //! - [`ticket`]: computing a sale or a return from its lines and payments;
 //! - [`closure`]: day, month and year totals (Z) with perpetual grand totals;
 //! - [`chain`]: the canonical encoding and SHA-256 hash chain of tickets and closures;
+//! - [`customer`]: validating customers' emails and phones, search words, the loyalty rule;
+//! - [`hlc`]: the hybrid logical clock that orders edits of a customer across the chain;
 //! - [`secret`]: Argon2id hashing of passwords and PINs;
 //! - [`login_guard`]: locking accounts and addresses after repeated failed sign-ins;
 //! - [`error`]: the domain's refusals, each with a French and an English message.
@@ -16,7 +18,9 @@
 pub mod catalog;
 pub mod chain;
 pub mod closure;
+pub mod customer;
 pub mod error;
+pub mod hlc;
 pub mod login_guard;
 pub mod money;
 pub mod secret;

@@ -53,11 +53,19 @@ pub enum PaymentMethod {
     Cheque,
     Voucher,
     Other,
+    /// Loyalty points of the ticket's customer, at the chain's `cents_per_point`.
+    Loyalty,
 }
 
 impl PaymentMethod {
-    pub const ALL: [PaymentMethod; 5] =
-        [PaymentMethod::Cash, PaymentMethod::Card, PaymentMethod::Cheque, PaymentMethod::Voucher, PaymentMethod::Other];
+    pub const ALL: [PaymentMethod; 6] = [
+        PaymentMethod::Cash,
+        PaymentMethod::Card,
+        PaymentMethod::Cheque,
+        PaymentMethod::Voucher,
+        PaymentMethod::Other,
+        PaymentMethod::Loyalty,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -66,6 +74,7 @@ impl PaymentMethod {
             PaymentMethod::Cheque => "cheque",
             PaymentMethod::Voucher => "voucher",
             PaymentMethod::Other => "other",
+            PaymentMethod::Loyalty => "loyalty",
         }
     }
     pub fn parse(text: &str) -> Option<PaymentMethod> {

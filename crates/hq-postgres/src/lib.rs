@@ -36,17 +36,20 @@
 //! cursor and count are read in one REPEATABLE READ transaction.
 #![forbid(unsafe_code)]
 
+mod customers;
 mod dashboard;
 #[cfg(feature = "testing")]
 pub mod testing;
 
 use async_trait::async_trait;
+use comptoir_core::customer::LoyaltyRule;
 use comptoir_core::{Money, TaxRate};
 use comptoir_hq::HqError;
 use comptoir_hq::storage::*;
 use comptoir_hq::sync::{chain_step, now_text};
 use comptoir_protocol::{
-    Change, Entity, HqIdentity, JobBody, JobKind, JobReport, JobState, PushOutcome, Quarantined, Record, ShopIdentity,
+    Change, CustomerBody, Entity, HqIdentity, JobBody, JobKind, JobReport, JobState, LoyaltyEntryBody, PushOutcome,
+    Quarantined, Record, ShopIdentity,
 };
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::collections::{HashMap, HashSet};
@@ -58,8 +61,11 @@ use tracing::instrument;
 use uuid::Uuid;
 
 /// The migrations, applied in order; the version is the count applied.
-pub const MIGRATIONS: &[&str] =
-    &[include_str!("../migrations/0001_hq.sql"), include_str!("../migrations/0002_dashboard.sql")];
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_hq.sql"),
+    include_str!("../migrations/0002_dashboard.sql"),
+    include_str!("../migrations/0003_customers.sql"),
+];
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 const POOL_MAX: usize = 16;
@@ -118,7 +124,7 @@ fn uuid(text: &str) -> R<Uuid> {
 }
 
 fn record_kind(text: &str) -> RecordKind {
-    if text == "closure" { RecordKind::Closure } else { RecordKind::Ticket }
+    RecordKind::parse(text)
 }
 
 /// The URL with its password replaced by `***`, for messages and logs.
@@ -909,6 +915,9 @@ async fn snapshot_items(
                 items.push(SnapshotItem { entity, key: r.get(0), body: serde_json::from_str(&body)? });
             }
         }
+        Entity::LoyaltyRule | Entity::Customer | Entity::LoyaltyEntry => {
+            items.extend(customers::snapshot_items(c, entity, after, limit as usize).await?);
+        }
     }
     Ok(items)
 }
@@ -1326,6 +1335,11 @@ impl HqStorage for PostgresStorage {
         let at = received_at;
         let mut client = self.conn().await?;
         let tx = client.transaction().await.map_err(Fail::from)?;
+        // Customers and loyalty entries append feed changes: take the feed lock first, in
+        // the order every other feed writer takes it (no deadlock with the shop row).
+        if items.iter().any(|i| matches!(i.kind, RecordKind::Customer | RecordKind::LoyaltyEntry)) {
+            lock_writes(&*tx).await?;
+        }
         // One push per shop at a time, whichever HQ process received it.
         tx.execute("SELECT 1 FROM shops WHERE code = $1 FOR NO KEY UPDATE", &[&shop]).await.map_err(Fail::from)?;
         // One round trip per record: duplicates found in one query, chain heads read once
@@ -1338,7 +1352,8 @@ impl HqStorage for PostgresStorage {
         // prepared statement, no round trip per ticket), in the order they came.
         let mut tickets: Vec<(String, comptoir_core::ticket::Ticket, String)> = Vec::new();
         for (item, id) in items.into_iter().zip(ids) {
-            if !held.insert(id.clone()) {
+            // A customer's edits share its id and merge idempotently: never duplicates.
+            if item.kind != RecordKind::Customer && !held.insert(id.clone()) {
                 out.duplicates.push(item.id);
                 continue;
             }
@@ -1389,6 +1404,13 @@ impl HqStorage for PostgresStorage {
                                 label: &label,
                             };
                             heads.chain(&*tx, shop, link, at).await?;
+                        }
+                        Record::Customer(b) => customers::upsert(&*tx, &b, false).await?,
+                        Record::LoyaltyEntry(e) => {
+                            if !customers::insert_entry(&*tx, &e, at).await? {
+                                out.duplicates.push(item.id);
+                                continue;
+                            }
                         }
                     }
                     out.accepted.push(item.id);
@@ -1595,6 +1617,7 @@ impl HqStorage for PostgresStorage {
             .await
             .map_err(Fail::from)?
             .get(0);
+        let total = total + customers::snapshot_count(&*tx).await?;
         tx.commit().await.map_err(Fail::from)?;
         Ok((cursor, total as u64))
     }
@@ -1608,7 +1631,7 @@ impl HqStorage for PostgresStorage {
     ) -> Result<Vec<SnapshotItem>, HqError> {
         let client = self.conn().await?;
         let mut items = Vec::new();
-        for entity in [Entity::TaxRate, Entity::Category, Entity::Article, Entity::Job] {
+        for entity in Entity::ALL {
             let from = match &after {
                 Some((e, _)) if *e > entity => continue,
                 Some((e, key)) if *e == entity => Some(key.as_str()),
@@ -1712,6 +1735,92 @@ impl HqStorage for PostgresStorage {
     }
     async fn registers(&self) -> Result<Vec<RegisterView>, HqError> {
         self.d_registers().await
+    }
+
+    // ---------------------------------------------------------------- customers and loyalty
+
+    #[instrument(skip_all)]
+    async fn write_customer(&self, body: CustomerBody) -> Result<CustomerView, HqError> {
+        let mut client = self.conn().await?;
+        let tx = client.transaction().await.map_err(Fail::from)?;
+        lock_writes(&*tx).await?;
+        customers::upsert(&*tx, &body, true).await?;
+        let view = customers::must_view(&*tx, &body.id.to_string()).await?;
+        tx.commit().await.map_err(Fail::from)?;
+        Ok(view)
+    }
+
+    async fn next_card_number(&self) -> Result<i64, HqError> {
+        let client = self.conn().await?;
+        Ok(customers::next_card(&**client).await?)
+    }
+
+    async fn get_customer(&self, id: Uuid) -> Result<Option<CustomerView>, HqError> {
+        let client = self.conn().await?;
+        Ok(customers::view(&**client, &id.to_string()).await?)
+    }
+
+    async fn customer_body(&self, id: Uuid) -> Result<Option<CustomerBody>, HqError> {
+        let client = self.conn().await?;
+        Ok(customers::body(&**client, &id.to_string()).await?)
+    }
+
+    async fn list_customers(&self, overdrawn: bool, limit: usize) -> Result<Vec<CustomerView>, HqError> {
+        let client = self.conn().await?;
+        Ok(customers::list(&**client, overdrawn, limit).await?)
+    }
+
+    #[instrument(skip_all)]
+    async fn merge_customers(&self, from: Uuid, into: Uuid) -> Result<CustomerView, HqError> {
+        let mut client = self.conn().await?;
+        let tx = client.transaction().await.map_err(Fail::from)?;
+        lock_writes(&*tx).await?;
+        let view = customers::merge(&*tx, &from.to_string(), &into.to_string()).await?;
+        tx.commit().await.map_err(Fail::from)?;
+        Ok(view)
+    }
+
+    #[instrument(skip_all)]
+    async fn erase_customer(&self, id: Uuid) -> Result<CustomerView, HqError> {
+        let mut client = self.conn().await?;
+        let tx = client.transaction().await.map_err(Fail::from)?;
+        lock_writes(&*tx).await?;
+        let view = customers::erase(&*tx, &id.to_string()).await?;
+        tx.commit().await.map_err(Fail::from)?;
+        Ok(view)
+    }
+
+    #[instrument(skip_all)]
+    async fn add_loyalty_entry(&self, entry: LoyaltyEntryBody) -> Result<CustomerView, HqError> {
+        let mut client = self.conn().await?;
+        let tx = client.transaction().await.map_err(Fail::from)?;
+        lock_writes(&*tx).await?;
+        let id = entry.customer.to_string();
+        customers::must_view(&*tx, &id).await?;
+        customers::insert_entry(&*tx, &entry, &now_text()).await?;
+        let view = customers::must_view(&*tx, &id).await?;
+        tx.commit().await.map_err(Fail::from)?;
+        Ok(view)
+    }
+
+    async fn loyalty_entries(&self, customer: Uuid) -> Result<Vec<LoyaltyEntryBody>, HqError> {
+        let client = self.conn().await?;
+        Ok(customers::entries(&**client, &customer.to_string()).await?)
+    }
+
+    async fn loyalty_rule(&self) -> Result<LoyaltyRule, HqError> {
+        let client = self.conn().await?;
+        Ok(customers::rule(&**client).await?)
+    }
+
+    #[instrument(skip_all)]
+    async fn set_loyalty_rule(&self, rule: LoyaltyRule) -> Result<(), HqError> {
+        let mut client = self.conn().await?;
+        let tx = client.transaction().await.map_err(Fail::from)?;
+        lock_writes(&*tx).await?;
+        customers::set_rule(&*tx, &rule).await?;
+        tx.commit().await.map_err(Fail::from)?;
+        Ok(())
     }
 }
 

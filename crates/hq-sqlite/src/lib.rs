@@ -12,15 +12,18 @@
 //! [`SqliteStorage::open`] refuses a missing file; only [`SqliteStorage::create`] makes one.
 #![forbid(unsafe_code)]
 
+mod customers;
 mod dashboard;
 
 use async_trait::async_trait;
 use comptoir_core::Money;
+use comptoir_core::customer::LoyaltyRule;
 use comptoir_hq::HqError;
 use comptoir_hq::storage::*;
 use comptoir_hq::sync::{chain_step, now_text};
 use comptoir_protocol::{
-    Change, Entity, HqIdentity, JobBody, JobKind, JobReport, JobState, PushOutcome, Quarantined, Record, ShopIdentity,
+    Change, CustomerBody, Entity, HqIdentity, JobBody, JobKind, JobReport, JobState, LoyaltyEntryBody, PushOutcome,
+    Quarantined, Record, ShopIdentity,
 };
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params};
 use std::path::{Path, PathBuf};
@@ -28,8 +31,11 @@ use std::sync::{Arc, Mutex};
 use tracing::instrument;
 use uuid::Uuid;
 
-const MIGRATIONS: &[&str] =
-    &[include_str!("../migrations/0001_hq.sql"), include_str!("../migrations/0002_dashboard.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_hq.sql"),
+    include_str!("../migrations/0002_dashboard.sql"),
+    include_str!("../migrations/0003_customers.sql"),
+];
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 /// The database file's name inside an HQ data directory.
@@ -607,6 +613,9 @@ fn snapshot_items(
                 items.push(SnapshotItem { entity, key: id, body: serde_json::from_str(&body)? });
             }
         }
+        Entity::LoyaltyRule | Entity::Customer | Entity::LoyaltyEntry => {
+            items.extend(customers::snapshot_items(c, entity, after, limit)?);
+        }
     }
     Ok(items)
 }
@@ -992,7 +1001,8 @@ impl HqStorage for SqliteStorage {
             let mut summary = comptoir_hq::dashboard::summary::BatchSummary::default();
             for item in items {
                 let id = item.id.to_string();
-                if record_exists(tx, &id)? {
+                // A customer's edits share its id and merge idempotently: never duplicates.
+                if item.kind != RecordKind::Customer && record_exists(tx, &id)? {
                     out.duplicates.push(item.id);
                     continue;
                 }
@@ -1025,6 +1035,13 @@ impl HqStorage for SqliteStorage {
                                 )?;
                                 let label = format!("{} {} {}", c.register, c.kind.as_str(), c.period);
                                 chain(tx, &shop, &c.register, RecordKind::Closure, c.sequence, &c.prev_hash, &c.hash, &label, &at)?;
+                            }
+                            Record::Customer(b) => customers::upsert(tx, &b, false)?,
+                            Record::LoyaltyEntry(e) => {
+                                if !customers::insert_entry(tx, &e, &at)? {
+                                    out.duplicates.push(item.id);
+                                    continue;
+                                }
                             }
                         }
                         out.accepted.push(item.id);
@@ -1095,7 +1112,7 @@ impl HqStorage for SqliteStorage {
                 .collect::<Result<_, _>>()?;
             rows.into_iter()
                 .map(|(id, shop, kind, reason, received_at, body)| {
-                    let kind = if kind == "closure" { RecordKind::Closure } else { RecordKind::Ticket };
+                    let kind = RecordKind::parse(&kind);
                     Ok(QuarantineRecord { id: uuid(&id)?, shop, kind, reason, received_at, body })
                 })
                 .collect()
@@ -1179,6 +1196,7 @@ impl HqStorage for SqliteStorage {
                     [&shop],
                     |r| r.get(0),
                 )?;
+                let total = total + customers::snapshot_count(c)?;
                 Ok((cursor, total as u64))
             })();
             c.execute_batch("COMMIT")?;
@@ -1197,7 +1215,7 @@ impl HqStorage for SqliteStorage {
         let shop = shop.to_string();
         self.read(move |c| {
             let mut items = Vec::new();
-            for entity in [Entity::TaxRate, Entity::Category, Entity::Article, Entity::Job] {
+            for entity in Entity::ALL {
                 let from = match &after {
                     Some((e, _)) if *e > entity => continue,
                     Some((e, key)) if *e == entity => Some(key.as_str()),
@@ -1296,5 +1314,66 @@ impl HqStorage for SqliteStorage {
     }
     async fn registers(&self) -> Result<Vec<RegisterView>, HqError> {
         self.d_registers().await
+    }
+
+    // ---------------------------------------------------------------- customers and loyalty
+
+    #[instrument(skip_all)]
+    async fn write_customer(&self, body: CustomerBody) -> Result<CustomerView, HqError> {
+        self.write(move |tx| {
+            customers::upsert(tx, &body, true)?;
+            customers::must_view(tx, &body.id.to_string())
+        })
+        .await
+    }
+
+    async fn next_card_number(&self) -> Result<i64, HqError> {
+        self.write(|tx| customers::next_card(tx)).await
+    }
+
+    async fn get_customer(&self, id: Uuid) -> Result<Option<CustomerView>, HqError> {
+        self.read(move |c| customers::view(c, &id.to_string())).await
+    }
+
+    async fn customer_body(&self, id: Uuid) -> Result<Option<CustomerBody>, HqError> {
+        self.read(move |c| customers::body(c, &id.to_string())).await
+    }
+
+    async fn list_customers(&self, overdrawn: bool, limit: usize) -> Result<Vec<CustomerView>, HqError> {
+        self.read(move |c| customers::list(c, overdrawn, limit)).await
+    }
+
+    #[instrument(skip_all)]
+    async fn merge_customers(&self, from: Uuid, into: Uuid) -> Result<CustomerView, HqError> {
+        self.write(move |tx| customers::merge(tx, &from.to_string(), &into.to_string())).await
+    }
+
+    #[instrument(skip_all)]
+    async fn erase_customer(&self, id: Uuid) -> Result<CustomerView, HqError> {
+        self.write(move |tx| customers::erase(tx, &id.to_string())).await
+    }
+
+    #[instrument(skip_all)]
+    async fn add_loyalty_entry(&self, entry: LoyaltyEntryBody) -> Result<CustomerView, HqError> {
+        self.write(move |tx| {
+            let id = entry.customer.to_string();
+            customers::must_view(tx, &id)?;
+            customers::insert_entry(tx, &entry, &now_text())?;
+            customers::must_view(tx, &id)
+        })
+        .await
+    }
+
+    async fn loyalty_entries(&self, customer: Uuid) -> Result<Vec<LoyaltyEntryBody>, HqError> {
+        self.read(move |c| customers::entries(c, &customer.to_string())).await
+    }
+
+    async fn loyalty_rule(&self) -> Result<LoyaltyRule, HqError> {
+        self.read(customers::rule).await
+    }
+
+    #[instrument(skip_all)]
+    async fn set_loyalty_rule(&self, rule: LoyaltyRule) -> Result<(), HqError> {
+        self.write(move |tx| customers::set_rule(tx, &rule)).await
     }
 }

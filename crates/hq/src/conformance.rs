@@ -10,9 +10,14 @@ use crate::sync::{
     format_instant, new_enrolment_token, new_keyed_secret, now_text, prepare_push, secret_hash, secret_matches,
 };
 use comptoir_core::closure::{Closure, ClosureKind, PeriodTotals};
+use comptoir_core::customer::LoyaltyRule;
+use comptoir_core::hlc::Hlc;
 use comptoir_core::ticket::{Payment, PaymentMethod, Ticket, TicketKind, TicketLine, VatLine};
 use comptoir_core::{Money, Quantity, TaxRate};
-use comptoir_protocol::{Entity, HqIdentity, JobBody, JobKind, JobReport, JobState, ShopIdentity};
+use comptoir_protocol::{
+    CustomerBody, Entity, HqIdentity, JobBody, JobKind, JobReport, JobState, LoyaltyEntryBody, LoyaltyKind,
+    PushOutcome, ShopIdentity,
+};
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -332,8 +337,8 @@ pub async fn stories(storage: Arc<dyn HqStorage>) {
     // ---- snapshot, paged and resumable
     let (cursor, total) = s.snapshot_begin("LYON1").await.unwrap();
     assert_eq!(cursor, last);
-    // 4 rates + 2 categories + 3 articles + 1 pending job.
-    assert_eq!(total, 10);
+    // 4 rates + 2 categories + 3 articles + 1 pending job + the loyalty rule.
+    assert_eq!(total, 11);
     let whole = all_snapshot(s, "LYON1", 1000).await;
     let paged = all_snapshot(s, "LYON1", 3).await;
     assert_eq!(whole, paged, "paging changes nothing");
@@ -341,10 +346,11 @@ pub async fn stories(storage: Arc<dyn HqStorage>) {
     let entities: Vec<Entity> = whole.iter().map(|i| i.entity).collect();
     let mut sorted = entities.clone();
     sorted.sort();
-    assert_eq!(entities, sorted, "tax rates, categories, articles, then jobs");
+    assert_eq!(entities, sorted, "tax rates, categories, articles, jobs, then the loyalty rule");
     assert_eq!(whole[0].key, "210");
-    assert_eq!(whole.last().unwrap().key, job.id.to_string());
-    assert_eq!(s.snapshot_begin("PARIS1").await.unwrap().1, 9, "no job for PARIS1");
+    assert_eq!(whole[whole.len() - 2].key, job.id.to_string());
+    assert_eq!(whole.last().unwrap().entity, Entity::LoyaltyRule);
+    assert_eq!(s.snapshot_begin("PARIS1").await.unwrap().1, 10, "no job for PARIS1");
     let cut = &whole[4];
     let resumed = s.snapshot_page("LYON1", Some((cut.entity, cut.key.clone())), 1000).await.unwrap();
     assert_eq!(resumed, whole[5..].to_vec());
@@ -357,7 +363,7 @@ pub async fn stories(storage: Arc<dyn HqStorage>) {
     let jobs = s.list_jobs().await.unwrap();
     assert_eq!(jobs[0].shops[0].state, JobState::Done);
     assert_eq!(jobs[0].shops[0].detail, "4 tickets sent");
-    assert_eq!(s.snapshot_begin("LYON1").await.unwrap().1, 9, "a done job leaves the snapshot");
+    assert_eq!(s.snapshot_begin("LYON1").await.unwrap().1, 10, "a done job leaves the snapshot");
 
     // ---- revocation, and enrolling again
     s.revoke_shop("LYON1").await.unwrap();
@@ -383,6 +389,152 @@ pub async fn stories(storage: Arc<dyn HqStorage>) {
     let read = s.feed("LYON1", floor, 1000).await.unwrap();
     assert_eq!(read.changes.len(), 1);
     assert!(read.changes[0].seq > floor, "a sequence is never reused");
+
+    customer_stories(s).await;
+}
+
+fn customer(id: Uuid, card: &str, name: &str, stamp: &str) -> CustomerBody {
+    CustomerBody {
+        id,
+        card: card.into(),
+        name: name.into(),
+        name_hlc: stamp.into(),
+        email: None,
+        email_hlc: stamp.into(),
+        phone: None,
+        phone_hlc: stamp.into(),
+        group: None,
+        group_hlc: stamp.into(),
+        origin: card.split('-').next().unwrap_or("HQ").into(),
+        created_at: now_text(),
+        merged_into: None,
+        erased: false,
+    }
+}
+
+fn entry(customer: Uuid, shop: &str, kind: LoyaltyKind, points: i64) -> LoyaltyEntryBody {
+    LoyaltyEntryBody {
+        id: Uuid::now_v7(),
+        customer,
+        shop: shop.into(),
+        kind,
+        points,
+        ticket: None,
+        at: now_text(),
+        note: String::new(),
+    }
+}
+
+async fn push(s: &dyn HqStorage, shop: &str, records: Vec<serde_json::Value>) -> PushOutcome {
+    let items = prepare_push(shop, records).unwrap();
+    s.apply_push(shop, &now_text(), items).await.unwrap()
+}
+
+/// Customers and loyalty: the field-by-field merge by stamp, pushes that are never
+/// duplicates, merging two records, erasure, the ledger and overdrafts, feed and snapshot.
+/// Runs on a storage where shops LYON1 and PARIS1 exist.
+pub async fn customer_stories(s: &dyn HqStorage) {
+    let stamp = |ms: u64, node: &str| Hlc::new(ms, 0, node).encode();
+    let cursor = s.feed("PARIS1", 0, 100_000).await.unwrap().changes.last().map(|c| c.seq).unwrap_or(0);
+
+    // ---- a shop's customer, then edits from two places merging field by field
+    let id = Uuid::now_v7();
+    let mut lyon = customer(id, "LYON1-000001", "Marie Curie", &stamp(1000, "LYON1"));
+    lyon.email = Some("marie@example.org".into());
+    let out = push(s, "LYON1", vec![record("customer", &lyon)]).await;
+    assert_eq!(out.accepted, vec![id]);
+    // Paris edits the phone later; Lyon edits the name even later but had not seen Paris's phone.
+    let mut paris = lyon.clone();
+    paris.phone = Some("+33600000001".into());
+    paris.phone_hlc = stamp(2000, "PARIS1");
+    let mut lyon2 = lyon.clone();
+    lyon2.name = "Marie Skłodowska-Curie".into();
+    lyon2.name_hlc = stamp(3000, "LYON1");
+    let out = push(s, "PARIS1", vec![record("customer", &paris)]).await;
+    assert_eq!(out.accepted, vec![id], "a customer's edits are never duplicates");
+    push(s, "LYON1", vec![record("customer", &lyon2), record("customer", &lyon)]).await;
+    let v = s.get_customer(id).await.unwrap().unwrap();
+    assert_eq!(v.name, "Marie Skłodowska-Curie", "the later name wins");
+    assert_eq!(v.phone.as_deref(), Some("+33600000001"), "the phone edit made elsewhere stays");
+    assert_eq!(v.email.as_deref(), Some("marie@example.org"));
+    // A shop cannot merge or erase: those fields of a pushed record are ignored.
+    let mut sneaky = lyon2.clone();
+    sneaky.erased = true;
+    push(s, "LYON1", vec![record("customer", &sneaky)]).await;
+    assert!(!s.get_customer(id).await.unwrap().unwrap().erased);
+    // An invalid record is quarantined, never merged.
+    let mut bad = customer(Uuid::now_v7(), "LYON1-000009", "X", &stamp(1, "LYON1"));
+    bad.email = Some("nope".into());
+    let out = push(s, "LYON1", vec![record("customer", &bad)]).await;
+    assert_eq!(out.quarantined.len(), 1);
+    assert!(s.get_customer(bad.id).await.unwrap().is_none());
+
+    // ---- the ledger: entries by id, balance = sum, a duplicate is a duplicate
+    let earn = entry(id, "LYON1", LoyaltyKind::Earn, 120);
+    let out = push(s, "LYON1", vec![record("loyalty_entry", &earn)]).await;
+    assert_eq!(out.accepted, vec![earn.id]);
+    let out = push(s, "LYON1", vec![record("loyalty_entry", &earn)]).await;
+    assert_eq!(out.duplicates, vec![earn.id]);
+    let wrong_shop = entry(id, "LYON1", LoyaltyKind::Earn, 5);
+    assert_eq!(push(s, "PARIS1", vec![record("loyalty_entry", &wrong_shop)]).await.quarantined.len(), 1);
+    assert_eq!(s.get_customer(id).await.unwrap().unwrap().loyalty_balance, 120);
+
+    // ---- two shops offline spend the same points: overdrawn
+    push(s, "LYON1", vec![record("loyalty_entry", entry(id, "LYON1", LoyaltyKind::Redeem, -100))]).await;
+    assert!(!s.get_customer(id).await.unwrap().unwrap().overdrawn);
+    push(s, "PARIS1", vec![record("loyalty_entry", entry(id, "PARIS1", LoyaltyKind::Redeem, -100))]).await;
+    let v = s.get_customer(id).await.unwrap().unwrap();
+    assert_eq!((v.loyalty_balance, v.overdrawn), (-80, true));
+    let over = s.list_customers(true, 100).await.unwrap();
+    assert_eq!(over.iter().map(|c| c.id).collect::<Vec<_>>(), vec![id]);
+    let fixed = s.add_loyalty_entry(entry(id, "HQ", LoyaltyKind::Adjust, 80)).await.unwrap();
+    assert_eq!((fixed.loyalty_balance, fixed.overdrawn), (0, false));
+    assert!(s.list_customers(true, 100).await.unwrap().is_empty());
+    assert_eq!(s.loyalty_entries(id).await.unwrap().len(), 4);
+
+    // ---- merging two records of one person: history kept, points follow
+    let twin = Uuid::now_v7();
+    let hq_card = s.next_card_number().await.unwrap();
+    assert!(s.next_card_number().await.unwrap() > hq_card);
+    let t = customer(twin, &format!("HQ-{hq_card:06}"), "Marie Curie", &stamp(500, "HQ"));
+    s.write_customer(t).await.unwrap();
+    s.add_loyalty_entry(entry(twin, "HQ", LoyaltyKind::Adjust, 30)).await.unwrap();
+    assert_eq!(s.merge_customers(twin, twin).await.unwrap_err().kind(), "conflict");
+    assert_eq!(s.merge_customers(twin, Uuid::now_v7()).await.unwrap_err().kind(), "not_found");
+    let survivor = s.merge_customers(twin, id).await.unwrap();
+    assert_eq!(survivor.loyalty_balance, 30);
+    assert_eq!(survivor.merged_from, vec![twin]);
+    let merged = s.get_customer(twin).await.unwrap().unwrap();
+    assert_eq!(merged.merged_into, Some(id), "the merged record is kept");
+    assert_eq!(s.merge_customers(twin, id).await.unwrap_err().kind(), "conflict", "merged once");
+
+    // ---- erasure: for good, points kept
+    let erased = s.erase_customer(id).await.unwrap();
+    assert!(erased.erased && erased.name.is_empty() && erased.email.is_none() && erased.phone.is_none());
+    assert_eq!(erased.loyalty_balance, 30);
+    let mut late = lyon2.clone();
+    late.name = "Back".into();
+    late.name_hlc = stamp(9_000_000_000_000, "LYON1");
+    push(s, "LYON1", vec![record("customer", &late)]).await;
+    assert!(s.get_customer(id).await.unwrap().unwrap().name.is_empty(), "an edit after erasure brings nothing back");
+
+    // ---- the rule, and what the feed and the snapshot carry
+    assert_eq!(s.loyalty_rule().await.unwrap(), LoyaltyRule::default());
+    s.set_loyalty_rule(LoyaltyRule { points_per_euro: 2, cents_per_point: 5 }).await.unwrap();
+    assert_eq!(s.loyalty_rule().await.unwrap().points_per_euro, 2);
+    let feed = s.feed("PARIS1", cursor, 100_000).await.unwrap().changes;
+    let last_of = |key: &str| feed.iter().rev().find(|c| c.key == key).cloned().unwrap();
+    let c = last_of(&id.to_string());
+    assert_eq!(c.entity, Entity::Customer);
+    assert_eq!(c.body["erased"], true);
+    assert_eq!(c.body["name"], "");
+    assert!(feed.iter().any(|c| c.entity == Entity::LoyaltyEntry && c.key == earn.id.to_string()));
+    assert_eq!(last_of(&twin.to_string()).body["merged_into"], id.to_string());
+    assert_eq!(last_of("chain").body["points_per_euro"], 2);
+    let snapshot = all_snapshot(s, "PARIS1", 2).await;
+    assert_eq!(snapshot.len() as u64, s.snapshot_begin("PARIS1").await.unwrap().1);
+    assert_eq!(snapshot.iter().filter(|i| i.entity == Entity::Customer).count(), 2);
+    assert_eq!(snapshot.iter().filter(|i| i.entity == Entity::LoyaltyEntry).count(), 5);
 }
 
 // ---------------------------------------------------------------- dashboard

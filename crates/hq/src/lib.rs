@@ -8,6 +8,7 @@
 //! - [`storage`]: the [`HqStorage`] trait every backend implements (SQLite in
 //!   `comptoir-hq-sqlite`; PostgreSQL later) and the records it exchanges;
 //! - [`sync`]: the rules that need no database (secrets, quarantine decisions, chain steps, lag);
+//! - [`customers`]: HQ's edits of customers, checks of pushed ones, the double-spending policy;
 //! - [`catalog`]: validation of catalog writes and CSV import/export;
 //! - [`hq`]: [`Hq`], the open HQ the API and the CLI act through (storage, settings, the
 //!   wake-up signal of long-polled feeds, the admin login cache);
@@ -24,6 +25,7 @@ pub mod catalog;
 pub mod config;
 pub mod conformance;
 pub mod dashboard;
+pub mod customers;
 pub mod error;
 pub mod hq;
 pub mod server;

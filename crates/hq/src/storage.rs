@@ -16,10 +16,11 @@
 
 use crate::error::HqError;
 use async_trait::async_trait;
+use comptoir_core::customer::LoyaltyRule;
 use comptoir_core::{Money, TaxRate};
 use comptoir_protocol::{
-    ArticleBody, CategoryBody, Entity, HqIdentity, JobBody, JobReport, JobState, PushOutcome, Record, ShopIdentity,
-    TaxRateBody,
+    ArticleBody, CategoryBody, CustomerBody, Entity, HqIdentity, JobBody, JobReport, JobState, LoyaltyEntryBody,
+    PushOutcome, Record, ShopIdentity, TaxRateBody,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -182,6 +183,8 @@ pub struct ShopRecord {
 pub enum RecordKind {
     Ticket,
     Closure,
+    Customer,
+    LoyaltyEntry,
 }
 
 impl RecordKind {
@@ -189,6 +192,16 @@ impl RecordKind {
         match self {
             RecordKind::Ticket => "ticket",
             RecordKind::Closure => "closure",
+            RecordKind::Customer => "customer",
+            RecordKind::LoyaltyEntry => "loyalty_entry",
+        }
+    }
+    pub fn parse(text: &str) -> RecordKind {
+        match text {
+            "closure" => RecordKind::Closure,
+            "customer" => RecordKind::Customer,
+            "loyalty_entry" => RecordKind::LoyaltyEntry,
+            _ => RecordKind::Ticket,
         }
     }
 }
@@ -370,6 +383,29 @@ pub struct SalesFilter {
     pub shop: Option<String>,
 }
 
+// ---------------------------------------------------------------- customers and loyalty
+
+/// A customer as HQ shows it: the record, its balance and whether it is overdrawn.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CustomerView {
+    pub id: Uuid,
+    pub card: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub group: Option<String>,
+    pub origin: String,
+    pub created_at: String,
+    pub merged_into: Option<Uuid>,
+    /// The records merged into this one (their tickets and points count here).
+    pub merged_from: Vec<Uuid>,
+    pub erased: bool,
+    /// Σ points of its entries and of the records merged into it.
+    pub loyalty_balance: i64,
+    /// The balance is below zero: shops redeemed offline more than it held.
+    pub overdrawn: bool,
+}
+
 /// HQ storage. Object safe: the server holds an `Arc<dyn HqStorage>`.
 #[async_trait]
 pub trait HqStorage: Send + Sync + 'static {
@@ -482,4 +518,32 @@ pub trait HqStorage: Send + Sync + 'static {
     async fn top_articles(&self, filter: &SalesFilter, limit: usize) -> Result<Vec<ArticleSales>, HqError>;
     /// Every register HQ received a record from, by shop then register.
     async fn registers(&self) -> Result<Vec<RegisterView>, HqError>;
+    // ---- customers and loyalty (docs/customers.md)
+    //
+    // A pushed `Record::Customer` is merged by `apply_push` exactly like `write_customer`
+    // (but keeping HQ's `merged_into` and `erased`) and is never a duplicate; a pushed
+    // `Record::LoyaltyEntry` is inserted by id. Both append a feed change for every shop
+    // in the push's transaction, and the snapshot carries the loyalty rule, customers
+    // and entries after the jobs.
+
+    /// Merges a customer field by field (greater stamp wins; `merged_into` and `erased`
+    /// taken from `body` only when set), appends the resulting record to the feed.
+    async fn write_customer(&self, body: CustomerBody) -> Result<CustomerView, HqError>;
+    /// The next number of HQ's own card series.
+    async fn next_card_number(&self) -> Result<i64, HqError>;
+    async fn get_customer(&self, id: Uuid) -> Result<Option<CustomerView>, HqError>;
+    /// The record as stored (for an edit at HQ).
+    async fn customer_body(&self, id: Uuid) -> Result<Option<CustomerBody>, HqError>;
+    /// Customers by card; with `overdrawn`, only those below zero.
+    async fn list_customers(&self, overdrawn: bool, limit: usize) -> Result<Vec<CustomerView>, HqError>;
+    /// Merges `from` into `into` (both must exist, be different and not merged or erased):
+    /// `from` is kept with `merged_into`, the records merged into `from` follow to `into`.
+    async fn merge_customers(&self, from: Uuid, into: Uuid) -> Result<CustomerView, HqError>;
+    /// Erases the personal data of a customer for good (GDPR); its id, card and points stay.
+    async fn erase_customer(&self, id: Uuid) -> Result<CustomerView, HqError>;
+    /// An entry made at HQ (adjustment, expiry); the customer must exist.
+    async fn add_loyalty_entry(&self, entry: LoyaltyEntryBody) -> Result<CustomerView, HqError>;
+    async fn loyalty_entries(&self, customer: Uuid) -> Result<Vec<LoyaltyEntryBody>, HqError>;
+    async fn loyalty_rule(&self) -> Result<LoyaltyRule, HqError>;
+    async fn set_loyalty_rule(&self, rule: LoyaltyRule) -> Result<(), HqError>;
 }

@@ -156,10 +156,7 @@ pub fn prepare_push_raw(shop: &str, records: Vec<Box<serde_json::value::RawValue
             Ok(r) => r,
             Err(e) => {
                 let value: serde_json::Value = serde_json::from_str(text.get()).unwrap_or_default();
-                let kind = match value.get("kind").and_then(|k| k.as_str()) {
-                    Some("closure") => RecordKind::Closure,
-                    _ => RecordKind::Ticket,
-                };
+                let kind = RecordKind::parse(value.get("kind").and_then(|k| k.as_str()).unwrap_or("ticket"));
                 let id = value
                     .get("body")
                     .and_then(|b| b.get("id"))
@@ -177,12 +174,35 @@ pub fn prepare_push_raw(shop: &str, records: Vec<Box<serde_json::value::RawValue
                 continue;
             }
         };
+        let id = record.id();
         let kind = match &record {
             Record::Ticket(_) => RecordKind::Ticket,
             Record::Closure(_) => RecordKind::Closure,
+            Record::Customer(c) => {
+                let action = match crate::customers::check_pushed(c) {
+                    Ok(()) => PushAction::Insert(Box::new(record)),
+                    Err(reason) => PushAction::Quarantine(reason),
+                };
+                let raw = if matches!(action, PushAction::Insert(_)) { String::new() } else { text.get().to_string() };
+                items.push(PushItem { id, kind: RecordKind::Customer, raw, action });
+                continue;
+            }
+            Record::LoyaltyEntry(e) => {
+                let action = if e.shop != shop {
+                    PushAction::Quarantine(format!(
+                        "loyalty entry {} names shop {}, credential is shop {shop}",
+                        e.id, e.shop
+                    ))
+                } else {
+                    PushAction::Insert(Box::new(record))
+                };
+                let raw = if matches!(action, PushAction::Insert(_)) { String::new() } else { text.get().to_string() };
+                items.push(PushItem { id, kind: RecordKind::LoyaltyEntry, raw, action });
+                continue;
+            }
         };
-        let id = record.id();
         let (named_shop, stored_hash, recomputed, label) = match &record {
+            Record::Customer(_) | Record::LoyaltyEntry(_) => continue, // handled above
             Record::Ticket(t) => (t.shop.as_str(), t.hash.as_str(), ticket_hash(t), t.number.clone()),
             Record::Closure(c) => (
                 c.shop.as_str(),
@@ -193,7 +213,7 @@ pub fn prepare_push_raw(shop: &str, records: Vec<Box<serde_json::value::RawValue
         };
         let number_ok = match &record {
             Record::Ticket(t) => t.number.starts_with(&format!("{}-{}-", t.shop, t.register)),
-            Record::Closure(_) => true,
+            _ => true,
         };
         let action = if named_shop != shop {
             PushAction::Quarantine(format!("{label} names shop {named_shop}, credential is shop {shop}"))

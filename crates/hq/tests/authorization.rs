@@ -105,6 +105,10 @@ struct Ctx {
     nice: String,
     lyon_job: String,
     csv: String,
+    /// A customer, the records each caller merges into it, and one to erase.
+    customer: String,
+    twins: Vec<String>,
+    erasable: String,
 }
 
 /// What a row sends.
@@ -397,6 +401,78 @@ fn rows() -> Vec<Row> {
             expect: [401, 401, 401, 401, 204, 404, 401],
             verify: None,
         },
+        Row {
+            method: M::GET,
+            path: "/api/v1/customers",
+            request: |_, _| get("/api/v1/customers?overdrawn=true"),
+            expect: ADMIN_ONLY,
+            verify: None,
+        },
+        Row {
+            method: M::POST,
+            path: "/api/v1/customers",
+            request: |_, w| with("/api/v1/customers", json!({"name": format!("Client {}", tag(w))})),
+            expect: ADMIN_CREATES,
+            verify: Some(|_, v| assert!(v["card"].as_str().unwrap().starts_with("HQ-"), "{v}")),
+        },
+        Row {
+            method: M::GET,
+            path: "/api/v1/customers/{id}",
+            request: |c, _| get(&format!("/api/v1/customers/{}", c.customer)),
+            expect: ADMIN_ONLY,
+            verify: Some(|_, v| assert_eq!(v["overdrawn"], false, "{v}")),
+        },
+        Row {
+            method: M::PATCH,
+            path: "/api/v1/customers/{id}",
+            request: |c, _| with(&format!("/api/v1/customers/{}", c.customer), json!({"email": "a@example.org"})),
+            expect: ADMIN_ONLY,
+            verify: None,
+        },
+        Row {
+            method: M::POST,
+            path: "/api/v1/customers/{id}/merge",
+            request: |c, w| with(&format!("/api/v1/customers/{}/merge", c.twins[tag(w)]), json!({"into": c.customer})),
+            expect: ADMIN_ONLY,
+            verify: None,
+        },
+        Row {
+            method: M::POST,
+            path: "/api/v1/customers/{id}/erase",
+            request: |c, _| with(&format!("/api/v1/customers/{}/erase", c.erasable), json!({})),
+            expect: ADMIN_ONLY,
+            verify: Some(|_, v| assert_eq!(v["erased"], true, "{v}")),
+        },
+        Row {
+            method: M::GET,
+            path: "/api/v1/customers/{id}/loyalty",
+            request: |c, _| get(&format!("/api/v1/customers/{}/loyalty", c.customer)),
+            expect: ADMIN_ONLY,
+            verify: None,
+        },
+        Row {
+            method: M::POST,
+            path: "/api/v1/customers/{id}/loyalty",
+            request: |c, _| {
+                with(&format!("/api/v1/customers/{}/loyalty", c.customer), json!({"kind": "adjust", "points": 5}))
+            },
+            expect: ADMIN_ONLY,
+            verify: None,
+        },
+        Row {
+            method: M::GET,
+            path: "/api/v1/loyalty/rule",
+            request: |_, _| get("/api/v1/loyalty/rule"),
+            expect: ADMIN_ONLY,
+            verify: None,
+        },
+        Row {
+            method: M::PUT,
+            path: "/api/v1/loyalty/rule",
+            request: |_, _| with("/api/v1/loyalty/rule", json!({"points_per_euro": 1, "cents_per_point": 1})),
+            expect: ADMIN_ONLY,
+            verify: None,
+        },
     ]
 }
 
@@ -444,7 +520,19 @@ async fn every_endpoint_times_every_caller() {
     let job = hq.post("/api/v1/jobs", json!({"kind": "resync_catalog", "shops": ["LYON1"]})).await;
     let (s, csv, _) = TestHq::send(hq.admin(Method::GET, "/api/v1/catalog/export")).await;
     assert_eq!(s, 200);
+    let new_customer = async |name: &str| {
+        hq.post("/api/v1/customers", json!({"name": name})).await["id"].as_str().unwrap().to_string()
+    };
+    let customer = new_customer("Marie").await;
+    let mut twins = Vec::new();
+    for who in EVERYONE {
+        twins.push(new_customer(&format!("Marie {}", tag(who))).await);
+    }
+    let erasable = new_customer("Pierre").await;
     let ctx = Ctx {
+        customer,
+        twins,
+        erasable,
         token,
         lyon,
         paris,

@@ -37,10 +37,13 @@ use comptoir_core::{Money, TaxRate};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// The protocol version this build speaks.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// The protocol version this build speaks. Version 2 adds customers and loyalty (entities
+/// [`Entity::Customer`], [`Entity::LoyaltyEntry`], [`Entity::LoyaltyRule`] and the records
+/// [`Record::Customer`], [`Record::LoyaltyEntry`]); HQ leaves those out of the feed and the
+/// snapshot of a shop that speaks version 1 (see [`Entity::since_protocol`]).
+pub const PROTOCOL_VERSION: u32 = 2;
 /// The protocol versions HQ accepts from shops.
-pub const SUPPORTED_PROTOCOLS: [u32; 1] = [1];
+pub const SUPPORTED_PROTOCOLS: [u32; 2] = [1, 2];
 
 pub const HEADER_PROTOCOL: &str = "comptoir-protocol";
 pub const HEADER_VERSION: &str = "comptoir-version";
@@ -104,19 +107,46 @@ pub enum Entity {
     Category,
     Article,
     Job,
+    /// The chain's loyalty rule (key `chain`), body [`comptoir_core::customer::LoyaltyRule`].
+    LoyaltyRule,
+    /// A customer (key: its id), body [`CustomerBody`].
+    Customer,
+    /// A loyalty ledger entry (key: its id), body [`LoyaltyEntryBody`].
+    LoyaltyEntry,
 }
 
 impl Entity {
+    pub const ALL: [Entity; 7] = [
+        Entity::TaxRate,
+        Entity::Category,
+        Entity::Article,
+        Entity::Job,
+        Entity::LoyaltyRule,
+        Entity::Customer,
+        Entity::LoyaltyEntry,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Entity::TaxRate => "tax_rate",
             Entity::Category => "category",
             Entity::Article => "article",
             Entity::Job => "job",
+            Entity::LoyaltyRule => "loyalty_rule",
+            Entity::Customer => "customer",
+            Entity::LoyaltyEntry => "loyalty_entry",
         }
     }
     pub fn parse(text: &str) -> Option<Entity> {
-        [Entity::TaxRate, Entity::Category, Entity::Article, Entity::Job].into_iter().find(|e| e.as_str() == text)
+        Entity::ALL.into_iter().find(|e| e.as_str() == text)
+    }
+    /// The first protocol version that carries this entity: a shop speaking an older one
+    /// cannot read it and is not sent it.
+    pub fn since_protocol(self) -> u32 {
+        match self {
+            Entity::TaxRate | Entity::Category | Entity::Article | Entity::Job => 1,
+            Entity::LoyaltyRule | Entity::Customer | Entity::LoyaltyEntry => 2,
+        }
     }
 }
 
@@ -223,19 +253,94 @@ pub struct JobReport {
     pub detail: String,
 }
 
+/// A customer as it travels both ways. Each editable field carries the hybrid logical
+/// clock stamp of its last edit (`*_hlc`, [`comptoir_core::hlc::Hlc::encode`], empty when
+/// never set): a receiver keeps, field by field, the value with the greater stamp.
+/// `merged_into` and `erased` are decided by HQ only; a shop's values are ignored at HQ.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerBody {
+    pub id: Uuid,
+    /// The loyalty card number, given at creation and never changed (`LYON1-000042`).
+    pub card: String,
+    pub name: String,
+    pub name_hlc: String,
+    pub email: Option<String>,
+    pub email_hlc: String,
+    pub phone: Option<String>,
+    pub phone_hlc: String,
+    /// Customer group code (for offers), if any.
+    pub group: Option<String>,
+    pub group_hlc: String,
+    /// Where it was made: a shop code or `HQ`.
+    pub origin: String,
+    pub created_at: String,
+    /// This record was merged into that one (HQ): its tickets and points count there.
+    pub merged_into: Option<Uuid>,
+    /// Personal data erased (GDPR, HQ): name, email and phone are gone for good.
+    pub erased: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoyaltyKind {
+    Earn,
+    Redeem,
+    Adjust,
+    Expire,
+}
+
+impl LoyaltyKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LoyaltyKind::Earn => "earn",
+            LoyaltyKind::Redeem => "redeem",
+            LoyaltyKind::Adjust => "adjust",
+            LoyaltyKind::Expire => "expire",
+        }
+    }
+    pub fn parse(text: &str) -> Option<LoyaltyKind> {
+        [LoyaltyKind::Earn, LoyaltyKind::Redeem, LoyaltyKind::Adjust, LoyaltyKind::Expire]
+            .into_iter()
+            .find(|k| k.as_str() == text)
+    }
+}
+
+/// One entry of the loyalty ledger; a customer's balance is the sum of the points of its
+/// entries (and of the records merged into it). Entries are never changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoyaltyEntryBody {
+    pub id: Uuid,
+    pub customer: Uuid,
+    /// The shop that wrote it, or `HQ`.
+    pub shop: String,
+    pub kind: LoyaltyKind,
+    /// Signed: earned and adjusted up are positive, redeemed and expired negative.
+    pub points: i64,
+    pub ticket: Option<Uuid>,
+    pub at: String,
+    pub note: String,
+}
+
 /// A record a shop sends up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "body", rename_all = "snake_case")]
 pub enum Record {
     Ticket(Ticket),
     Closure(Closure),
+    /// A customer created or edited at the shop (its whole state with its stamps).
+    Customer(CustomerBody),
+    LoyaltyEntry(LoyaltyEntryBody),
 }
 
 impl Record {
+    /// The record's id. Several edits of a customer share the customer's id: applying
+    /// them is idempotent (field-by-field merge), so HQ never treats them as duplicates.
     pub fn id(&self) -> Uuid {
         match self {
             Record::Ticket(t) => t.id,
             Record::Closure(c) => c.id,
+            Record::Customer(c) => c.id,
+            Record::LoyaltyEntry(e) => e.id,
         }
     }
 }

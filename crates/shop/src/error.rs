@@ -120,6 +120,7 @@ fn what_fr(what: &str) -> &str {
         "user" => "l'utilisateur",
         "ticket" => "le ticket",
         "closure" => "la clôture",
+        "customer" => "le client",
         other => other,
     }
 }

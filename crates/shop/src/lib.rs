@@ -5,6 +5,7 @@
 //! - [`catalog`], [`catalog_csv`]: articles, categories, tax rates, CSV import/export;
 //! - [`staff`]: registers and users, PINs and passwords;
 //! - [`sales`]: a ticket is validated, numbered, chained and stored here;
+//! - [`customers`], [`loyalty`]: customers shared with the chain, their search, the points ledger;
 //! - [`closures`]: day, month and year closures (Z);
 //! - [`verify`]: walking the hash chains;
 //! - [`sync`]: the link to HQ: enrolment, outbox, feed, snapshot, jobs, checks, status;
@@ -20,8 +21,10 @@ pub mod catalog;
 pub mod catalog_csv;
 pub mod closures;
 pub mod config;
+pub mod customers;
 pub mod error;
 pub mod logs;
+pub mod loyalty;
 pub mod sales;
 pub mod server;
 pub mod shop;

@@ -12,7 +12,6 @@
 use crate::catalog::{Article, article_for_sale, get_article, get_article_by_barcode};
 use crate::error::ShopError;
 use crate::staff::{get_register, get_user};
-use comptoir_core::catalog::validate_code;
 use comptoir_core::chain::{GENESIS, ticket_hash};
 use comptoir_core::money::mul_div_round;
 use comptoir_core::ticket::{
@@ -46,7 +45,8 @@ pub struct NewTicket {
     pub discount: Money,
     #[serde(default)]
     pub payments: Vec<Payment>,
-    /// Customer reference (loyalty card number or customer code).
+    /// The customer (id or loyalty card number): the ticket earns points by the chain's
+    /// rule and may be paid with points (`loyalty`). Stored as the customer's id.
     pub customer: Option<String>,
     /// Id or number of the sale given back: makes this ticket a return, with negative
     /// quantities and negative (refund) payments.
@@ -80,6 +80,16 @@ pub struct Stamp<'a> {
 }
 
 pub fn commit_ticket(conn: &Connection, stamp: &Stamp, input: NewTicket) -> Result<Committed, ShopError> {
+    commit_ticket_shared(conn, stamp, input, true)
+}
+
+/// [`commit_ticket`]; `share_customers`: queue the ticket's loyalty entries for HQ.
+pub fn commit_ticket_shared(
+    conn: &Connection,
+    stamp: &Stamp,
+    input: NewTicket,
+    share_customers: bool,
+) -> Result<Committed, ShopError> {
     if let Some(id) = input.id
         && let Some(existing) = load_ticket(conn, &id.to_string())?
     {
@@ -125,8 +135,16 @@ pub fn commit_ticket(conn: &Connection, stamp: &Stamp, input: NewTicket) -> Resu
     if !cashier.active {
         return Err(ShopError::Inactive { what: "user", key: cashier.code, field: Some("cashier".into()) });
     }
-    let mut customer = match input.customer.as_deref() {
-        Some(c) if !c.is_empty() => Some(validate_code("customer", c)?),
+    let mut customer = match input.customer.as_deref().map(str::trim) {
+        Some(c) if !c.is_empty() => {
+            let found = crate::customers::resolve(conn, c)?.filter(|b| !b.erased);
+            let found = found.ok_or_else(|| ShopError::NotFound {
+                what: "customer",
+                key: c.chars().take(64).collect(),
+                field: Some("customer".into()),
+            })?;
+            Some(found.id.to_string())
+        }
         _ => None,
     };
     if let Some(period) = closed_period(conn, &register.code, &stamp.business_date)? {
@@ -144,13 +162,18 @@ pub fn commit_ticket(conn: &Connection, stamp: &Stamp, input: NewTicket) -> Resu
             if original.kind != TicketKind::Sale {
                 return Err(ShopError::NotASale { key: key.into() });
             }
-            if customer.is_none() {
-                customer.clone_from(&original.customer);
+            if customer.is_none()
+                && let Some(c) = &original.customer
+            {
+                // The sale's customer, followed to the record it was merged into since.
+                customer = crate::customers::resolve(conn, c)?.map(|b| b.id.to_string()).or(Some(c.clone()));
             }
             (TicketKind::Return, return_lines(conn, &original, &input.lines)?, Some(original.id))
         }
     };
     let computed = compute(kind, &drafts, input.discount, &input.payments)?;
+    let customer_id = customer.as_deref().and_then(|c| Uuid::parse_str(c).ok());
+    let redeemed = crate::loyalty::check_redemption(conn, customer_id.as_ref(), &computed.payments, kind)?;
 
     let last: Option<(i64, String)> = conn
         .prepare_cached("SELECT sequence, hash FROM tickets WHERE register = ? ORDER BY sequence DESC LIMIT 1")?
@@ -183,6 +206,9 @@ pub fn commit_ticket(conn: &Connection, stamp: &Stamp, input: NewTicket) -> Resu
     };
     ticket.hash = ticket_hash(&ticket);
     insert_ticket(conn, &ticket)?;
+    if let Some(c) = &customer_id {
+        crate::loyalty::record_ticket(conn, &ticket, c, redeemed, share_customers)?;
+    }
     // Same transaction: the ticket and its way to HQ are written together or not at all.
     crate::sync::outbox::enqueue(conn, &comptoir_protocol::Record::Ticket(ticket.clone()))?;
     Ok(Committed::New(ticket))

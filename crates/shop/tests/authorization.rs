@@ -63,6 +63,7 @@ struct Row {
 const SIGNED_IN: [u16; 6] = [401, 401, 401, 200, 200, 200];
 const MANAGER: [u16; 6] = [401, 401, 401, 403, 200, 200];
 const MANAGER_CREATES: [u16; 6] = [401, 401, 401, 403, 201, 201];
+const SIGNED_IN_CREATES: [u16; 6] = [401, 401, 401, 201, 201, 201];
 const ADMIN_ONLY: [u16; 6] = [401, 401, 401, 403, 403, 200];
 const ADMIN_CREATES: [u16; 6] = [401, 401, 401, 403, 403, 201];
 
@@ -200,6 +201,37 @@ fn rows() -> Vec<Row> {
         },
         Row { method: M::GET, path: "/api/v1/closures", request: |_| get("/api/v1/closures"), expect: SIGNED_IN },
         Row { method: M::POST, path: "/api/v1/verify", request: |_| get("/api/v1/verify"), expect: MANAGER },
+        // Customers: any signed-in user, at the register. The first one made is PARIS1-000001.
+        Row {
+            method: M::POST,
+            path: "/api/v1/customers",
+            request: |w| with("/api/v1/customers", json!({"name": format!("Client {}", tag(w))})),
+            expect: SIGNED_IN_CREATES,
+        },
+        Row {
+            method: M::GET,
+            path: "/api/v1/customers",
+            request: |_| get("/api/v1/customers?q=client"),
+            expect: SIGNED_IN,
+        },
+        Row {
+            method: M::GET,
+            path: "/api/v1/customers/{key}",
+            request: |_| get("/api/v1/customers/PARIS1-000001"),
+            expect: SIGNED_IN,
+        },
+        Row {
+            method: M::PATCH,
+            path: "/api/v1/customers/{key}",
+            request: |_| with("/api/v1/customers/PARIS1-000001", json!({"phone": "+33 6 12 34 56 78"})),
+            expect: SIGNED_IN,
+        },
+        Row {
+            method: M::GET,
+            path: "/api/v1/customers/{key}/loyalty",
+            request: |_| get("/api/v1/customers/PARIS1-000001/loyalty"),
+            expect: SIGNED_IN,
+        },
     ]
 }
 

@@ -6,10 +6,12 @@
 //! - `ingest`, `catchup`, `first-load`, `fanout`, `latency`, `soak`: a simulated chain
 //!   ([`chain`] builds it, [`scenarios`] measures it);
 //! - `dashboard`: the HQ dashboard's pages with a year of sales ([`dashboard`]);
-//! - `chaos`: randomized fault rounds, each reconciled shop by shop against HQ ([`chaos`]).
+//! - `chaos`: randomized fault rounds, each reconciled shop by shop against HQ ([`chaos`]);
+//! - `customers`: register search on a shop holding a million customers ([`customers`]).
 
 mod chain;
 pub mod chaos;
+mod customers;
 mod dashboard;
 mod register;
 mod scenarios;
@@ -115,6 +117,13 @@ pub enum Scenario {
         #[arg(long, default_value_t = 24)]
         sales: usize,
     },
+    /// Register search (name, phone, email, card) on a shop holding many customers.
+    Customers {
+        #[arg(long, default_value_t = 1_000_000)]
+        customers: usize,
+        #[arg(long, default_value_t = 3000)]
+        searches: usize,
+    },
 }
 
 /// HQ's storage in a scenario. PostgreSQL: a throwaway server started from Debian's
@@ -169,6 +178,7 @@ fn name(s: &Scenario) -> &'static str {
         Scenario::Soak { .. } => "soak",
         Scenario::Dashboard { .. } => "dashboard",
         Scenario::Chaos { .. } => "chaos",
+        Scenario::Customers { .. } => "customers",
     }
 }
 
@@ -196,6 +206,7 @@ async fn run_once(s: &Scenario) -> Result<Figures, ShopError> {
             dashboard::dashboard(shops, days, tickets, requests).await
         }
         Scenario::Chaos { rounds, seed, sales } => chaos::chaos(rounds, seed, sales.max(4)).await,
+        Scenario::Customers { customers, searches } => customers::customers(customers, searches).await,
     }
 }
 

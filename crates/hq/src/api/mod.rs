@@ -10,6 +10,7 @@
 //! "field"}` in the language of the request's `Accept-Language`.
 
 pub mod admin;
+mod customers;
 mod extract;
 mod sync;
 
@@ -41,6 +42,9 @@ pub use extract::{AdminCaller, Body, ShopCaller, SourceAddress};
         admin::list_shops, admin::create_shop, admin::revoke_shop, admin::new_enrolment_token,
         admin::list_tickets, admin::sales_report, admin::list_quarantine, admin::list_chain_events,
         admin::create_job, admin::list_jobs,
+        customers::list_customers, customers::create_customer, customers::get_customer,
+        customers::update_customer, customers::merge_customer, customers::erase_customer,
+        customers::get_loyalty, customers::post_loyalty, customers::get_rule, customers::put_rule,
         sync::enrol, sync::hello, sync::snapshot, sync::feed, sync::push, sync::report_job,
     ),
     components(schemas(ErrorBody, crate::error::RowError)),
@@ -209,6 +213,12 @@ pub fn router(hq: Hq) -> Router {
         .route("/api/v1/quarantine", get(admin::list_quarantine))
         .route("/api/v1/chain-events", get(admin::list_chain_events))
         .route("/api/v1/jobs", get(admin::list_jobs).post(admin::create_job))
+        .route("/api/v1/customers", get(customers::list_customers).post(customers::create_customer))
+        .route("/api/v1/customers/{id}", get(customers::get_customer).patch(customers::update_customer))
+        .route("/api/v1/customers/{id}/merge", post(customers::merge_customer))
+        .route("/api/v1/customers/{id}/erase", post(customers::erase_customer))
+        .route("/api/v1/customers/{id}/loyalty", get(customers::get_loyalty).post(customers::post_loyalty))
+        .route("/api/v1/loyalty/rule", get(customers::get_rule).put(customers::put_rule))
         .route("/api/v1/sync/enrol", post(sync::enrol))
         .route("/api/v1/sync/hello", get(sync::hello))
         .route("/api/v1/sync/push", post(sync::push))

@@ -5,6 +5,7 @@ use super::extract::{SourceAddress, check_protocol};
 use super::{Body, ErrorBody, ShopCaller};
 use crate::error::HqError;
 use crate::hq::Hq;
+use crate::storage::RecordKind;
 use crate::sync::{new_keyed_secret, now_text, prepare_push_raw, secret_hash};
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -77,8 +78,10 @@ pub struct FeedQuery {
 pub async fn feed(
     State(hq): State<Hq>,
     ShopCaller(shop): ShopCaller,
+    headers: HeaderMap,
     Query(q): Query<FeedQuery>,
 ) -> Result<Json<FeedPage>, HqError> {
+    let protocol = check_protocol(&headers)?;
     let cursor = q.cursor.unwrap_or(0).max(0);
     let limit = q.limit.unwrap_or(1000).clamp(1, 5000);
     let wait = q.wait.unwrap_or(0).min(hq.config.feed_poll_max_seconds).min(MAX_WAIT_SECONDS);
@@ -93,7 +96,10 @@ pub async fn feed(
         let now = Instant::now();
         if !read.changes.is_empty() || now >= deadline {
             let next = read.changes.last().map(|c| c.seq).unwrap_or(cursor);
-            return Ok(Json(FeedPage { changes: read.changes, cursor: next, snapshot_required: false }));
+            // A shop on an older protocol is not sent what it cannot read (its cursor
+            // still moves past it).
+            let changes = read.changes.into_iter().filter(|c| c.entity.since_protocol() <= protocol).collect();
+            return Ok(Json(FeedPage { changes, cursor: next, snapshot_required: false }));
         }
         // Woken by a write in this process, or every second to see other processes' writes.
         let nap = (deadline - now).min(Duration::from_secs(1));
@@ -139,8 +145,10 @@ enum Stage {
 pub async fn snapshot(
     State(hq): State<Hq>,
     ShopCaller(shop): ShopCaller,
+    headers: HeaderMap,
     Query(q): Query<SnapshotQuery>,
 ) -> Result<Response, HqError> {
+    let protocol = check_protocol(&headers)?;
     let after = q.after.as_deref().map(parse_after).transpose()?;
     // The cursor is read before any item: whatever changes after it comes again by the feed.
     let (cursor, total) = hq.storage.snapshot_begin(&shop).await?;
@@ -162,7 +170,7 @@ pub async fn snapshot(
                     let mut buf = Vec::new();
                     let last = page.last().map(|i| (i.entity, i.key.clone()));
                     let count = page.len() as u64;
-                    for item in page {
+                    for item in page.into_iter().filter(|i| i.entity.since_protocol() <= protocol) {
                         let l = SnapshotLine::Item { entity: item.entity, key: item.key, body: item.body };
                         match line(&l) {
                             Ok(b) => buf.extend_from_slice(&b),
@@ -195,7 +203,13 @@ pub async fn push(
     Body(batch): Body<RawBatch>,
 ) -> Result<Json<PushOutcome>, HqError> {
     let items = prepare_push_raw(&shop, batch.records)?;
+    // Customers and loyalty entries become feed changes for the other shops: wake their
+    // long-polls at once.
+    let feeds = items.iter().any(|i| matches!(i.kind, RecordKind::Customer | RecordKind::LoyaltyEntry));
     let outcome = hq.storage.apply_push(&shop, &now_text(), items).await?;
+    if feeds && !outcome.accepted.is_empty() {
+        hq.notify_change();
+    }
     if !outcome.quarantined.is_empty() {
         tracing::warn!(shop = %shop, count = outcome.quarantined.len(), "records quarantined");
     }

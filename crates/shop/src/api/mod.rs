@@ -6,6 +6,7 @@
 //! `{"kind", "message", "field"}` in the language of the request's `Accept-Language`.
 
 mod catalog;
+mod customers;
 mod extract;
 mod sales;
 mod staff;
@@ -39,6 +40,8 @@ pub use extract::{Body, Caller};
         staff::list_users, staff::create_user, staff::update_user,
         sales::post_ticket, sales::list_tickets, sales::get_ticket,
         sales::post_closure, sales::list_closures, sales::verify_chains,
+        customers::list_customers, customers::create_customer, customers::get_customer,
+        customers::update_customer, customers::get_loyalty,
     ),
     components(schemas(ErrorBody, crate::error::RowError)),
     modifiers(&BasicAuth),
@@ -227,6 +230,9 @@ pub fn router(shop: Shop) -> Router {
         .route("/api/v1/tickets/{key}", get(sales::get_ticket))
         .route("/api/v1/closures", get(sales::list_closures).post(sales::post_closure))
         .route("/api/v1/verify", post(sales::verify_chains))
+        .route("/api/v1/customers", get(customers::list_customers).post(customers::create_customer))
+        .route("/api/v1/customers/{key}", get(customers::get_customer).patch(customers::update_customer))
+        .route("/api/v1/customers/{key}/loyalty", get(customers::get_loyalty))
         .layer(DefaultBodyLimit::max(limit));
     let concurrency = shop.config.max_concurrent_requests.max(1);
     api.merge(import)

@@ -30,12 +30,14 @@ pub async fn post_ticket(
         return Err(ShopError::Forbidden { needed: Role::Manager.as_str() });
     }
     let stamper = shop.clone();
+    let share = shop.config.sync.share_customers;
     let committed = shop
         .store
         .write(move |tx| {
             // Stamped inside the write lock, so time never goes backwards along a chain.
             let (created_at, business_date) = stamper.stamp();
-            sales::commit_ticket(tx, &Stamp { shop_code: &stamper.code, created_at, business_date }, input)
+            let stamp = Stamp { shop_code: &stamper.code, created_at, business_date };
+            sales::commit_ticket_shared(tx, &stamp, input, share)
         })
         .await?;
     Ok(match committed {

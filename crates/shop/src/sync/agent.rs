@@ -227,10 +227,14 @@ impl SyncAgent {
             return Ok(());
         };
         let cursor = begin.unwrap_or(0);
+        let share = self.shop.config.sync.share_customers;
         self.shop
             .store
             .write(move |tx| {
                 for (entity, key, body) in items {
+                    if !share && super::apply::is_customer_data(entity) {
+                        continue;
+                    }
                     apply(tx, entity, &key, body)?;
                 }
                 link::snapshot_progress(tx, cursor, &mark)
@@ -257,12 +261,16 @@ impl SyncAgent {
             }
             let n = page.changes.len();
             let cursor = page.cursor;
+            let share = self.shop.config.sync.share_customers;
             let skipped = self
                 .shop
                 .store
                 .write(move |tx| {
                     let mut skipped = Vec::new();
                     for c in page.changes {
+                        if !share && super::apply::is_customer_data(c.entity) {
+                            continue;
+                        }
                         skipped.extend(apply(tx, c.entity, &c.key, c.body)?);
                     }
                     link::set_cursor(tx, cursor)?;

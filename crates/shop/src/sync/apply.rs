@@ -5,7 +5,8 @@
 
 use crate::error::ShopError;
 use crate::store::now_text;
-use comptoir_protocol::{ArticleBody, CategoryBody, Entity, JobBody, TaxRateBody};
+use comptoir_core::customer::LoyaltyRule;
+use comptoir_protocol::{ArticleBody, CategoryBody, CustomerBody, Entity, JobBody, LoyaltyEntryBody, TaxRateBody};
 use rusqlite::{Connection, params};
 
 fn decode<T: serde::de::DeserializeOwned>(entity: Entity, key: &str, body: serde_json::Value) -> Result<T, String> {
@@ -14,6 +15,12 @@ fn decode<T: serde::de::DeserializeOwned>(entity: Entity, key: &str, body: serde
 
 /// Applies one record from HQ. A record this version cannot read is skipped and named in
 /// the returned warning, so one bad record never blocks the catalog.
+/// Whether a change carries customer data, which a shop with `sync.share_customers` off
+/// does not take.
+pub fn is_customer_data(entity: Entity) -> bool {
+    matches!(entity, Entity::Customer | Entity::LoyaltyEntry)
+}
+
 pub fn apply(
     conn: &Connection,
     entity: Entity,
@@ -25,6 +32,13 @@ pub fn apply(
         Entity::Category => decode::<CategoryBody>(entity, key, body).map(|b| apply_category(conn, &b)),
         Entity::Article => decode::<ArticleBody>(entity, key, body).map(|b| apply_article(conn, &b)),
         Entity::Job => decode::<JobBody>(entity, key, body).map(|b| apply_job(conn, &b)),
+        Entity::LoyaltyRule => decode::<LoyaltyRule>(entity, key, body)
+            .and_then(|r| r.validate().map(|_| r).map_err(|e| format!("loyalty rule: {e}")))
+            .map(|r| crate::loyalty::set_rule(conn, &r)),
+        Entity::Customer => decode::<CustomerBody>(entity, key, body).map(|b| crate::customers::apply_remote(conn, &b)),
+        Entity::LoyaltyEntry => {
+            decode::<LoyaltyEntryBody>(entity, key, body).map(|e| crate::loyalty::insert(conn, &e).map(|_| ()))
+        }
     };
     match result {
         Ok(done) => done.map(|_| None),

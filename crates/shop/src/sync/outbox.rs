@@ -10,6 +10,8 @@ pub fn enqueue(conn: &Connection, record: &Record) -> Result<(), ShopError> {
     let kind = match record {
         Record::Ticket(_) => "ticket",
         Record::Closure(_) => "closure",
+        Record::Customer(_) => "customer",
+        Record::LoyaltyEntry(_) => "loyalty_entry",
     };
     let body = serde_json::to_string(record).map_err(|e| ShopError::Storage(format!("outbox encoding: {e}")))?;
     conn.prepare_cached("INSERT INTO outbox (record_id, kind, body, created_at) VALUES (?, ?, ?, ?)")?

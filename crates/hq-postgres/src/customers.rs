@@ -1,0 +1,316 @@
+//! Customers and loyalty on PostgreSQL: the same merge, ledger, feed changes and snapshot
+//! items as the SQLite backend (rules in `comptoir_hq::customers`). Stamps are compared in
+//! the `C` collation (the columns are declared so), where text order is byte order.
+//! Writers that append feed changes hold the feed counter's row lock until commit, as
+//! every other feed write does.
+
+use super::{Fail, R, append_change, uuid};
+use comptoir_core::customer::LoyaltyRule;
+use comptoir_hq::HqError;
+use comptoir_hq::storage::{CustomerView, SnapshotItem};
+use comptoir_hq::sync::now_text;
+use comptoir_protocol::{CustomerBody, Entity, LoyaltyEntryBody, LoyaltyKind};
+use tokio_postgres::{GenericClient, Row};
+
+const BODY_COLUMNS: &str = "id, card, name, name_hlc, email, email_hlc, phone, phone_hlc, grp, grp_hlc, origin,
+    created_at, merged_into, erased";
+
+fn body_from_row(r: &Row) -> R<CustomerBody> {
+    let merged: Option<String> = r.get(12);
+    Ok(CustomerBody {
+        id: uuid(r.get(0))?,
+        card: r.get(1),
+        name: r.get(2),
+        name_hlc: r.get(3),
+        email: r.get(4),
+        email_hlc: r.get(5),
+        phone: r.get(6),
+        phone_hlc: r.get(7),
+        group: r.get(8),
+        group_hlc: r.get(9),
+        origin: r.get(10),
+        created_at: r.get(11),
+        merged_into: merged.as_deref().map(uuid).transpose()?,
+        erased: r.get(13),
+    })
+}
+
+pub(crate) async fn body(c: &impl GenericClient, id: &str) -> R<Option<CustomerBody>> {
+    let row = c.query_opt(&format!("SELECT {BODY_COLUMNS} FROM customers WHERE id = $1"), &[&id]).await?;
+    row.as_ref().map(body_from_row).transpose()
+}
+
+async fn balance(c: &impl GenericClient, id: &str) -> R<i64> {
+    Ok(c.query_one(
+        "SELECT COALESCE(SUM(points), 0)::BIGINT FROM loyalty_entries
+         WHERE customer = $1 OR customer IN (SELECT id FROM customers WHERE merged_into = $1)",
+        &[&id],
+    )
+    .await?
+    .get(0))
+}
+
+pub(crate) async fn view(c: &impl GenericClient, id: &str) -> R<Option<CustomerView>> {
+    let Some(b) = body(c, id).await? else { return Ok(None) };
+    let rows = c.query("SELECT id FROM customers WHERE merged_into = $1 ORDER BY id", &[&id]).await?;
+    let merged_from = rows.iter().map(|r| uuid(r.get(0))).collect::<R<Vec<_>>>()?;
+    let loyalty_balance = if b.merged_into.is_some() { 0 } else { balance(c, id).await? };
+    Ok(Some(CustomerView {
+        id: b.id,
+        card: b.card,
+        name: b.name,
+        email: b.email,
+        phone: b.phone,
+        group: b.group,
+        origin: b.origin,
+        created_at: b.created_at,
+        merged_into: b.merged_into,
+        merged_from,
+        erased: b.erased,
+        loyalty_balance,
+        overdrawn: loyalty_balance < 0,
+    }))
+}
+
+pub(crate) async fn must_view(c: &impl GenericClient, id: &str) -> R<CustomerView> {
+    view(c, id).await?.ok_or_else(|| HqError::NotFound { what: "customer", key: id.into(), field: None }.into())
+}
+
+pub(crate) async fn upsert(c: &impl GenericClient, b: &CustomerBody, from_hq: bool) -> R<()> {
+    let id = b.id.to_string();
+    let (merged, erased) = if from_hq { (b.merged_into.map(|u| u.to_string()), b.erased) } else { (None, false) };
+    c.execute(
+        "INSERT INTO customers AS k (id, card, name, name_hlc, email, email_hlc, phone, phone_hlc, grp, grp_hlc,
+             origin, created_at, merged_into, erased)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+         ON CONFLICT (id) DO UPDATE SET
+             name = CASE WHEN excluded.name_hlc > k.name_hlc THEN excluded.name ELSE k.name END,
+             name_hlc = GREATEST(k.name_hlc, excluded.name_hlc),
+             email = CASE WHEN excluded.email_hlc > k.email_hlc THEN excluded.email ELSE k.email END,
+             email_hlc = GREATEST(k.email_hlc, excluded.email_hlc),
+             phone = CASE WHEN excluded.phone_hlc > k.phone_hlc THEN excluded.phone ELSE k.phone END,
+             phone_hlc = GREATEST(k.phone_hlc, excluded.phone_hlc),
+             grp = CASE WHEN excluded.grp_hlc > k.grp_hlc THEN excluded.grp ELSE k.grp END,
+             grp_hlc = GREATEST(k.grp_hlc, excluded.grp_hlc),
+             merged_into = COALESCE(excluded.merged_into, k.merged_into),
+             erased = k.erased OR excluded.erased",
+        &[
+            &id,
+            &b.card,
+            &b.name,
+            &b.name_hlc,
+            &b.email,
+            &b.email_hlc,
+            &b.phone,
+            &b.phone_hlc,
+            &b.group,
+            &b.group_hlc,
+            &b.origin,
+            &b.created_at,
+            &merged,
+            &erased,
+        ],
+    )
+    .await?;
+    c.execute("UPDATE customers SET name = '', email = NULL, phone = NULL WHERE id = $1 AND erased", &[&id]).await?;
+    feed(c, &id).await
+}
+
+async fn feed(c: &impl GenericClient, id: &str) -> R<()> {
+    let b = body(c, id).await?.ok_or_else(|| Fail::Hq(HqError::Storage(format!("customer {id} just written"))))?;
+    append_change(c, Entity::Customer, id, &b, None).await?;
+    Ok(())
+}
+
+pub(crate) async fn insert_entry(c: &impl GenericClient, e: &LoyaltyEntryBody, received_at: &str) -> R<bool> {
+    let n = c
+        .execute(
+            "INSERT INTO loyalty_entries (id, customer, shop, kind, points, ticket, at, note, received_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
+            &[
+                &e.id.to_string(),
+                &e.customer.to_string(),
+                &e.shop,
+                &e.kind.as_str(),
+                &e.points,
+                &e.ticket.map(|t| t.to_string()),
+                &e.at,
+                &e.note,
+                &received_at,
+            ],
+        )
+        .await?;
+    if n == 0 {
+        return Ok(false);
+    }
+    append_change(c, Entity::LoyaltyEntry, &e.id.to_string(), e, None).await?;
+    Ok(true)
+}
+
+fn entry_from_row(r: &Row) -> R<LoyaltyEntryBody> {
+    let kind: String = r.get(3);
+    let ticket: Option<String> = r.get(5);
+    Ok(LoyaltyEntryBody {
+        id: uuid(r.get(0))?,
+        customer: uuid(r.get(1))?,
+        shop: r.get(2),
+        kind: LoyaltyKind::parse(&kind).unwrap_or(LoyaltyKind::Adjust),
+        points: r.get(4),
+        ticket: ticket.as_deref().map(uuid).transpose()?,
+        at: r.get(6),
+        note: r.get(7),
+    })
+}
+
+pub(crate) async fn entries(c: &impl GenericClient, customer: &str) -> R<Vec<LoyaltyEntryBody>> {
+    let rows = c
+        .query(
+            "SELECT id, customer, shop, kind, points, ticket, at, note FROM loyalty_entries
+             WHERE customer = $1 OR customer IN (SELECT id FROM customers WHERE merged_into = $1) ORDER BY at, id",
+            &[&customer],
+        )
+        .await?;
+    rows.iter().map(entry_from_row).collect()
+}
+
+pub(crate) async fn list(c: &impl GenericClient, overdrawn: bool, limit: usize) -> R<Vec<CustomerView>> {
+    let limit = limit as i64;
+    let rows = if overdrawn {
+        c.query(
+            "SELECT root FROM (SELECT COALESCE(k.merged_into, e.customer) AS root, e.points FROM loyalty_entries e
+                 LEFT JOIN customers k ON k.id = e.customer) t
+             GROUP BY root HAVING SUM(points) < 0 ORDER BY root LIMIT $1",
+            &[&limit],
+        )
+        .await?
+    } else {
+        c.query("SELECT id FROM customers ORDER BY card LIMIT $1", &[&limit]).await?
+    };
+    let mut out = Vec::new();
+    for r in rows {
+        let id: String = r.get(0);
+        if let Some(v) = view(c, &id).await? {
+            out.push(v);
+        }
+    }
+    Ok(out)
+}
+
+pub(crate) async fn merge(c: &impl GenericClient, from: &str, into: &str) -> R<CustomerView> {
+    let conflict = |en: String, fr: String| Fail::Hq(HqError::Conflict { en, fr, field: Some("into".into()) });
+    if from == into {
+        return Err(conflict(
+            "A customer cannot be merged into itself.".into(),
+            "Un client ne peut pas être fusionné avec lui-même.".into(),
+        ));
+    }
+    let a =
+        body(c, from).await?.ok_or_else(|| HqError::NotFound { what: "customer", key: from.into(), field: None })?;
+    let b = body(c, into).await?.ok_or_else(|| HqError::NotFound {
+        what: "customer",
+        key: into.into(),
+        field: Some("into".into()),
+    })?;
+    for x in [&a, &b] {
+        if x.merged_into.is_some() || x.erased {
+            return Err(conflict(
+                format!("Customer {} is already merged or erased; merge the record it was merged into.", x.id),
+                format!("Le client {} est déjà fusionné ou effacé ; fusionnez la fiche qui l'a absorbé.", x.id),
+            ));
+        }
+    }
+    let followers: Vec<String> =
+        c.query("SELECT id FROM customers WHERE merged_into = $1", &[&from]).await?.iter().map(|r| r.get(0)).collect();
+    c.execute(
+        "UPDATE customers SET merged_into = $1, merged_at = $2 WHERE id = $3 OR merged_into = $3",
+        &[&into, &now_text(), &from],
+    )
+    .await?;
+    feed(c, from).await?;
+    for f in followers {
+        feed(c, &f).await?;
+    }
+    feed(c, into).await?;
+    must_view(c, into).await
+}
+
+pub(crate) async fn erase(c: &impl GenericClient, id: &str) -> R<CustomerView> {
+    if body(c, id).await?.is_none() {
+        return Err(HqError::NotFound { what: "customer", key: id.into(), field: None }.into());
+    }
+    c.execute(
+        "UPDATE customers SET name = '', email = NULL, phone = NULL, erased = TRUE,
+             erased_at = COALESCE(erased_at, $1) WHERE id = $2",
+        &[&now_text(), &id],
+    )
+    .await?;
+    feed(c, id).await?;
+    must_view(c, id).await
+}
+
+pub(crate) async fn next_card(c: &impl GenericClient) -> R<i64> {
+    Ok(c.query_one("UPDATE loyalty_settings SET card_seq = card_seq + 1 WHERE id = 1 RETURNING card_seq", &[])
+        .await?
+        .get(0))
+}
+
+pub(crate) async fn rule(c: &impl GenericClient) -> R<LoyaltyRule> {
+    let r = c.query_one("SELECT points_per_euro, cents_per_point FROM loyalty_settings WHERE id = 1", &[]).await?;
+    Ok(LoyaltyRule { points_per_euro: r.get(0), cents_per_point: r.get(1) })
+}
+
+pub(crate) async fn set_rule(c: &impl GenericClient, rule: &LoyaltyRule) -> R<()> {
+    c.execute(
+        "UPDATE loyalty_settings SET points_per_euro = $1, cents_per_point = $2 WHERE id = 1",
+        &[&rule.points_per_euro, &rule.cents_per_point],
+    )
+    .await?;
+    append_change(c, Entity::LoyaltyRule, "chain", rule, None).await?;
+    Ok(())
+}
+
+pub(crate) async fn snapshot_count(c: &impl GenericClient) -> R<i64> {
+    Ok(c.query_one("SELECT 1 + (SELECT COUNT(*) FROM customers) + (SELECT COUNT(*) FROM loyalty_entries)", &[])
+        .await?
+        .get(0))
+}
+
+pub(crate) async fn snapshot_items(
+    c: &impl GenericClient,
+    entity: Entity,
+    after: Option<&str>,
+    limit: usize,
+) -> R<Vec<SnapshotItem>> {
+    let mut items = Vec::new();
+    let limit = limit as i64;
+    let after = after.unwrap_or("");
+    match entity {
+        Entity::LoyaltyRule => {
+            if after.is_empty() {
+                items.push(SnapshotItem { entity, key: "chain".into(), body: serde_json::to_value(rule(c).await?)? });
+            }
+        }
+        Entity::Customer => {
+            let sql = format!("SELECT {BODY_COLUMNS} FROM customers WHERE id > $1 ORDER BY id LIMIT $2");
+            for r in c.query(&sql, &[&after, &limit]).await? {
+                let b = body_from_row(&r)?;
+                items.push(SnapshotItem { entity, key: b.id.to_string(), body: serde_json::to_value(&b)? });
+            }
+        }
+        Entity::LoyaltyEntry => {
+            let rows = c
+                .query(
+                    "SELECT id, customer, shop, kind, points, ticket, at, note FROM loyalty_entries
+                     WHERE id > $1 ORDER BY id LIMIT $2",
+                    &[&after, &limit],
+                )
+                .await?;
+            for r in rows {
+                let e = entry_from_row(&r)?;
+                items.push(SnapshotItem { entity, key: e.id.to_string(), body: serde_json::to_value(&e)? });
+            }
+        }
+        _ => {}
+    }
+    Ok(items)
+}
