@@ -57,7 +57,10 @@ use tracing::instrument;
 use uuid::Uuid;
 
 /// The migrations, applied in order; the version is the count applied.
-pub const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_hq.sql")];
+pub const MIGRATIONS: &[&str] =
+    &[include_str!("../migrations/0001_hq.sql"), include_str!("../migrations/0004_stock.sql")];
+
+mod stock;
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 const POOL_MAX: usize = 16;
@@ -116,7 +119,7 @@ fn uuid(text: &str) -> R<Uuid> {
 }
 
 fn record_kind(text: &str) -> RecordKind {
-    if text == "closure" { RecordKind::Closure } else { RecordKind::Ticket }
+    RecordKind::parse(text)
 }
 
 /// The URL with its password replaced by `***`, for messages and logs.
@@ -424,6 +427,11 @@ pub const COPIED_TABLES: &[&str] = &[
     "chain_events",
     "jobs",
     "job_targets",
+    // stock and people
+    "stock_records",
+    "stock_movements",
+    "punches",
+    "documents",
 ];
 
 // ---------------------------------------------------------------- helpers in a transaction
@@ -902,6 +910,7 @@ async fn snapshot_items(
                 items.push(SnapshotItem { entity, key: r.get(0), body: serde_json::from_str(&body)? });
             }
         }
+        other => items.extend(stock::snapshot_items(c, shop, other, after, limit as usize).await?),
     }
     Ok(items)
 }
@@ -1196,6 +1205,7 @@ impl HqStorage for PostgresStorage {
         )
         .await
         .map_err(Fail::from)?;
+        stock::shop_added(&*tx, &shop.code, &shop.name).await?;
         insert_token(&*tx, &shop.code, token).await?;
         let row = tx
             .query_one(&format!("SELECT {SHOP_COLUMNS} FROM shops s WHERE code = $1"), &[&shop.code])
@@ -1383,6 +1393,24 @@ impl HqStorage for PostgresStorage {
                             };
                             heads.chain(&*tx, shop, link, at).await?;
                         }
+                        other => match stock::apply_record(&*tx, shop, at, &other).await? {
+                            None => {
+                                out.duplicates.push(item.id);
+                                continue;
+                            }
+                            Some(Err(reason)) => {
+                                let raw = serde_json::to_string(&other).map_err(Fail::from)?;
+                                tx.execute(
+                                    "INSERT INTO quarantine (id, shop, kind, reason, received_at, body) VALUES ($1, $2, $3, $4, $5, $6)",
+                                    &[&id, &shop, &item.kind.as_str(), &reason, &at, &raw],
+                                )
+                                .await
+                                .map_err(Fail::from)?;
+                                out.quarantined.push(Quarantined { id: item.id, reason });
+                                continue;
+                            }
+                            Some(Ok(())) => {}
+                        },
                     }
                     out.accepted.push(item.id);
                 }
@@ -1583,6 +1611,7 @@ impl HqStorage for PostgresStorage {
             .await
             .map_err(Fail::from)?
             .get(0);
+        let total = total + stock::snapshot_count(&*tx, shop).await?;
         tx.commit().await.map_err(Fail::from)?;
         Ok((cursor, total as u64))
     }
@@ -1596,7 +1625,7 @@ impl HqStorage for PostgresStorage {
     ) -> Result<Vec<SnapshotItem>, HqError> {
         let client = self.conn().await?;
         let mut items = Vec::new();
-        for entity in [Entity::TaxRate, Entity::Category, Entity::Article, Entity::Job] {
+        for entity in comptoir_protocol::ENTITIES {
             let from = match &after {
                 Some((e, _)) if *e > entity => continue,
                 Some((e, key)) if *e == entity => Some(key.as_str()),
@@ -1674,6 +1703,46 @@ impl HqStorage for PostgresStorage {
             return Err(HqError::NotFound { what: "job", key: job.to_string(), field: None });
         }
         Ok(())
+    }
+
+    // ---------------------------------------------------------------- stock and people
+
+    #[instrument(skip_all)]
+    async fn put_documents(
+        &self,
+        shops: Vec<(String, String)>,
+        create: Option<(Entity, String, String)>,
+        puts: Vec<comptoir_hq::stock::DocPut>,
+    ) -> Result<(), HqError> {
+        let mut client = self.conn().await?;
+        let tx = client.transaction().await.map_err(Fail::from)?;
+        stock::put_documents(&*tx, &shops, create.as_ref(), &puts).await?;
+        tx.commit().await.map_err(Fail::from)?;
+        Ok(())
+    }
+
+    #[instrument(skip_all)]
+    async fn document(&self, entity: Entity, key: &str) -> Result<Option<serde_json::Value>, HqError> {
+        let client = self.conn().await?;
+        Ok(stock::canonical(&**client, entity, key).await?)
+    }
+
+    #[instrument(skip_all)]
+    async fn documents(&self, entity: Entity) -> Result<Vec<serde_json::Value>, HqError> {
+        let client = self.conn().await?;
+        Ok(stock::documents(&**client, entity).await?)
+    }
+
+    #[instrument(skip_all)]
+    async fn stock_levels(&self, sku: &str) -> Result<Vec<(String, i64)>, HqError> {
+        let client = self.conn().await?;
+        Ok(stock::stock_levels(&**client, sku).await?)
+    }
+
+    #[instrument(skip_all)]
+    async fn punches(&self, from: &str, to: &str) -> Result<Vec<comptoir_protocol::stock::Punch>, HqError> {
+        let client = self.conn().await?;
+        Ok(stock::punches(&**client, from, to).await?)
     }
 }
 

@@ -26,7 +26,9 @@ use std::sync::{Arc, Mutex};
 use tracing::instrument;
 use uuid::Uuid;
 
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_hq.sql")];
+mod stock;
+
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_hq.sql"), include_str!("../migrations/0004_stock.sql")];
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 /// The database file's name inside an HQ data directory.
@@ -604,6 +606,7 @@ fn snapshot_items(
                 items.push(SnapshotItem { entity, key: id, body: serde_json::from_str(&body)? });
             }
         }
+        other => items.extend(stock::snapshot_items(c, shop, other, after, limit)?),
     }
     Ok(items)
 }
@@ -868,6 +871,7 @@ impl HqStorage for SqliteStorage {
                 "INSERT INTO shops (code, name, postal_code, created_at) VALUES (?, ?, ?, ?)",
                 params![shop.code, shop.name, shop.postal_code, now_text()],
             )?;
+            stock::shop_added(tx, &shop.code, &shop.name)?;
             insert_token(tx, &shop.code, &token)?;
             Ok(tx.query_row(
                 &format!("SELECT {SHOP_COLUMNS} FROM shops s WHERE code = ?"),
@@ -1020,6 +1024,22 @@ impl HqStorage for SqliteStorage {
                                 let label = format!("{} {} {}", c.register, c.kind.as_str(), c.period);
                                 chain(tx, &shop, &c.register, RecordKind::Closure, c.sequence, &c.prev_hash, &c.hash, &label, &at)?;
                             }
+                            other => match stock::apply_record(tx, &shop, &at, &other)? {
+                                None => {
+                                    out.duplicates.push(item.id);
+                                    continue;
+                                }
+                                Some(Err(reason)) => {
+                                    let raw = serde_json::to_string(&other)?;
+                                    tx.execute(
+                                        "INSERT INTO quarantine (id, shop, kind, reason, received_at, body) VALUES (?, ?, ?, ?, ?, ?)",
+                                        params![id, shop, item.kind.as_str(), reason, at, raw],
+                                    )?;
+                                    out.quarantined.push(Quarantined { id: item.id, reason });
+                                    continue;
+                                }
+                                Some(Ok(())) => {}
+                            },
                         }
                         out.accepted.push(item.id);
                     }
@@ -1088,7 +1108,7 @@ impl HqStorage for SqliteStorage {
                 .collect::<Result<_, _>>()?;
             rows.into_iter()
                 .map(|(id, shop, kind, reason, received_at, body)| {
-                    let kind = if kind == "closure" { RecordKind::Closure } else { RecordKind::Ticket };
+                    let kind = RecordKind::parse(&kind);
                     Ok(QuarantineRecord { id: uuid(&id)?, shop, kind, reason, received_at, body })
                 })
                 .collect()
@@ -1172,6 +1192,7 @@ impl HqStorage for SqliteStorage {
                     [&shop],
                     |r| r.get(0),
                 )?;
+                let total = total + stock::snapshot_count(c, &shop)?;
                 Ok((cursor, total as u64))
             })();
             c.execute_batch("COMMIT")?;
@@ -1190,7 +1211,7 @@ impl HqStorage for SqliteStorage {
         let shop = shop.to_string();
         self.read(move |c| {
             let mut items = Vec::new();
-            for entity in [Entity::TaxRate, Entity::Category, Entity::Article, Entity::Job] {
+            for entity in comptoir_protocol::ENTITIES {
                 let from = match &after {
                     Some((e, _)) if *e > entity => continue,
                     Some((e, key)) if *e == entity => Some(key.as_str()),
@@ -1263,5 +1284,40 @@ impl HqStorage for SqliteStorage {
             Ok(())
         })
         .await
+    }
+
+    // ---------------------------------------------------------------- stock and people
+
+    #[instrument(skip_all)]
+    async fn put_documents(
+        &self,
+        shops: Vec<(String, String)>,
+        create: Option<(Entity, String, String)>,
+        puts: Vec<comptoir_hq::stock::DocPut>,
+    ) -> Result<(), HqError> {
+        self.write(move |tx| stock::put_documents(tx, &shops, create.as_ref(), &puts)).await
+    }
+
+    #[instrument(skip_all)]
+    async fn document(&self, entity: Entity, key: &str) -> Result<Option<serde_json::Value>, HqError> {
+        let key = key.to_string();
+        self.read(move |c| stock::canonical(c, entity, &key)).await
+    }
+
+    #[instrument(skip_all)]
+    async fn documents(&self, entity: Entity) -> Result<Vec<serde_json::Value>, HqError> {
+        self.read(move |c| stock::documents(c, entity)).await
+    }
+
+    #[instrument(skip_all)]
+    async fn stock_levels(&self, sku: &str) -> Result<Vec<(String, i64)>, HqError> {
+        let sku = sku.to_string();
+        self.read(move |c| stock::stock_levels(c, &sku)).await
+    }
+
+    #[instrument(skip_all)]
+    async fn punches(&self, from: &str, to: &str) -> Result<Vec<comptoir_protocol::stock::Punch>, HqError> {
+        let (from, to) = (from.to_string(), to.to_string());
+        self.read(move |c| stock::punches(c, &from, &to)).await
     }
 }

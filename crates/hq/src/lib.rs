@@ -24,6 +24,7 @@ pub mod conformance;
 pub mod error;
 pub mod hq;
 pub mod server;
+pub mod stock;
 pub mod storage;
 pub mod sync;
 

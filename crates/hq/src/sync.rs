@@ -156,10 +156,7 @@ pub fn prepare_push_raw(shop: &str, records: Vec<Box<serde_json::value::RawValue
             Ok(r) => r,
             Err(e) => {
                 let value: serde_json::Value = serde_json::from_str(text.get()).unwrap_or_default();
-                let kind = match value.get("kind").and_then(|k| k.as_str()) {
-                    Some("closure") => RecordKind::Closure,
-                    _ => RecordKind::Ticket,
-                };
+                let kind = RecordKind::parse(value.get("kind").and_then(|k| k.as_str()).unwrap_or(""));
                 let id = value
                     .get("body")
                     .and_then(|b| b.get("id"))
@@ -177,11 +174,24 @@ pub fn prepare_push_raw(shop: &str, records: Vec<Box<serde_json::value::RawValue
                 continue;
             }
         };
-        let kind = match &record {
-            Record::Ticket(_) => RecordKind::Ticket,
-            Record::Closure(_) => RecordKind::Closure,
-        };
+        let kind = RecordKind::parse(record.kind_str());
         let id = record.id();
+        if kind.is_stock() {
+            // Not chained: only the shop it names is checked here; what it does at HQ is
+            // `crate::stock::plan`, in the backend's transaction.
+            let action = if record.shop() != shop {
+                PushAction::Quarantine(format!(
+                    "{} {id} names shop {}, credential is shop {shop}",
+                    kind.as_str(),
+                    record.shop()
+                ))
+            } else {
+                PushAction::Insert(Box::new(record))
+            };
+            let raw = if matches!(action, PushAction::Insert(_)) { String::new() } else { text.get().to_string() };
+            items.push(PushItem { id, kind, raw, action });
+            continue;
+        }
         let (named_shop, stored_hash, recomputed, label) = match &record {
             Record::Ticket(t) => (t.shop.as_str(), t.hash.as_str(), ticket_hash(t), t.number.clone()),
             Record::Closure(c) => (
@@ -190,10 +200,11 @@ pub fn prepare_push_raw(shop: &str, records: Vec<Box<serde_json::value::RawValue
                 closure_hash(c),
                 format!("{} {} {}", c.register, c.kind.as_str(), c.period),
             ),
+            _ => unreachable!("stock records are sorted out above"),
         };
         let number_ok = match &record {
             Record::Ticket(t) => t.number.starts_with(&format!("{}-{}-", t.shop, t.register)),
-            Record::Closure(_) => true,
+            _ => true,
         };
         let action = if named_shop != shop {
             PushAction::Quarantine(format!("{label} names shop {named_shop}, credential is shop {shop}"))

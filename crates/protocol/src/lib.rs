@@ -37,6 +37,8 @@ use comptoir_core::{Money, TaxRate};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+pub mod stock;
+
 /// The protocol version this build speaks.
 pub const PROTOCOL_VERSION: u32 = 1;
 /// The protocol versions HQ accepts from shops.
@@ -104,7 +106,40 @@ pub enum Entity {
     Category,
     Article,
     Job,
+    // ---- stock and people (crate::stock); after `Job` so snapshots send them last
+    /// The chain's shops (every shop).
+    Shop,
+    /// A user, to the shops it works at (key: user code).
+    User,
+    /// A keyboard layout, to the shops it is assigned to (key: layout code).
+    Keyboard,
+    /// A shop's own price of an article, to that shop (key: article id).
+    ShopPrice,
+    /// A printer, to its shop (key: printer code).
+    Printer,
+    /// A purchase order, to the shop it is delivered to (key: id).
+    PurchaseOrder,
+    /// A transfer slip, to both its shops (key: id).
+    Transfer,
+    /// A reception against a purchase order: HQ's copy only, never sent down (key: id).
+    Reception,
 }
+
+/// Every entity, in snapshot order.
+pub const ENTITIES: [Entity; 12] = [
+    Entity::TaxRate,
+    Entity::Category,
+    Entity::Article,
+    Entity::Job,
+    Entity::Shop,
+    Entity::User,
+    Entity::Keyboard,
+    Entity::ShopPrice,
+    Entity::Printer,
+    Entity::PurchaseOrder,
+    Entity::Transfer,
+    Entity::Reception,
+];
 
 impl Entity {
     pub fn as_str(self) -> &'static str {
@@ -113,10 +148,18 @@ impl Entity {
             Entity::Category => "category",
             Entity::Article => "article",
             Entity::Job => "job",
+            Entity::Shop => "shop",
+            Entity::User => "user",
+            Entity::Keyboard => "keyboard",
+            Entity::ShopPrice => "shop_price",
+            Entity::Printer => "printer",
+            Entity::PurchaseOrder => "purchase_order",
+            Entity::Transfer => "transfer",
+            Entity::Reception => "reception",
         }
     }
     pub fn parse(text: &str) -> Option<Entity> {
-        [Entity::TaxRate, Entity::Category, Entity::Article, Entity::Job].into_iter().find(|e| e.as_str() == text)
+        ENTITIES.into_iter().find(|e| e.as_str() == text)
     }
 }
 
@@ -229,6 +272,13 @@ pub struct JobReport {
 pub enum Record {
     Ticket(Ticket),
     Closure(Closure),
+    // ---- stock and people (crate::stock)
+    StockMovement(stock::StockMovement),
+    Transfer(stock::Transfer),
+    TransferReceipt(stock::TransferReceipt),
+    PurchaseOrder(stock::PurchaseOrder),
+    Reception(stock::Reception),
+    Punch(stock::Punch),
 }
 
 impl Record {
@@ -236,6 +286,40 @@ impl Record {
         match self {
             Record::Ticket(t) => t.id,
             Record::Closure(c) => c.id,
+            Record::StockMovement(m) => m.id,
+            Record::Transfer(t) => t.id,
+            Record::TransferReceipt(r) => r.id,
+            Record::PurchaseOrder(o) => o.id,
+            Record::Reception(r) => r.id,
+            Record::Punch(p) => p.id,
+        }
+    }
+
+    /// The `kind` tag of the record on the wire (and in the outbox).
+    pub fn kind_str(&self) -> &'static str {
+        match self {
+            Record::Ticket(_) => "ticket",
+            Record::Closure(_) => "closure",
+            Record::StockMovement(_) => "stock_movement",
+            Record::Transfer(_) => "transfer",
+            Record::TransferReceipt(_) => "transfer_receipt",
+            Record::PurchaseOrder(_) => "purchase_order",
+            Record::Reception(_) => "reception",
+            Record::Punch(_) => "punch",
+        }
+    }
+
+    /// The shop the record says it comes from (HQ compares it with the credential's).
+    pub fn shop(&self) -> &str {
+        match self {
+            Record::Ticket(t) => &t.shop,
+            Record::Closure(c) => &c.shop,
+            Record::StockMovement(m) => &m.shop,
+            Record::Transfer(t) => &t.from,
+            Record::TransferReceipt(r) => &r.shop,
+            Record::PurchaseOrder(o) => &o.origin,
+            Record::Reception(r) => &r.shop,
+            Record::Punch(p) => &p.shop,
         }
     }
 }

@@ -195,7 +195,12 @@ pub async fn push(
     Body(batch): Body<RawBatch>,
 ) -> Result<Json<PushOutcome>, HqError> {
     let items = prepare_push_raw(&shop, batch.records)?;
+    // A transfer or an order goes down to other shops' feeds: wake their long-polls.
+    let forwards = items.iter().any(|i| i.kind.is_stock());
     let outcome = hq.storage.apply_push(&shop, &now_text(), items).await?;
+    if forwards {
+        hq.notify_change();
+    }
     if !outcome.quarantined.is_empty() {
         tracing::warn!(shop = %shop, count = outcome.quarantined.len(), "records quarantined");
     }
