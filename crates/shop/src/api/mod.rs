@@ -9,6 +9,7 @@ mod catalog;
 mod extract;
 mod sales;
 mod staff;
+pub mod stock;
 
 use crate::error::ShopError;
 use crate::shop::Shop;
@@ -165,7 +166,9 @@ async fn health() -> axum::Json<serde_json::Value> {
 
 #[utoipa::path(get, path = "/api/v1/openapi.json", responses((status = 200, description = "This document")))]
 async fn openapi_json(_caller: Caller) -> axum::Json<utoipa::openapi::OpenApi> {
-    axum::Json(ApiDoc::openapi())
+    let mut doc = ApiDoc::openapi();
+    doc.merge(stock::StockDoc::openapi());
+    axum::Json(doc)
 }
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -227,6 +230,7 @@ pub fn router(shop: Shop) -> Router {
         .route("/api/v1/tickets/{key}", get(sales::get_ticket))
         .route("/api/v1/closures", get(sales::list_closures).post(sales::post_closure))
         .route("/api/v1/verify", post(sales::verify_chains))
+        .merge(stock::routes())
         .layer(DefaultBodyLimit::max(limit));
     let concurrency = shop.config.max_concurrent_requests.max(1);
     api.merge(import)

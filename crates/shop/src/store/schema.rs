@@ -4,8 +4,11 @@
 use crate::error::ShopError;
 use rusqlite::Connection;
 
-const MIGRATIONS: &[&str] =
-    &[include_str!("../../migrations/0001_shop.sql"), include_str!("../../migrations/0002_sync.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/0001_shop.sql"),
+    include_str!("../../migrations/0002_sync.sql"),
+    include_str!("../../migrations/0004_stock.sql"),
+];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
