@@ -273,6 +273,49 @@ pub fn new_user(input: NewChainUser) -> Result<(Vec<(String, String)>, UserBody,
     Ok((shops, body, vec![put]))
 }
 
+/// `PATCH /api/v1/users/{code}` at HQ: `None` keeps the value.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChainUserChange {
+    pub name: Option<String>,
+    pub role: Option<String>,
+    pub pin: Option<String>,
+    pub shops: Option<Vec<String>>,
+    pub registers: Option<Vec<String>>,
+}
+
+/// Applies a change to a user: the new copy goes to its shops, and a shop it no longer
+/// works at gets it inactive (so the shop stops accepting its PIN).
+pub fn change_user(
+    current: UserBody,
+    change: ChainUserChange,
+) -> Result<(Vec<(String, String)>, UserBody, Vec<DocPut>), HqError> {
+    let input = NewChainUser {
+        code: current.code.clone(),
+        name: change.name.unwrap_or(current.name.clone()),
+        role: change.role.unwrap_or(current.role.clone()),
+        pin: change.pin.clone().unwrap_or_else(|| "0000".into()),
+        shops: change.shops.unwrap_or(current.shops.clone()),
+        registers: change.registers.unwrap_or(current.registers.clone()),
+    };
+    let (shops, mut body, mut puts) = new_user(input)?;
+    if change.pin.is_none() {
+        body.pin_hash = current.pin_hash.clone();
+        puts[0].body = json(&body);
+    }
+    let gone: Vec<&String> = current.shops.iter().filter(|s| !body.shops.contains(s)).collect();
+    if !gone.is_empty() {
+        let off = UserBody { active: false, ..body.clone() };
+        puts.push(DocPut {
+            entity: Entity::User,
+            key: body.code.clone(),
+            body: json(&off),
+            targets: gone.into_iter().map(|s| Target::Shop(s.clone())).collect(),
+        });
+    }
+    Ok((shops, body, puts))
+}
+
 /// `POST /api/v1/keyboards` at HQ: a layout and where it is used.
 pub fn new_keyboard(k: Keyboard) -> Result<(Vec<(String, String)>, DocPut), HqError> {
     let code = validate_code("code", &k.code)?;

@@ -114,7 +114,7 @@ fn what_fr(what: &str) -> &str {
         "user" => "l'utilisateur",
         "ticket" => "le ticket",
         "closure" => "la clôture",
-        "shop" => "la boutique",
+        "shop" => "le magasin",
         "transfer" => "le transfert",
         "purchase order" => "la commande",
         "keyboard" => "le clavier",

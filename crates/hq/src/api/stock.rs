@@ -5,7 +5,7 @@
 use super::{AdminCaller, Body, ErrorBody};
 use crate::error::HqError;
 use crate::hq::Hq;
-use crate::stock::{self as st, ChainStock, ChainUser, NewChainUser, NewOrder, PrinterInput, ShopPriceInput, WeekReport};
+use crate::stock::{self as st, ChainStock, ChainUser, ChainUserChange, NewChainUser, NewOrder, PrinterInput, ShopPriceInput, WeekReport};
 use crate::sync::now_text;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -19,19 +19,20 @@ use utoipa::{IntoParams, OpenApi};
 
 #[derive(OpenApi)]
 #[openapi(paths(
-    chain_stock, create_order, list_orders, list_transfers, list_receptions, create_user, list_users,
+    chain_stock, create_order, list_orders, list_transfers, list_receptions, create_user, list_users, update_user,
     create_keyboard, list_keyboards, put_shop_price, put_printer, timeclock_report
 ))]
 pub struct StockDoc;
 
 pub fn routes() -> Router<Hq> {
-    use axum::routing::{get, put};
+    use axum::routing::{get, patch, put};
     Router::new()
         .route("/api/v1/stock", get(chain_stock))
         .route("/api/v1/purchase-orders", get(list_orders).post(create_order))
         .route("/api/v1/transfers", get(list_transfers))
         .route("/api/v1/receptions", get(list_receptions))
         .route("/api/v1/users", get(list_users).post(create_user))
+        .route("/api/v1/users/{code}", patch(update_user))
         .route("/api/v1/keyboards", get(list_keyboards).post(create_keyboard))
         .route("/api/v1/shops/{code}/prices/{sku}", put(put_shop_price))
         .route("/api/v1/shops/{code}/printers/{printer}", put(put_printer))
@@ -129,6 +130,26 @@ pub async fn create_user(
     hq.storage.put_documents(shops, Some((Entity::User, body.code.clone(), "code".into())), puts).await?;
     hq.notify_change();
     Ok((StatusCode::CREATED, Json(body.into())))
+}
+
+#[utoipa::path(patch, path = "/api/v1/users/{code}", request_body = ChainUserChange,
+    responses((status = 200, body = ChainUser), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_user(
+    State(hq): State<Hq>,
+    _a: AdminCaller,
+    Path(code): Path<String>,
+    Body(change): Body<ChainUserChange>,
+) -> Result<Json<ChainUser>, HqError> {
+    let current: UserBody = hq
+        .storage
+        .document(Entity::User, &code)
+        .await?
+        .and_then(|v| serde_json::from_value(v).ok())
+        .ok_or(HqError::NotFound { what: "user", key: code, field: None })?;
+    let (shops, body, puts) = st::change_user(current, change)?;
+    hq.storage.put_documents(shops, None, puts).await?;
+    hq.notify_change();
+    Ok(Json(body.into()))
 }
 
 #[utoipa::path(get, path = "/api/v1/users", responses((status = 200, body = Vec<ChainUser>)))]
