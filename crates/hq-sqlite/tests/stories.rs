@@ -46,3 +46,10 @@ async fn tickets_are_append_only() {
     assert!(c.execute("UPDATE tickets SET total = 2", []).is_err());
     assert!(c.execute("DELETE FROM tickets", []).is_err());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_passes_the_stock_stories() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = SqliteStorage::create(&dir.path().join("hq.sqlite")).unwrap();
+    comptoir_hq::conformance::stock_stories(Arc::new(storage) as Arc<dyn HqStorage>).await;
+}
