@@ -628,7 +628,15 @@ mod tests {
             difference: Quantity(0),
             over: false,
         };
-        let r = |q| Reception { id: Uuid::now_v7(), order: o.id, shop: "S".into(), lines: vec![line(q)], over: false, at: "t".into() };
+        let order_id = o.id;
+        let r = |q| Reception {
+            id: Uuid::now_v7(),
+            order: order_id,
+            shop: "S".into(),
+            lines: vec![line(q)],
+            over: false,
+            at: "t".into(),
+        };
         let first = r(2000);
         apply_reception(&mut o, &first);
         assert_eq!(o.state, OrderState::PartlyReceived);
