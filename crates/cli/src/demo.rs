@@ -187,6 +187,22 @@ async fn chain(args: DemoArgs) -> Result<(), String> {
             )
             .await?;
             let token = out.lines().last().unwrap_or("").trim().to_string();
+            // A shop of a chain takes its users from HQ: the two cashiers work at every
+            // demo shop, and come with the shop's first snapshot.
+            let shops_so_far: Vec<&str> = SHOPS[..=i].iter().map(|s| s.0).collect();
+            for (user, name, pin) in [("C1", "Camille", "1234"), ("C2", "Dominique", "5678")] {
+                let r = if i == 0 {
+                    http.post(format!("{hq_api}/users")).json(&serde_json::json!({
+                        "code": user, "name": name, "role": "cashier", "pin": pin, "shops": shops_so_far
+                    }))
+                } else {
+                    http.patch(format!("{hq_api}/users/{user}")).json(&serde_json::json!({"shops": shops_so_far}))
+                };
+                let r = r.basic_auth(ADMIN, Some(PASSWORD)).send().await.map_err(|e| e.to_string())?;
+                if !r.status().is_success() {
+                    return Err(format!("user {user} at HQ: {}", r.text().await.unwrap_or_default()));
+                }
+            }
             println!("Enrolling shop {code} ...");
             comptoir(
                 &[
@@ -215,8 +231,6 @@ async fn chain(args: DemoArgs) -> Result<(), String> {
             for (path, body) in [
                 ("registers", serde_json::json!({"code": "R1", "name": "Caisse 1"})),
                 ("registers", serde_json::json!({"code": "R2", "name": "Caisse 2"})),
-                ("users", serde_json::json!({"code": "C1", "name": "Camille", "role": "cashier", "pin": "1234"})),
-                ("users", serde_json::json!({"code": "C2", "name": "Dominique", "role": "cashier", "pin": "5678"})),
             ] {
                 let r = http
                     .post(format!("{api}/{path}"))

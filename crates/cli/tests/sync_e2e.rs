@@ -25,13 +25,16 @@ async fn shop_price(api: &Api, shop: &Server, sku: &str) -> Option<i64> {
     (status == 200).then(|| body["price"].as_i64()).flatten()
 }
 
-async fn setup_registers(api: &Api, shop: &Server) {
-    for (path, body) in [
-        ("registers", json!({"code": "R1", "name": "Caisse 1"})),
-        ("registers", json!({"code": "R2", "name": "Caisse 2"})),
-        ("users", json!({"code": "C1", "name": "Alice", "role": "cashier", "pin": "1234"})),
-    ] {
-        let (status, b) = api.post(&format!("{}/{path}", shop.base), body).await;
+/// Two local registers, and the cashier C1 made at HQ (an enrolled shop takes its users
+/// from HQ).
+async fn setup_registers(api: &Api, hq: &Hq, shop: &Server, code: &str) {
+    local_registers(api, shop).await;
+    chain_user(api, &hq.server.base, &shop.base, code, "C1", "1234").await;
+}
+
+async fn local_registers(api: &Api, shop: &Server) {
+    for body in [json!({"code": "R1", "name": "Caisse 1"}), json!({"code": "R2", "name": "Caisse 2"})] {
+        let (status, b) = api.post(&format!("{}/registers", shop.base), body).await;
         assert_eq!(status, 201, "{b}");
     }
 }
@@ -109,7 +112,7 @@ async fn every_ticket_reaches_hq_exactly_once_through_cuts_and_kills(backend: Ba
         let out = enroll(&dir, &link.origin(), &token);
         assert!(out.status.success(), "enroll {code}: {}", text(&out.stderr));
         let shop = start_shop(&dir);
-        setup_registers(&api, &shop).await;
+        setup_registers(&api, &hq, &shop, code).await;
         shops.push(shop);
     }
 
@@ -259,12 +262,14 @@ async fn a_revoked_shop_is_refused_and_a_quarantined_record_blocks_nothing(backe
     let api = Api::default();
     hq_article(&api, &hq, "A1", 120).await;
     let token = hq.add_shop("LYON1");
+    // Before enrolment: the user comes with the first snapshot (this shop syncs by hand).
+    hq_user(&api, &hq.server.base, "LYON1", "C1", "1234").await;
     let dir = tmp.path().join("LYON1");
     assert!(enroll(&dir, &hq.origin(), &token).status.success());
     let d = dir.to_str().unwrap().to_string();
     let env: Vec<(&str, &str)> = vec![("COMPTOIR_SHOP_SYNC__AUTO", "false")];
     let shop = Server::start(&["shop", "serve", "--data-dir", &d, "--listen", "127.0.0.1:0"], &env);
-    setup_registers(&api, &shop).await;
+    local_registers(&api, &shop).await;
     for _ in 0..3 {
         let (s, b) = api.post(&format!("{}/tickets", shop.base), json!({"register": "R1", "cashier": "C1", "lines": [{"sku": "A1", "qty": 1}], "payments": [{"method": "card", "amount": 120}]})).await;
         assert_eq!(s, 201, "{b}");
@@ -315,6 +320,7 @@ async fn a_shop_behind_the_retained_feed_takes_a_snapshot_and_jobs_run_once(back
     let api = Api::default();
     hq_article(&api, &hq, "A1", 120).await;
     let token = hq.add_shop("LYON1");
+    hq_user(&api, &hq.server.base, "LYON1", "C1", "1234").await;
     let dir = tmp.path().join("LYON1");
     assert!(enroll(&dir, &hq.origin(), &token).status.success());
     let d = dir.to_str().unwrap().to_string();
@@ -335,7 +341,7 @@ async fn a_shop_behind_the_retained_feed_takes_a_snapshot_and_jobs_run_once(back
         &["shop", "serve", "--data-dir", &d, "--listen", "127.0.0.1:0"],
         &[("COMPTOIR_SHOP_SYNC__AUTO", "false")],
     );
-    setup_registers(&api, &shop).await;
+    local_registers(&api, &shop).await;
     let (s, b) = api.post(&format!("{}/tickets", shop.base), json!({"register": "R1", "cashier": "C1", "lines": [{"sku": "B2", "qty": 1}], "payments": [{"method": "cash", "amount": 1000}]})).await;
     assert_eq!(s, 201, "{b}");
     drop(shop);
@@ -378,7 +384,7 @@ async fn a_sqlite_hq_moves_to_postgres_and_its_shops_keep_syncing() {
     let dir = tmp.path().join("LYON1");
     assert!(enroll(&dir, &hq.origin(), &token).status.success());
     let shop = start_shop(&dir);
-    setup_registers(&api, &shop).await;
+    setup_registers(&api, &hq, &shop, "LYON1").await;
     let sell = |n: usize| {
         let (api, base) = (api.clone(), shop.base.clone());
         async move {

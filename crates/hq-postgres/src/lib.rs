@@ -65,7 +65,10 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_hq.sql"),
     include_str!("../migrations/0002_dashboard.sql"),
     include_str!("../migrations/0003_customers.sql"),
+    include_str!("../migrations/0004_stock.sql"),
 ];
+
+mod stock;
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 const POOL_MAX: usize = 16;
@@ -437,6 +440,11 @@ pub const COPIED_TABLES: &[&str] = &[
     "sales_day_vat",
     "sales_day_articles",
     "sales_month_articles",
+    // stock and people
+    "stock_records",
+    "stock_movements",
+    "punches",
+    "documents",
 ];
 
 // ---------------------------------------------------------------- helpers in a transaction
@@ -918,6 +926,7 @@ async fn snapshot_items(
         Entity::LoyaltyRule | Entity::Customer | Entity::LoyaltyEntry => {
             items.extend(customers::snapshot_items(c, entity, after, limit as usize).await?);
         }
+        other => items.extend(stock::snapshot_items(c, shop, other, after, limit as usize).await?),
     }
     Ok(items)
 }
@@ -1212,6 +1221,7 @@ impl HqStorage for PostgresStorage {
         )
         .await
         .map_err(Fail::from)?;
+        stock::shop_added(&*tx, &shop.code, &shop.name).await?;
         insert_token(&*tx, &shop.code, token).await?;
         let row = tx
             .query_one(&format!("SELECT {SHOP_COLUMNS} FROM shops s WHERE code = $1"), &[&shop.code])
@@ -1412,6 +1422,24 @@ impl HqStorage for PostgresStorage {
                                 continue;
                             }
                         }
+                        other => match stock::apply_record(&*tx, shop, at, &other).await? {
+                            None => {
+                                out.duplicates.push(item.id);
+                                continue;
+                            }
+                            Some(Err(reason)) => {
+                                let raw = serde_json::to_string(&other).map_err(Fail::from)?;
+                                tx.execute(
+                                    "INSERT INTO quarantine (id, shop, kind, reason, received_at, body) VALUES ($1, $2, $3, $4, $5, $6)",
+                                    &[&id, &shop, &item.kind.as_str(), &reason, &at, &raw],
+                                )
+                                .await
+                                .map_err(Fail::from)?;
+                                out.quarantined.push(Quarantined { id: item.id, reason });
+                                continue;
+                            }
+                            Some(Ok(())) => {}
+                        },
                     }
                     out.accepted.push(item.id);
                 }
@@ -1618,6 +1646,7 @@ impl HqStorage for PostgresStorage {
             .map_err(Fail::from)?
             .get(0);
         let total = total + customers::snapshot_count(&*tx).await?;
+        let total = total + stock::snapshot_count(&*tx, shop).await?;
         tx.commit().await.map_err(Fail::from)?;
         Ok((cursor, total as u64))
     }
@@ -1821,6 +1850,46 @@ impl HqStorage for PostgresStorage {
         customers::set_rule(&*tx, &rule).await?;
         tx.commit().await.map_err(Fail::from)?;
         Ok(())
+    }
+
+    // ---------------------------------------------------------------- stock and people
+
+    #[instrument(skip_all)]
+    async fn put_documents(
+        &self,
+        shops: Vec<(String, String)>,
+        create: Option<(Entity, String, String)>,
+        puts: Vec<comptoir_hq::stock::DocPut>,
+    ) -> Result<(), HqError> {
+        let mut client = self.conn().await?;
+        let tx = client.transaction().await.map_err(Fail::from)?;
+        stock::put_documents(&*tx, &shops, create.as_ref(), &puts).await?;
+        tx.commit().await.map_err(Fail::from)?;
+        Ok(())
+    }
+
+    #[instrument(skip_all)]
+    async fn document(&self, entity: Entity, key: &str) -> Result<Option<serde_json::Value>, HqError> {
+        let client = self.conn().await?;
+        Ok(stock::canonical(&**client, entity, key).await?)
+    }
+
+    #[instrument(skip_all)]
+    async fn documents(&self, entity: Entity) -> Result<Vec<serde_json::Value>, HqError> {
+        let client = self.conn().await?;
+        Ok(stock::documents(&**client, entity).await?)
+    }
+
+    #[instrument(skip_all)]
+    async fn stock_levels(&self, sku: &str) -> Result<Vec<(String, i64)>, HqError> {
+        let client = self.conn().await?;
+        Ok(stock::stock_levels(&**client, sku).await?)
+    }
+
+    #[instrument(skip_all)]
+    async fn punches(&self, from: &str, to: &str) -> Result<Vec<comptoir_protocol::stock::Punch>, HqError> {
+        let client = self.conn().await?;
+        Ok(stock::punches(&**client, from, to).await?)
     }
 }
 

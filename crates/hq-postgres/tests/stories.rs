@@ -51,6 +51,13 @@ async fn the_dashboard_migration_sums_the_tickets_already_held() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_passes_the_stock_stories() {
+    let pg = TestPostgres::start();
+    let storage = PostgresStorage::create(&pg.database()).await.unwrap();
+    comptoir_hq::conformance::stock_stories(Arc::new(storage) as Arc<dyn HqStorage>).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn open_refuses_what_is_not_an_hq_and_create_what_is_not_empty() {
     let pg = TestPostgres::start();
     // A database that does not exist is never created.
@@ -97,7 +104,7 @@ async fn an_older_schema_is_migrated_on_open_once_by_concurrent_processes() {
     let url = pg.database();
     let s = PostgresStorage::create(&url).await.unwrap();
     // Version 0: a database made by a build before the first migration was recorded.
-    s.execute_batch("UPDATE comptoir_schema SET version = 0; DROP TABLE loyalty_entries, customers, loyalty_settings; DROP FUNCTION loyalty_append_only; DROP TABLE dashboard_sessions, sales_days, sales_day_payments, sales_day_vat, sales_day_articles, sales_month_articles, job_targets, jobs, chain_events, chain_heads, quarantine, closures, tickets, credentials, enrolment_tokens, shops, changes, barcodes, articles, categories, tax_rates, api_tokens, admins, feed_counter, hq; DROP FUNCTION comptoir_append_only;")
+    s.execute_batch("UPDATE comptoir_schema SET version = 0; DROP TABLE loyalty_entries, customers, loyalty_settings; DROP FUNCTION loyalty_append_only; DROP TABLE documents, punches, stock_movements, stock_records, dashboard_sessions, sales_days, sales_day_payments, sales_day_vat, sales_day_articles, sales_month_articles, job_targets, jobs, chain_events, chain_heads, quarantine, closures, tickets, credentials, enrolment_tokens, shops, changes, barcodes, articles, categories, tax_rates, api_tokens, admins, feed_counter, hq; DROP FUNCTION comptoir_append_only;")
         .await
         .unwrap();
     let (a, b) = tokio::join!(PostgresStorage::open(&url), PostgresStorage::open(&url));

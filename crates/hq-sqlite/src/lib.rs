@@ -31,10 +31,13 @@ use std::sync::{Arc, Mutex};
 use tracing::instrument;
 use uuid::Uuid;
 
+mod stock;
+
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_hq.sql"),
     include_str!("../migrations/0002_dashboard.sql"),
     include_str!("../migrations/0003_customers.sql"),
+    include_str!("../migrations/0004_stock.sql"),
 ];
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -616,6 +619,7 @@ fn snapshot_items(
         Entity::LoyaltyRule | Entity::Customer | Entity::LoyaltyEntry => {
             items.extend(customers::snapshot_items(c, entity, after, limit)?);
         }
+        other => items.extend(stock::snapshot_items(c, shop, other, after, limit)?),
     }
     Ok(items)
 }
@@ -880,6 +884,7 @@ impl HqStorage for SqliteStorage {
                 "INSERT INTO shops (code, name, postal_code, created_at) VALUES (?, ?, ?, ?)",
                 params![shop.code, shop.name, shop.postal_code, now_text()],
             )?;
+            stock::shop_added(tx, &shop.code, &shop.name)?;
             insert_token(tx, &shop.code, &token)?;
             Ok(tx.query_row(
                 &format!("SELECT {SHOP_COLUMNS} FROM shops s WHERE code = ?"),
@@ -1043,6 +1048,22 @@ impl HqStorage for SqliteStorage {
                                     continue;
                                 }
                             }
+                            other => match stock::apply_record(tx, &shop, &at, &other)? {
+                                None => {
+                                    out.duplicates.push(item.id);
+                                    continue;
+                                }
+                                Some(Err(reason)) => {
+                                    let raw = serde_json::to_string(&other)?;
+                                    tx.execute(
+                                        "INSERT INTO quarantine (id, shop, kind, reason, received_at, body) VALUES (?, ?, ?, ?, ?, ?)",
+                                        params![id, shop, item.kind.as_str(), reason, at, raw],
+                                    )?;
+                                    out.quarantined.push(Quarantined { id: item.id, reason });
+                                    continue;
+                                }
+                                Some(Ok(())) => {}
+                            },
                         }
                         out.accepted.push(item.id);
                     }
@@ -1197,6 +1218,7 @@ impl HqStorage for SqliteStorage {
                     |r| r.get(0),
                 )?;
                 let total = total + customers::snapshot_count(c)?;
+                let total = total + stock::snapshot_count(c, &shop)?;
                 Ok((cursor, total as u64))
             })();
             c.execute_batch("COMMIT")?;
@@ -1375,5 +1397,40 @@ impl HqStorage for SqliteStorage {
     #[instrument(skip_all)]
     async fn set_loyalty_rule(&self, rule: LoyaltyRule) -> Result<(), HqError> {
         self.write(move |tx| customers::set_rule(tx, &rule)).await
+    }
+
+    // ---------------------------------------------------------------- stock and people
+
+    #[instrument(skip_all)]
+    async fn put_documents(
+        &self,
+        shops: Vec<(String, String)>,
+        create: Option<(Entity, String, String)>,
+        puts: Vec<comptoir_hq::stock::DocPut>,
+    ) -> Result<(), HqError> {
+        self.write(move |tx| stock::put_documents(tx, &shops, create.as_ref(), &puts)).await
+    }
+
+    #[instrument(skip_all)]
+    async fn document(&self, entity: Entity, key: &str) -> Result<Option<serde_json::Value>, HqError> {
+        let key = key.to_string();
+        self.read(move |c| stock::canonical(c, entity, &key)).await
+    }
+
+    #[instrument(skip_all)]
+    async fn documents(&self, entity: Entity) -> Result<Vec<serde_json::Value>, HqError> {
+        self.read(move |c| stock::documents(c, entity)).await
+    }
+
+    #[instrument(skip_all)]
+    async fn stock_levels(&self, sku: &str) -> Result<Vec<(String, i64)>, HqError> {
+        let sku = sku.to_string();
+        self.read(move |c| stock::stock_levels(c, &sku)).await
+    }
+
+    #[instrument(skip_all)]
+    async fn punches(&self, from: &str, to: &str) -> Result<Vec<comptoir_protocol::stock::Punch>, HqError> {
+        let (from, to) = (from.to_string(), to.to_string());
+        self.read(move |c| stock::punches(c, &from, &to)).await
     }
 }

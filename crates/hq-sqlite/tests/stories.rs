@@ -76,3 +76,10 @@ async fn the_dashboard_migration_sums_the_tickets_already_held() {
     let storage = SqliteStorage::open(&path).unwrap();
     assert_eq!(comptoir_hq::conformance::summaries(&storage).await, before);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_passes_the_stock_stories() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = SqliteStorage::create(&dir.path().join("hq.sqlite")).unwrap();
+    comptoir_hq::conformance::stock_stories(Arc::new(storage) as Arc<dyn HqStorage>).await;
+}

@@ -337,8 +337,8 @@ pub async fn stories(storage: Arc<dyn HqStorage>) {
     // ---- snapshot, paged and resumable
     let (cursor, total) = s.snapshot_begin("LYON1").await.unwrap();
     assert_eq!(cursor, last);
-    // 4 rates + 2 categories + 3 articles + 1 pending job + the loyalty rule.
-    assert_eq!(total, 11);
+    // 4 rates + 2 categories + 3 articles + 1 pending job + the loyalty rule + the chain's 2 shops.
+    assert_eq!(total, 13);
     let whole = all_snapshot(s, "LYON1", 1000).await;
     let paged = all_snapshot(s, "LYON1", 3).await;
     assert_eq!(whole, paged, "paging changes nothing");
@@ -346,11 +346,11 @@ pub async fn stories(storage: Arc<dyn HqStorage>) {
     let entities: Vec<Entity> = whole.iter().map(|i| i.entity).collect();
     let mut sorted = entities.clone();
     sorted.sort();
-    assert_eq!(entities, sorted, "tax rates, categories, articles, jobs, then the loyalty rule");
+    assert_eq!(entities, sorted, "tax rates, categories, articles, jobs, the loyalty rule, then the chain's shops");
     assert_eq!(whole[0].key, "210");
-    assert_eq!(whole[whole.len() - 2].key, job.id.to_string());
-    assert_eq!(whole.last().unwrap().entity, Entity::LoyaltyRule);
-    assert_eq!(s.snapshot_begin("PARIS1").await.unwrap().1, 10, "no job for PARIS1");
+    assert_eq!(whole.iter().rfind(|i| i.entity == Entity::Job).unwrap().key, job.id.to_string());
+    assert!(whole.iter().any(|i| i.entity == Entity::LoyaltyRule));
+    assert_eq!(s.snapshot_begin("PARIS1").await.unwrap().1, 12, "no job for PARIS1");
     let cut = &whole[4];
     let resumed = s.snapshot_page("LYON1", Some((cut.entity, cut.key.clone())), 1000).await.unwrap();
     assert_eq!(resumed, whole[5..].to_vec());
@@ -363,7 +363,7 @@ pub async fn stories(storage: Arc<dyn HqStorage>) {
     let jobs = s.list_jobs().await.unwrap();
     assert_eq!(jobs[0].shops[0].state, JobState::Done);
     assert_eq!(jobs[0].shops[0].detail, "4 tickets sent");
-    assert_eq!(s.snapshot_begin("LYON1").await.unwrap().1, 10, "a done job leaves the snapshot");
+    assert_eq!(s.snapshot_begin("LYON1").await.unwrap().1, 12, "a done job leaves the snapshot");
 
     // ---- revocation, and enrolling again
     s.revoke_shop("LYON1").await.unwrap();
@@ -732,4 +732,223 @@ pub async fn summaries(s: &dyn HqStorage) -> String {
         s.vat_totals(&all).await.unwrap(),
         s.top_articles(&all, 1000).await.unwrap()
     )
+}
+
+// ---------------------------------------------------------------- stock and people
+
+/// The stock-and-people story (`crate::stock`), on a freshly created, empty storage:
+/// movements and levels, a transfer forwarded to its receiver only and received with a
+/// difference, an order received above what was ordered, punches, documents filtered per
+/// shop in the feed and the snapshot, duplicates and quarantine.
+pub async fn stock_stories(storage: Arc<dyn HqStorage>) {
+    use crate::stock as st;
+    use comptoir_protocol::Record;
+    use comptoir_protocol::stock::*;
+    let s = storage.as_ref();
+    s.initialise(&HqIdentity { id: Uuid::new_v4(), name: "HQ".into() }, "admin", "$argon2id$fake").await.unwrap();
+    for code in ["LYON1", "NICE1", "LILLE1"] {
+        let shop = ShopIdentity { code: code.into(), name: format!("Shop {code}"), postal_code: "69003".into() };
+        s.create_shop(&shop, &new_enrolment_token(7).1).await.unwrap();
+    }
+    // Every shop knows the chain's shops.
+    let shops_seen: Vec<String> = s
+        .feed("NICE1", 0, 100)
+        .await
+        .unwrap()
+        .changes
+        .iter()
+        .filter(|c| c.entity == Entity::Shop)
+        .map(|c| c.key.clone())
+        .collect();
+    assert_eq!(shops_seen, ["LYON1", "NICE1", "LILLE1"]);
+
+    let push = |shop: &'static str, records: Vec<Record>| async move {
+        let values = records.iter().map(|r| serde_json::to_value(r).unwrap()).collect();
+        s.apply_push(shop, &now_text(), prepare_push(shop, values).unwrap()).await.unwrap()
+    };
+    let article = Uuid::now_v7();
+    let movement = |shop: &str, kind: MovementKind, qty: i64| StockMovement {
+        id: Uuid::now_v7(),
+        shop: shop.into(),
+        article_id: article,
+        sku: "A1".into(),
+        kind,
+        qty: Quantity(qty),
+        reference: None,
+        counted: None,
+        at: now_text(),
+    };
+    let m1 = movement("LYON1", MovementKind::Reception, 10_000);
+    let out = push(
+        "LYON1",
+        vec![Record::StockMovement(m1.clone()), Record::StockMovement(movement("LYON1", MovementKind::Sale, -1000))],
+    )
+    .await;
+    assert_eq!(out.accepted.len(), 2);
+    let again = push("LYON1", vec![Record::StockMovement(m1.clone())]).await;
+    assert_eq!(again.duplicates, vec![m1.id], "a movement counts once");
+    let forged = push("LYON1", vec![Record::StockMovement(movement("NICE1", MovementKind::Adjustment, 5000))]).await;
+    assert_eq!(forged.quarantined.len(), 1, "a shop writes only its own ledger");
+
+    // A transfer LYON1 → NICE1 reaches NICE1's feed, not LILLE1's.
+    let transfer = Transfer {
+        id: Uuid::now_v7(),
+        from: "LYON1".into(),
+        to: "NICE1".into(),
+        state: TransferState::InTransit,
+        lines: vec![TransferLine { article_id: article, sku: "A1".into(), sent: Quantity(4000), received: None }],
+        sent_at: now_text(),
+        received_at: None,
+        differences: false,
+    };
+    let out = push(
+        "LYON1",
+        vec![
+            Record::Transfer(transfer.clone()),
+            Record::StockMovement(movement("LYON1", MovementKind::TransferOut, -4000)),
+        ],
+    )
+    .await;
+    assert_eq!(out.accepted.len(), 2, "{out:?}");
+    let has_transfer = |shop: &'static str| async move {
+        s.feed(shop, 0, 1000)
+            .await
+            .unwrap()
+            .changes
+            .iter()
+            .any(|c| c.entity == Entity::Transfer && c.key == transfer.id.to_string())
+    };
+    assert!(has_transfer("NICE1").await && has_transfer("LYON1").await);
+    assert!(!has_transfer("LILLE1").await, "a transfer goes to its shops only");
+    // A receipt of an unknown slip is quarantined; the real one marks the difference.
+    let receipt = |transfer: Uuid| TransferReceipt {
+        id: Uuid::now_v7(),
+        transfer,
+        shop: "NICE1".into(),
+        lines: vec![ReceivedLine { article_id: article, sku: "A1".into(), qty: Quantity(3000) }],
+        at: now_text(),
+    };
+    let unknown = push("NICE1", vec![Record::TransferReceipt(receipt(Uuid::now_v7()))]).await;
+    assert!(unknown.quarantined[0].reason.contains("unknown"), "{unknown:?}");
+    let out = push(
+        "NICE1",
+        vec![
+            Record::TransferReceipt(receipt(transfer.id)),
+            Record::StockMovement(movement("NICE1", MovementKind::TransferIn, 3000)),
+        ],
+    )
+    .await;
+    assert_eq!(out.accepted.len(), 2, "{out:?}");
+    let slip: Transfer =
+        serde_json::from_value(s.document(Entity::Transfer, &transfer.id.to_string()).await.unwrap().unwrap()).unwrap();
+    assert_eq!(
+        (slip.state, slip.differences, slip.lines[0].received),
+        (TransferState::Received, true, Some(Quantity(3000)))
+    );
+    assert_eq!(s.stock_levels("A1").await.unwrap(), vec![("LYON1".to_string(), 5000), ("NICE1".to_string(), 3000)]);
+    assert_eq!(st::chain_stock("A1", s.stock_levels("A1").await.unwrap()).total, Quantity(8000));
+
+    // An order made at HQ for LILLE1, received above what was ordered.
+    let order = PurchaseOrder {
+        id: Uuid::now_v7(),
+        shop: "LILLE1".into(),
+        supplier: "Moulin".into(),
+        origin: "HQ".into(),
+        state: OrderState::Open,
+        lines: vec![OrderLine {
+            article_id: article,
+            sku: "A1".into(),
+            ordered: Quantity(2000),
+            received: Quantity(0),
+            cost: None,
+        }],
+        created_at: now_text(),
+    };
+    let e =
+        s.put_documents(vec![("PARIS9".into(), "shop".into())], None, vec![st::order_put(&order)]).await.unwrap_err();
+    assert_eq!((e.kind(), e.field().as_deref()), ("not_found", Some("shop")));
+    assert!(s.document(Entity::PurchaseOrder, &order.id.to_string()).await.unwrap().is_none(), "nothing written");
+    s.put_documents(vec![("LILLE1".into(), "shop".into())], None, vec![st::order_put(&order)]).await.unwrap();
+    let reception = Reception {
+        id: Uuid::now_v7(),
+        order: order.id,
+        shop: "LILLE1".into(),
+        lines: vec![ReceptionLine {
+            article_id: article,
+            sku: "A1".into(),
+            qty: Quantity(3000),
+            ordered: Quantity(2000),
+            received_before: Quantity(0),
+            difference: Quantity(-1000),
+            over: true,
+        }],
+        over: true,
+        at: now_text(),
+    };
+    assert_eq!(push("LILLE1", vec![Record::Reception(reception.clone())]).await.accepted.len(), 1);
+    let order: PurchaseOrder =
+        serde_json::from_value(s.document(Entity::PurchaseOrder, &order.id.to_string()).await.unwrap().unwrap())
+            .unwrap();
+    assert_eq!((order.state, order.lines[0].received), (OrderState::Received, Quantity(3000)));
+    let receptions = s.documents(Entity::Reception).await.unwrap();
+    assert_eq!(receptions.len(), 1);
+    assert_eq!(receptions[0]["over"], true);
+
+    // Users: created once, sent to their shops only, in the feed and the snapshot.
+    let user = st::NewChainUser {
+        code: "C1".into(),
+        name: "Alice".into(),
+        role: "cashier".into(),
+        pin: "1234".into(),
+        shops: vec!["LYON1".into()],
+        registers: vec![],
+    };
+    let (shops, body, puts) = st::new_user(user.clone()).unwrap();
+    assert!(comptoir_core::secret::verify_secret("1234", &body.pin_hash), "an Argon2id hash of the PIN");
+    s.put_documents(shops.clone(), Some((Entity::User, "C1".into(), "code".into())), puts.clone()).await.unwrap();
+    let e = s.put_documents(shops, Some((Entity::User, "C1".into(), "code".into())), puts).await.unwrap_err();
+    assert_eq!((e.kind(), e.field().as_deref()), ("already_exists", Some("code")));
+    let users_in = |shop: &'static str| async move {
+        let feed = s.feed(shop, 0, 1000).await.unwrap().changes.iter().filter(|c| c.entity == Entity::User).count();
+        let snap = all_snapshot(s, shop, 2).await.iter().filter(|i| i.entity == Entity::User).count();
+        let total = s.snapshot_begin(shop).await.unwrap().1 as usize;
+        assert_eq!(total, all_snapshot(s, shop, 1000).await.len(), "the snapshot count is its length");
+        (feed, snap)
+    };
+    assert_eq!(users_in("LYON1").await, (1, 1));
+    assert_eq!(users_in("NICE1").await, (0, 0), "users go to their shops only");
+    assert_eq!(s.documents(Entity::User).await.unwrap().len(), 1, "HQ lists each user once");
+    // A shop price reaches that shop only.
+    let price = ShopPrice { shop: "NICE1".into(), article_id: article, sku: "A1".into(), price: Some(Money(99)) };
+    s.put_documents(vec![("NICE1".into(), "shop".into())], None, vec![st::shop_price_put(&price)]).await.unwrap();
+    let got = |shop: &'static str| async move {
+        all_snapshot(s, shop, 1000).await.iter().filter(|i| i.entity == Entity::ShopPrice).count()
+    };
+    assert_eq!((got("NICE1").await, got("LYON1").await), (1, 0));
+
+    // Punches, reported per business day.
+    let punch = |kind: PunchKind, at: &str| Punch {
+        id: Uuid::now_v7(),
+        shop: "LYON1".into(),
+        register: "R1".into(),
+        user: "C1".into(),
+        kind,
+        at: at.into(),
+        date: at[..10].into(),
+    };
+    let out = push(
+        "LYON1",
+        vec![
+            Record::Punch(punch(PunchKind::In, "2026-12-01T08:00:00.000000Z")),
+            Record::Punch(punch(PunchKind::Out, "2026-12-01T12:15:00.000000Z")),
+            Record::Punch(punch(PunchKind::In, "2026-12-09T08:00:00.000000Z")),
+        ],
+    )
+    .await;
+    assert_eq!(out.accepted.len(), 3);
+    let (mon, sun) = st::week_bounds("2026-W49").unwrap();
+    let week = s.punches(&mon.to_string(), &sun.to_string()).await.unwrap();
+    assert_eq!(week.len(), 2, "the next week's punch is not in it");
+    let report = st::week_report("2026-W49", &mon.to_string(), &sun.to_string(), week);
+    assert_eq!((report.users[0].minutes, report.users[0].open), (255, false));
 }

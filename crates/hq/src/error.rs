@@ -95,6 +95,7 @@ fn what_fr(what: &str) -> &str {
         "shop" => "le magasin",
         "job" => "la tâche",
         "admin" => "l'administrateur",
+        "user" => "l'utilisateur",
         other => other,
     }
 }

@@ -24,11 +24,12 @@ pub mod api;
 pub mod catalog;
 pub mod config;
 pub mod conformance;
-pub mod dashboard;
 pub mod customers;
+pub mod dashboard;
 pub mod error;
 pub mod hq;
 pub mod server;
+pub mod stock;
 pub mod storage;
 pub mod sync;
 

@@ -185,6 +185,13 @@ pub enum RecordKind {
     Closure,
     Customer,
     LoyaltyEntry,
+    // ---- stock and people (crate::stock)
+    StockMovement,
+    Transfer,
+    TransferReceipt,
+    PurchaseOrder,
+    Reception,
+    Punch,
 }
 
 impl RecordKind {
@@ -194,15 +201,34 @@ impl RecordKind {
             RecordKind::Closure => "closure",
             RecordKind::Customer => "customer",
             RecordKind::LoyaltyEntry => "loyalty_entry",
+            RecordKind::StockMovement => "stock_movement",
+            RecordKind::Transfer => "transfer",
+            RecordKind::TransferReceipt => "transfer_receipt",
+            RecordKind::PurchaseOrder => "purchase_order",
+            RecordKind::Reception => "reception",
+            RecordKind::Punch => "punch",
         }
     }
+    /// The kind named by a record's `kind` tag (a ticket when unknown).
     pub fn parse(text: &str) -> RecordKind {
-        match text {
-            "closure" => RecordKind::Closure,
-            "customer" => RecordKind::Customer,
-            "loyalty_entry" => RecordKind::LoyaltyEntry,
-            _ => RecordKind::Ticket,
-        }
+        [
+            RecordKind::Closure,
+            RecordKind::Customer,
+            RecordKind::LoyaltyEntry,
+            RecordKind::StockMovement,
+            RecordKind::Transfer,
+            RecordKind::TransferReceipt,
+            RecordKind::PurchaseOrder,
+            RecordKind::Reception,
+            RecordKind::Punch,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == text)
+        .unwrap_or(RecordKind::Ticket)
+    }
+    /// A record of [`crate::stock`] (not part of a register's chain).
+    pub fn is_stock(self) -> bool {
+        !matches!(self, RecordKind::Ticket | RecordKind::Closure | RecordKind::Customer | RecordKind::LoyaltyEntry)
     }
 }
 
@@ -546,4 +572,25 @@ pub trait HqStorage: Send + Sync + 'static {
     async fn loyalty_entries(&self, customer: Uuid) -> Result<Vec<LoyaltyEntryBody>, HqError>;
     async fn loyalty_rule(&self) -> Result<LoyaltyRule, HqError>;
     async fn set_loyalty_rule(&self, rule: LoyaltyRule) -> Result<(), HqError>;
+
+    // ---- stock and people (crate::stock). Records pushed by shops (movements, transfers,
+    // receipts, orders, receptions, punches) are stored by `apply_push`, which asks
+    // `crate::stock::plan` what each one does; the rest is generic documents.
+    /// In one transaction: checks every `(shop, field)` of `shops` exists (else not found
+    /// naming the field), refuses when `create` names a canonical document that exists
+    /// (already exists naming the field), then writes every put (and its feed changes).
+    async fn put_documents(
+        &self,
+        shops: Vec<(String, String)>,
+        create: Option<(Entity, String, String)>,
+        puts: Vec<crate::stock::DocPut>,
+    ) -> Result<(), HqError>;
+    /// HQ's canonical copy of a document.
+    async fn document(&self, entity: Entity, key: &str) -> Result<Option<serde_json::Value>, HqError>;
+    /// Every canonical document of an entity, by key.
+    async fn documents(&self, entity: Entity) -> Result<Vec<serde_json::Value>, HqError>;
+    /// `(shop, Σ quantity in thousandths)` of an article, per shop holding movements.
+    async fn stock_levels(&self, sku: &str) -> Result<Vec<(String, i64)>, HqError>;
+    /// Punches of the business days `from..=to` (`YYYY-MM-DD`), by user then instant.
+    async fn punches(&self, from: &str, to: &str) -> Result<Vec<comptoir_protocol::stock::Punch>, HqError>;
 }

@@ -156,7 +156,7 @@ pub fn prepare_push_raw(shop: &str, records: Vec<Box<serde_json::value::RawValue
             Ok(r) => r,
             Err(e) => {
                 let value: serde_json::Value = serde_json::from_str(text.get()).unwrap_or_default();
-                let kind = RecordKind::parse(value.get("kind").and_then(|k| k.as_str()).unwrap_or("ticket"));
+                let kind = RecordKind::parse(value.get("kind").and_then(|k| k.as_str()).unwrap_or(""));
                 let id = value
                     .get("body")
                     .and_then(|b| b.get("id"))
@@ -175,9 +175,7 @@ pub fn prepare_push_raw(shop: &str, records: Vec<Box<serde_json::value::RawValue
             }
         };
         let id = record.id();
-        let kind = match &record {
-            Record::Ticket(_) => RecordKind::Ticket,
-            Record::Closure(_) => RecordKind::Closure,
+        match &record {
             Record::Customer(c) => {
                 let action = match crate::customers::check_pushed(c) {
                     Ok(()) => PushAction::Insert(Box::new(record)),
@@ -200,7 +198,25 @@ pub fn prepare_push_raw(shop: &str, records: Vec<Box<serde_json::value::RawValue
                 items.push(PushItem { id, kind: RecordKind::LoyaltyEntry, raw, action });
                 continue;
             }
-        };
+            _ => {}
+        }
+        let kind = RecordKind::parse(record.kind_str());
+        if kind.is_stock() {
+            // Not chained: only the shop it names is checked here; what it does at HQ is
+            // `crate::stock::plan`, in the backend's transaction.
+            let action = if record.shop() != shop {
+                PushAction::Quarantine(format!(
+                    "{} {id} names shop {}, credential is shop {shop}",
+                    kind.as_str(),
+                    record.shop()
+                ))
+            } else {
+                PushAction::Insert(Box::new(record))
+            };
+            let raw = if matches!(action, PushAction::Insert(_)) { String::new() } else { text.get().to_string() };
+            items.push(PushItem { id, kind, raw, action });
+            continue;
+        }
         let (named_shop, stored_hash, recomputed, label) = match &record {
             Record::Customer(_) | Record::LoyaltyEntry(_) => continue, // handled above
             Record::Ticket(t) => (t.shop.as_str(), t.hash.as_str(), ticket_hash(t), t.number.clone()),
@@ -210,6 +226,7 @@ pub fn prepare_push_raw(shop: &str, records: Vec<Box<serde_json::value::RawValue
                 closure_hash(c),
                 format!("{} {} {}", c.register, c.kind.as_str(), c.period),
             ),
+            _ => unreachable!("stock records are sorted out above"),
         };
         let number_ok = match &record {
             Record::Ticket(t) => t.number.starts_with(&format!("{}-{}-", t.shop, t.register)),

@@ -320,7 +320,7 @@ async fn the_feed_long_poll_wakes_on_a_catalog_change() {
     let cred = hq.enrolled_shop("LYON1").await;
     let (s, page) = TestHq::send(hq.shop(Method::GET, "/api/v1/sync/feed?cursor=0", &cred)).await;
     assert_eq!(s, 200, "{page}");
-    assert_eq!(page["changes"].as_array().unwrap().len(), 4, "France's VAT rates");
+    assert_eq!(page["changes"].as_array().unwrap().len(), 5, "France's VAT rates and the chain's shop");
     let cursor = page["cursor"].as_i64().unwrap();
     assert_eq!(page["snapshot_required"], false);
 
@@ -344,9 +344,9 @@ async fn the_feed_long_poll_wakes_on_a_catalog_change() {
 
     // The shop reported its cursor in the header.
     let (_, _) =
-        TestHq::send(hq.shop(Method::GET, "/api/v1/sync/feed?cursor=5", &cred).header(HEADER_CURSOR, "5")).await;
+        TestHq::send(hq.shop(Method::GET, "/api/v1/sync/feed?cursor=6", &cred).header(HEADER_CURSOR, "6")).await;
     let (_, shops) = hq.get("/api/v1/shops").await;
-    assert_eq!(shops[0]["cursor"], 5);
+    assert_eq!(shops[0]["cursor"], 6);
 
     // Past the retained feed: take a new snapshot.
     hq.storage.purge_feed("2999-01-01T00:00:00.000000Z").await.unwrap();
@@ -373,7 +373,8 @@ async fn a_snapshot_cut_halfway_resumes_after_the_last_item() {
     let full = ndjson(&r.text().await.unwrap());
     assert_eq!(full[0]["type"], "begin");
     let total = full[0]["total"].as_u64().unwrap();
-    assert_eq!(total, 4 + 3 + 1200);
+    // Rates, categories, articles and the chain's one shop.
+    assert_eq!(total, 4 + 3 + 1200 + 1);
     let items: Vec<&Value> = full.iter().filter(|l| l["type"] == "item").collect();
     assert_eq!(items.len() as u64, total);
     assert_eq!(full.last().unwrap()["type"], "end");

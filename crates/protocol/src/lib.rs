@@ -37,9 +37,12 @@ use comptoir_core::{Money, TaxRate};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+pub mod stock;
+
 /// The protocol version this build speaks. Version 2 adds customers and loyalty (entities
 /// [`Entity::Customer`], [`Entity::LoyaltyEntry`], [`Entity::LoyaltyRule`] and the records
-/// [`Record::Customer`], [`Record::LoyaltyEntry`]); HQ leaves those out of the feed and the
+/// [`Record::Customer`], [`Record::LoyaltyEntry`]) and stock and people
+/// (the entities and records of [`stock`]); HQ leaves those out of the feed and the
 /// snapshot of a shop that speaks version 1 (see [`Entity::since_protocol`]).
 pub const PROTOCOL_VERSION: u32 = 2;
 /// The protocol versions HQ accepts from shops.
@@ -113,18 +116,46 @@ pub enum Entity {
     Customer,
     /// A loyalty ledger entry (key: its id), body [`LoyaltyEntryBody`].
     LoyaltyEntry,
+    // ---- stock and people (crate::stock); after `Job` so snapshots send them last
+    /// The chain's shops (every shop).
+    Shop,
+    /// A user, to the shops it works at (key: user code).
+    User,
+    /// A keyboard layout, to the shops it is assigned to (key: layout code).
+    Keyboard,
+    /// A shop's own price of an article, to that shop (key: article id).
+    ShopPrice,
+    /// A printer, to its shop (key: printer code).
+    Printer,
+    /// A purchase order, to the shop it is delivered to (key: id).
+    PurchaseOrder,
+    /// A transfer slip, to both its shops (key: id).
+    Transfer,
+    /// A reception against a purchase order: HQ's copy only, never sent down (key: id).
+    Reception,
 }
 
+/// Every entity, in snapshot order.
+pub const ENTITIES: [Entity; 15] = [
+    Entity::TaxRate,
+    Entity::Category,
+    Entity::Article,
+    Entity::Job,
+    Entity::LoyaltyRule,
+    Entity::Customer,
+    Entity::LoyaltyEntry,
+    Entity::Shop,
+    Entity::User,
+    Entity::Keyboard,
+    Entity::ShopPrice,
+    Entity::Printer,
+    Entity::PurchaseOrder,
+    Entity::Transfer,
+    Entity::Reception,
+];
+
 impl Entity {
-    pub const ALL: [Entity; 7] = [
-        Entity::TaxRate,
-        Entity::Category,
-        Entity::Article,
-        Entity::Job,
-        Entity::LoyaltyRule,
-        Entity::Customer,
-        Entity::LoyaltyEntry,
-    ];
+    pub const ALL: [Entity; 15] = ENTITIES;
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -135,6 +166,14 @@ impl Entity {
             Entity::LoyaltyRule => "loyalty_rule",
             Entity::Customer => "customer",
             Entity::LoyaltyEntry => "loyalty_entry",
+            Entity::Shop => "shop",
+            Entity::User => "user",
+            Entity::Keyboard => "keyboard",
+            Entity::ShopPrice => "shop_price",
+            Entity::Printer => "printer",
+            Entity::PurchaseOrder => "purchase_order",
+            Entity::Transfer => "transfer",
+            Entity::Reception => "reception",
         }
     }
     pub fn parse(text: &str) -> Option<Entity> {
@@ -145,7 +184,7 @@ impl Entity {
     pub fn since_protocol(self) -> u32 {
         match self {
             Entity::TaxRate | Entity::Category | Entity::Article | Entity::Job => 1,
-            Entity::LoyaltyRule | Entity::Customer | Entity::LoyaltyEntry => 2,
+            _ => 2,
         }
     }
 }
@@ -330,6 +369,13 @@ pub enum Record {
     /// A customer created or edited at the shop (its whole state with its stamps).
     Customer(CustomerBody),
     LoyaltyEntry(LoyaltyEntryBody),
+    // ---- stock and people (crate::stock)
+    StockMovement(stock::StockMovement),
+    Transfer(stock::Transfer),
+    TransferReceipt(stock::TransferReceipt),
+    PurchaseOrder(stock::PurchaseOrder),
+    Reception(stock::Reception),
+    Punch(stock::Punch),
 }
 
 impl Record {
@@ -341,6 +387,44 @@ impl Record {
             Record::Closure(c) => c.id,
             Record::Customer(c) => c.id,
             Record::LoyaltyEntry(e) => e.id,
+            Record::StockMovement(m) => m.id,
+            Record::Transfer(t) => t.id,
+            Record::TransferReceipt(r) => r.id,
+            Record::PurchaseOrder(o) => o.id,
+            Record::Reception(r) => r.id,
+            Record::Punch(p) => p.id,
+        }
+    }
+
+    /// The `kind` tag of the record on the wire (and in the outbox).
+    pub fn kind_str(&self) -> &'static str {
+        match self {
+            Record::Customer(_) => "customer",
+            Record::LoyaltyEntry(_) => "loyalty_entry",
+            Record::Ticket(_) => "ticket",
+            Record::Closure(_) => "closure",
+            Record::StockMovement(_) => "stock_movement",
+            Record::Transfer(_) => "transfer",
+            Record::TransferReceipt(_) => "transfer_receipt",
+            Record::PurchaseOrder(_) => "purchase_order",
+            Record::Reception(_) => "reception",
+            Record::Punch(_) => "punch",
+        }
+    }
+
+    /// The shop the record says it comes from (HQ compares it with the credential's).
+    pub fn shop(&self) -> &str {
+        match self {
+            Record::Customer(c) => &c.origin,
+            Record::LoyaltyEntry(e) => &e.shop,
+            Record::Ticket(t) => &t.shop,
+            Record::Closure(c) => &c.shop,
+            Record::StockMovement(m) => &m.shop,
+            Record::Transfer(t) => &t.from,
+            Record::TransferReceipt(r) => &r.shop,
+            Record::PurchaseOrder(o) => &o.origin,
+            Record::Reception(r) => &r.shop,
+            Record::Punch(p) => &p.shop,
         }
     }
 }

@@ -54,6 +54,9 @@ pub enum ShopError {
     HqCertificate { url: String, detail: String },
     #[error("the catalog belongs to HQ")]
     CatalogOwnedByHq,
+    /// Users are defined at HQ once the shop is in a chain (stock and people).
+    #[error("users belong to HQ")]
+    UsersOwnedByHq,
     #[error("not enrolled")]
     NotEnrolled,
     #[error("already enrolled with {hq_url}")]
@@ -121,6 +124,10 @@ fn what_fr(what: &str) -> &str {
         "ticket" => "le ticket",
         "closure" => "la clôture",
         "customer" => "le client",
+        "shop" => "le magasin",
+        "transfer" => "le transfert",
+        "purchase order" => "la commande",
+        "keyboard" => "le clavier",
         other => other,
     }
 }
@@ -153,7 +160,7 @@ impl ShopError {
             ShopError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ShopError::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
             ShopError::HqCertificate { .. } => StatusCode::BAD_GATEWAY,
-            ShopError::CatalogOwnedByHq => StatusCode::CONFLICT,
+            ShopError::CatalogOwnedByHq | ShopError::UsersOwnedByHq => StatusCode::CONFLICT,
             ShopError::NotEnrolled | ShopError::AlreadyEnrolled { .. } | ShopError::ShopCodeMismatch { .. } => {
                 StatusCode::CONFLICT
             }
@@ -192,6 +199,7 @@ impl ShopError {
             ShopError::Overloaded => "overloaded",
             ShopError::HqCertificate { .. } => "hq_certificate",
             ShopError::CatalogOwnedByHq => "catalog_owned_by_hq",
+            ShopError::UsersOwnedByHq => "users_owned_by_hq",
             ShopError::NotEnrolled => "not_enrolled",
             ShopError::AlreadyEnrolled { .. } => "already_enrolled",
             ShopError::ShopCodeMismatch { .. } => "shop_code_mismatch",
@@ -276,6 +284,10 @@ impl ShopError {
             CatalogOwnedByHq => lang.pick(
                 "This shop belongs to a chain: its catalog (articles, categories, tax rates) is managed at HQ and arrives here by itself. Make the change at HQ.".into(),
                 "Cette boutique fait partie d'une chaîne : son catalogue (articles, catégories, taux de TVA) se gère au siège et arrive ici tout seul. Faites la modification au siège.".into(),
+            ),
+            UsersOwnedByHq => lang.pick(
+                "This shop belongs to a chain: its users are defined at HQ (with the shops and registers they work at) and arrive here by themselves. Create the user at HQ.".into(),
+                "Cette boutique fait partie d'une chaîne : ses utilisateurs sont définis au siège (avec les boutiques et caisses où ils travaillent) et arrivent ici tout seuls. Créez l'utilisateur au siège.".into(),
             ),
             NotEnrolled => lang.pick(
                 "This shop is not linked to an HQ (it works alone). To join a chain: comptoir shop enroll --hq URL --token TOKEN.".into(),

@@ -211,6 +211,8 @@ pub fn commit_ticket_shared(
     }
     // Same transaction: the ticket and its way to HQ are written together or not at all.
     crate::sync::outbox::enqueue(conn, &comptoir_protocol::Record::Ticket(ticket.clone()))?;
+    // Same transaction again: what is sold or given back moves the stock ledger.
+    crate::stock::record_ticket(conn, &ticket)?;
     Ok(Committed::New(ticket))
 }
 

@@ -93,12 +93,17 @@ fn each_committed_ticket_is_queued_in_the_same_transaction() {
     assert!(matches!(refused, Err(ShopError::Domain(_))));
 
     let pending = shop.store.read_blocking(|c| outbox::pending(c, 10)).unwrap();
-    assert_eq!(pending.len(), 1);
+    assert_eq!(pending.len(), 2, "the ticket and its stock movement");
     let Record::Ticket(t) = &pending[0].1 else { panic!("a ticket") };
     assert_eq!(t.number, "LYON1-R1-000001");
     assert_eq!(t.total, Money(240));
+    let Record::StockMovement(m) = &pending[1].1 else { panic!("a stock movement") };
+    assert_eq!(
+        (m.sku.as_str(), m.qty, m.reference.as_deref()),
+        ("A1", Quantity::from_units(-2), Some("LYON1-R1-000001"))
+    );
     let (unsent, oldest) = shop.store.read_blocking(outbox::backlog).unwrap();
-    assert_eq!(unsent, 1);
+    assert_eq!(unsent, 2);
     assert!(oldest.is_some());
 
     // A closure goes the same way and reads back whole (its VAT totals are keyed by rate).
@@ -119,11 +124,10 @@ fn each_committed_ticket_is_queued_in_the_same_transaction() {
         })
         .unwrap();
     let queued = shop.store.read_blocking(|c| outbox::pending(c, 10)).unwrap();
-    assert_eq!(queued.len(), 2);
-    assert_eq!(queued[1].1, Record::Closure(closure));
-    let seq = pending[0].0;
-    let closure_seq = queued[1].0;
-    shop.store.write_blocking(|tx| outbox::acknowledge(tx, &[(seq, "accepted"), (closure_seq, "accepted")])).unwrap();
+    assert_eq!(queued.len(), 3);
+    assert_eq!(queued[2].1, Record::Closure(closure));
+    let answered: Vec<(i64, &str)> = queued.iter().map(|(seq, _)| (*seq, "accepted")).collect();
+    shop.store.write_blocking(|tx| outbox::acknowledge(tx, &answered)).unwrap();
     assert!(shop.store.read_blocking(|c| outbox::pending(c, 10)).unwrap().is_empty());
     assert_eq!(shop.store.read_blocking(outbox::backlog).unwrap().0, 0);
     // Resending since a date queues the ticket again (HQ ignores what it has).

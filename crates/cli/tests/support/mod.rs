@@ -274,3 +274,46 @@ where
     }
     panic!("not reached within {limit:?}: {what}");
 }
+
+/// Makes `code` (a cashier with `pin`) work at `shop_code` through HQ — shops in a chain
+/// take their users from HQ — and waits until the shop at `shop_base` has it.
+pub async fn chain_user(api: &Api, hq_base: &str, shop_base: &str, shop_code: &str, code: &str, pin: &str) {
+    hq_user(api, hq_base, shop_code, code, pin).await;
+    eventually(Duration::from_secs(15), "the HQ user at the shop", || async {
+        let (s, users) = api.get(&format!("{shop_base}/users")).await;
+        s == 200 && users.as_array().is_some_and(|l| l.iter().any(|u| u["code"] == code && u["active"] == true))
+    })
+    .await;
+}
+
+/// Makes `code` (a cashier with `pin`) work at `shop_code` at HQ (created, or given one
+/// more shop).
+pub async fn hq_user(api: &Api, hq_base: &str, shop_code: &str, code: &str, pin: &str) {
+    let (status, body) = api.get(&format!("{hq_base}/users")).await;
+    assert_eq!(status, 200, "{body}");
+    let existing = body.as_array().unwrap().iter().find(|u| u["code"] == code).cloned();
+    let (status, body) = match existing {
+        None => {
+            api.post(
+                &format!("{hq_base}/users"),
+                serde_json::json!({"code": code, "name": code, "role": "cashier", "pin": pin, "shops": [shop_code]}),
+            )
+            .await
+        }
+        Some(u) => {
+            let mut shops: Vec<serde_json::Value> = u["shops"].as_array().cloned().unwrap_or_default();
+            shops.push(shop_code.into());
+            let r = api
+                .http
+                .patch(format!("{hq_base}/users/{code}"))
+                .basic_auth("admin", Some(PASSWORD))
+                .json(&serde_json::json!({"shops": shops}))
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            (if status == 200 { 201 } else { status }, r.json().await.unwrap_or_default())
+        }
+    };
+    assert_eq!(status, 201, "{body}");
+}

@@ -12,6 +12,7 @@
 pub mod admin;
 mod customers;
 mod extract;
+pub mod stock;
 mod sync;
 
 use crate::error::HqError;
@@ -165,7 +166,9 @@ async fn health() -> axum::Json<serde_json::Value> {
 
 #[utoipa::path(get, path = "/api/v1/openapi.json", responses((status = 200, description = "This document")))]
 async fn openapi_json(_caller: AdminCaller) -> axum::Json<utoipa::openapi::OpenApi> {
-    axum::Json(ApiDoc::openapi())
+    let mut doc = ApiDoc::openapi();
+    doc.merge(stock::StockDoc::openapi());
+    axum::Json(doc)
 }
 
 /// The answer to a request refused because the server already serves as many as it may.
@@ -227,6 +230,7 @@ pub fn router(hq: Hq) -> Router {
         .route("/api/v1/sync/snapshot", get(sync::snapshot))
         // The web dashboard (docs/dashboard.md), under the same limits.
         .merge(crate::dashboard::routes())
+        .merge(stock::routes())
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout));
     let feed = Router::new()
         .route("/api/v1/sync/feed", get(sync::feed))

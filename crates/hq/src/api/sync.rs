@@ -203,11 +203,12 @@ pub async fn push(
     Body(batch): Body<RawBatch>,
 ) -> Result<Json<PushOutcome>, HqError> {
     let items = prepare_push_raw(&shop, batch.records)?;
-    // Customers and loyalty entries become feed changes for the other shops: wake their
-    // long-polls at once.
+    // Customers and loyalty entries become feed changes for every other shop, a transfer or
+    // an order goes down to other shops' feeds: wake their long-polls at once.
     let feeds = items.iter().any(|i| matches!(i.kind, RecordKind::Customer | RecordKind::LoyaltyEntry));
+    let forwards = items.iter().any(|i| i.kind.is_stock());
     let outcome = hq.storage.apply_push(&shop, &now_text(), items).await?;
-    if feeds && !outcome.accepted.is_empty() {
+    if forwards || (feeds && !outcome.accepted.is_empty()) {
         hq.notify_change();
     }
     if !outcome.quarantined.is_empty() {

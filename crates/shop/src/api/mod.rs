@@ -10,6 +10,7 @@ mod customers;
 mod extract;
 mod sales;
 mod staff;
+pub mod stock;
 
 use crate::error::ShopError;
 use crate::shop::Shop;
@@ -168,7 +169,9 @@ async fn health() -> axum::Json<serde_json::Value> {
 
 #[utoipa::path(get, path = "/api/v1/openapi.json", responses((status = 200, description = "This document")))]
 async fn openapi_json(_caller: Caller) -> axum::Json<utoipa::openapi::OpenApi> {
-    axum::Json(ApiDoc::openapi())
+    let mut doc = ApiDoc::openapi();
+    doc.merge(stock::StockDoc::openapi());
+    axum::Json(doc)
 }
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -233,6 +236,7 @@ pub fn router(shop: Shop) -> Router {
         .route("/api/v1/customers", get(customers::list_customers).post(customers::create_customer))
         .route("/api/v1/customers/{key}", get(customers::get_customer).patch(customers::update_customer))
         .route("/api/v1/customers/{key}/loyalty", get(customers::get_loyalty))
+        .merge(stock::routes())
         .layer(DefaultBodyLimit::max(limit));
     let concurrency = shop.config.max_concurrent_requests.max(1);
     api.merge(import)

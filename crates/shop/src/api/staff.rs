@@ -50,7 +50,14 @@ pub async fn create_user(
     Body(input): Body<NewUser>,
 ) -> Result<(StatusCode, Json<User>), ShopError> {
     caller.require(Role::Admin)?;
-    Ok((StatusCode::CREATED, Json(shop.store.write(move |tx| staff::create_user(tx, input)).await?)))
+    let user = shop
+        .store
+        .write(move |tx| {
+            crate::people::refuse_local_users(tx)?;
+            staff::create_user(tx, input)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(user)))
 }
 
 #[utoipa::path(patch, path = "/api/v1/users/{code}", request_body = UserChange, responses((status = 200, body = User)))]

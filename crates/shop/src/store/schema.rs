@@ -8,6 +8,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_shop.sql"),
     include_str!("../../migrations/0002_sync.sql"),
     include_str!("../../migrations/0003_customers.sql"),
+    include_str!("../../migrations/0004_stock.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

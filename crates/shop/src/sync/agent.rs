@@ -350,7 +350,11 @@ impl SyncAgent {
                 self.shop.outbox_signal.notify_one();
                 Ok(format!("{n} tickets and closures queued again"))
             }
-            "send_stock" => Err(ShopError::Config("this version keeps no stock ledger yet: nothing to send".into())),
+            "send_stock" => {
+                let (movements, articles) = self.shop.store.write(|tx| crate::stock::requeue_movements(tx)).await?;
+                self.shop.outbox_signal.notify_one();
+                Ok(format!("{movements} stock movements of {articles} articles queued again"))
+            }
             "upload_logs" => {
                 let dir = self.shop.store.path().parent().map(|d| d.join("logs")).unwrap_or_default();
                 tokio::task::spawn_blocking(move || recent_logs(&dir, LOG_UPLOAD_BYTES))

@@ -39,6 +39,12 @@ pub fn apply(
         Entity::LoyaltyEntry => {
             decode::<LoyaltyEntryBody>(entity, key, body).map(|e| crate::loyalty::insert(conn, &e).map(|_| ()))
         }
+        // Stock and people: crate::people.
+        other => match crate::people::apply(conn, other, key, body) {
+            Ok(Ok(())) => Ok(Ok(())),
+            Ok(Err(warning)) => Err(warning),
+            Err(e) => Ok(Err(e)),
+        },
     };
     match result {
         Ok(done) => done.map(|_| None),
@@ -84,6 +90,8 @@ fn apply_article(conn: &Connection, a: &ArticleBody) -> Result<(), ShopError> {
     )?
     .execute(params![a.sku, id])?;
     conn.prepare_cached("DELETE FROM articles WHERE sku = ?1 AND id <> ?2")?.execute(params![a.sku, id])?;
+    // The shop's own price, or the one it keeps when it refuses HQ's (crate::people).
+    let price = crate::people::price_from_hq(conn, a)?;
     conn.prepare_cached(
         "INSERT INTO articles (id, sku, name, category, tax_rate_bp, price, web, active, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
@@ -96,7 +104,7 @@ fn apply_article(conn: &Connection, a: &ArticleBody) -> Result<(), ShopError> {
         a.name,
         a.category,
         a.tax_rate_bp.bp(),
-        a.price.cents(),
+        price.cents(),
         a.web,
         a.active,
         now_text()

@@ -7,12 +7,7 @@ use rusqlite::{Connection, params};
 
 /// Queues a record for HQ, inside the caller's transaction (the one that commits it).
 pub fn enqueue(conn: &Connection, record: &Record) -> Result<(), ShopError> {
-    let kind = match record {
-        Record::Ticket(_) => "ticket",
-        Record::Closure(_) => "closure",
-        Record::Customer(_) => "customer",
-        Record::LoyaltyEntry(_) => "loyalty_entry",
-    };
+    let kind = record.kind_str();
     let body = serde_json::to_string(record).map_err(|e| ShopError::Storage(format!("outbox encoding: {e}")))?;
     conn.prepare_cached("INSERT INTO outbox (record_id, kind, body, created_at) VALUES (?, ?, ?, ?)")?
         .execute(params![record.id().to_string(), kind, body, now_text()])?;
