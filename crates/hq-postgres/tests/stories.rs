@@ -41,6 +41,7 @@ async fn the_dashboard_migration_sums_the_tickets_already_held() {
             "DROP TABLE dashboard_sessions; DROP TABLE sales_days; DROP TABLE sales_day_payments;
              DROP TABLE sales_day_vat; DROP TABLE sales_day_articles; DROP TABLE sales_month_articles;
              DROP TABLE loyalty_entries, customers, loyalty_settings; DROP FUNCTION loyalty_append_only;
+             DROP TABLE stock_records, stock_movements, punches, documents;
              UPDATE comptoir_schema SET version = 1;",
         )
         .await

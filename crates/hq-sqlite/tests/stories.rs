@@ -69,7 +69,9 @@ async fn the_dashboard_migration_sums_the_tickets_already_held() {
     c.execute_batch(
         "DROP TABLE dashboard_sessions; DROP TABLE sales_days; DROP TABLE sales_day_payments; DROP TABLE sales_day_vat;
          DROP TABLE sales_day_articles; DROP TABLE sales_month_articles;
-         DROP TABLE loyalty_entries; DROP TABLE customers; DROP TABLE loyalty_settings; PRAGMA user_version = 1;",
+         DROP TABLE loyalty_entries; DROP TABLE customers; DROP TABLE loyalty_settings;
+         DROP TABLE stock_records; DROP TABLE stock_movements; DROP TABLE punches; DROP TABLE documents;
+         PRAGMA user_version = 1;",
     )
     .unwrap();
     drop(c);
