@@ -48,6 +48,7 @@ CREATE TABLE sales_day_articles (
 );
 
 -- The same per month (YYYY-MM): a year's top articles read 12 months, not 365 days.
+-- Both article tables also hold chain-wide rows under the shop code '' (no shop has it).
 CREATE TABLE sales_month_articles (
     month      TEXT NOT NULL,
     shop       TEXT NOT NULL,
@@ -76,5 +77,8 @@ INSERT INTO sales_day_articles (day, shop, sku, name, qty_milli, revenue)
     SELECT t.business_date, t.shop, l->>'sku', MAX(l->>'name'),
            SUM(ROUND((l->>'qty')::NUMERIC * 1000)::BIGINT), SUM((l->>'total')::BIGINT)
     FROM tickets t, jsonb_array_elements(t.body::jsonb->'lines') l GROUP BY 1, 2, 3;
+-- The chain-wide rows (shop ''): every shop's sales of an article added up.
+INSERT INTO sales_day_articles (day, shop, sku, name, qty_milli, revenue)
+    SELECT day, '', sku, MAX(name), SUM(qty_milli), SUM(revenue) FROM sales_day_articles GROUP BY day, sku;
 INSERT INTO sales_month_articles (month, shop, sku, name, qty_milli, revenue)
     SELECT substr(day, 1, 7), shop, sku, MAX(name), SUM(qty_milli), SUM(revenue) FROM sales_day_articles GROUP BY 1, 2, 3;

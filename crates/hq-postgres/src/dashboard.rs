@@ -7,7 +7,7 @@
 
 use super::{Fail, PostgresStorage, R};
 use comptoir_hq::HqError;
-use comptoir_hq::dashboard::summary::{BatchSummary, split_months};
+use comptoir_hq::dashboard::summary::{BatchSummary, CHAIN, split_months};
 use comptoir_hq::storage::*;
 use tokio_postgres::GenericClient;
 use tokio_postgres::types::ToSql;
@@ -170,7 +170,7 @@ impl PostgresStorage {
         let mut args: Vec<String> = Vec::new();
         for (a, b) in days {
             parts.push(format!(
-                "SELECT sku, name, qty_milli, revenue FROM sales_day_articles WHERE day BETWEEN ${} AND ${} AND ($1::text IS NULL OR shop = $1)",
+                "SELECT sku, name, qty_milli, revenue FROM sales_day_articles WHERE day BETWEEN ${} AND ${} AND shop = $1",
                 args.len() + 2,
                 args.len() + 3
             ));
@@ -179,7 +179,7 @@ impl PostgresStorage {
         }
         if let Some((a, b)) = months {
             parts.push(format!(
-                "SELECT sku, name, qty_milli, revenue FROM sales_month_articles WHERE month BETWEEN ${} AND ${} AND ($1::text IS NULL OR shop = $1)",
+                "SELECT sku, name, qty_milli, revenue FROM sales_month_articles WHERE month BETWEEN ${} AND ${} AND shop = $1",
                 args.len() + 2,
                 args.len() + 3
             ));
@@ -195,7 +195,9 @@ impl PostgresStorage {
             parts.join(" UNION ALL "),
             limit as i64
         );
-        let mut params: Vec<Param> = vec![&f.shop];
+        // Every shop: the chain-wide rows.
+        let shop = f.shop.clone().unwrap_or_else(|| CHAIN.to_string());
+        let mut params: Vec<Param> = vec![&shop];
         params.extend(args.iter().map(|a| a as Param));
         let c = self.conn().await?;
         let rows = c.query(&sql, &params).await.map_err(Fail::from)?;

@@ -48,6 +48,7 @@ CREATE TABLE sales_day_articles (
 ) WITHOUT ROWID;
 
 -- The same per month (YYYY-MM): a year's top articles read 12 months, not 365 days.
+-- Both article tables also hold chain-wide rows under the shop code '' (no shop has it).
 CREATE TABLE sales_month_articles (
     month      TEXT NOT NULL,
     shop       TEXT NOT NULL,
@@ -76,5 +77,8 @@ INSERT INTO sales_day_articles (day, shop, sku, name, qty_milli, revenue)
     SELECT t.business_date, t.shop, json_extract(l.value, '$.sku'), MAX(json_extract(l.value, '$.name')),
            SUM(CAST(ROUND(json_extract(l.value, '$.qty') * 1000) AS INTEGER)), SUM(json_extract(l.value, '$.total'))
     FROM tickets t, json_each(t.body, '$.lines') l GROUP BY 1, 2, 3;
+-- The chain-wide rows (shop ''): every shop's sales of an article added up.
+INSERT INTO sales_day_articles (day, shop, sku, name, qty_milli, revenue)
+    SELECT day, '', sku, MAX(name), SUM(qty_milli), SUM(revenue) FROM sales_day_articles GROUP BY day, sku;
 INSERT INTO sales_month_articles (month, shop, sku, name, qty_milli, revenue)
     SELECT substr(day, 1, 7), shop, sku, MAX(name), SUM(qty_milli), SUM(revenue) FROM sales_day_articles GROUP BY 1, 2, 3;

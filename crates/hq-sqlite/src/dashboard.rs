@@ -3,7 +3,7 @@
 
 use super::{Fail, R, SqliteStorage};
 use comptoir_hq::HqError;
-use comptoir_hq::dashboard::summary::{BatchSummary, split_months};
+use comptoir_hq::dashboard::summary::{BatchSummary, CHAIN, split_months};
 use comptoir_hq::storage::*;
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -152,31 +152,19 @@ impl SqliteStorage {
         let f = own(f);
         self.read(move |c| {
             let (days, months) = split_months(&f.from, &f.to);
+            // Every shop: the chain-wide rows.
+            let shop = f.shop.clone().unwrap_or_else(|| CHAIN.to_string());
             let mut parts = Vec::new();
-            let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
-            for (a, b) in days {
+            let mut args: Vec<String> = vec![shop];
+            let ranges = days.into_iter().map(|r| ("sales_day_articles", "day", r));
+            for (table, column, (a, b)) in ranges.chain(months.map(|r| ("sales_month_articles", "month", r))) {
                 parts.push(format!(
-                    "SELECT sku, name, qty_milli, revenue FROM sales_day_articles WHERE day BETWEEN ?{} AND ?{} AND (?{} IS NULL OR shop = ?{})",
+                    "SELECT sku, name, qty_milli, revenue FROM {table} WHERE {column} BETWEEN ?{} AND ?{} AND shop = ?1",
                     args.len() + 1,
-                    args.len() + 2,
-                    args.len() + 3,
-                    args.len() + 3
+                    args.len() + 2
                 ));
-                args.push(Box::new(a));
-                args.push(Box::new(b));
-                args.push(Box::new(f.shop.clone()));
-            }
-            if let Some((a, b)) = months {
-                parts.push(format!(
-                    "SELECT sku, name, qty_milli, revenue FROM sales_month_articles WHERE month BETWEEN ?{} AND ?{} AND (?{} IS NULL OR shop = ?{})",
-                    args.len() + 1,
-                    args.len() + 2,
-                    args.len() + 3,
-                    args.len() + 3
-                ));
-                args.push(Box::new(a));
-                args.push(Box::new(b));
-                args.push(Box::new(f.shop.clone()));
+                args.push(a);
+                args.push(b);
             }
             if parts.is_empty() {
                 return Ok(Vec::new());
@@ -187,10 +175,9 @@ impl SqliteStorage {
                 parts.join(" UNION ALL "),
                 limit as i64
             );
-            let mut stmt = c.prepare(&sql)?;
-            let refs: Vec<&dyn rusqlite::ToSql> = args.iter().map(|b| b.as_ref()).collect();
+            let mut stmt = c.prepare_cached(&sql)?;
             Ok(stmt
-                .query_map(refs.as_slice(), |r| {
+                .query_map(rusqlite::params_from_iter(args.iter()), |r| {
                     Ok(ArticleSales { sku: r.get(0)?, name: r.get(1)?, qty_milli: r.get(2)?, revenue: r.get(3)? })
                 })?
                 .collect::<Result<_, _>>()?)

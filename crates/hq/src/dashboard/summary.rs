@@ -5,7 +5,8 @@
 //! - a return (negative total) deducts from revenue but still counts as a ticket, as in
 //!   `sales_report`;
 //! - payments are grouped by method; the change given back is taken off `cash`;
-//! - articles are grouped by SKU with the line totals (after discounts) and quantities.
+//! - articles are grouped by SKU with the line totals (after discounts) and quantities, per
+//!   shop and also chain-wide (shop [`CHAIN`]).
 
 use comptoir_core::ticket::Ticket;
 use std::collections::BTreeMap;
@@ -112,6 +113,11 @@ mod tests {
     }
 }
 
+/// The shop code of the article summaries' chain-wide rows (every shop's sales added up):
+/// the top articles of the whole chain read 300 rows a month, not 300 per shop. No shop
+/// has this code (codes are never empty).
+pub const CHAIN: &str = "";
+
 /// Several tickets' summaries added together, one row per key: a backend that inserts a
 /// batch writes each summary row once.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -122,9 +128,9 @@ pub struct BatchSummary {
     pub payments: BTreeMap<(String, String, String), i64>,
     /// `(day, shop, rate_bp) -> (gross, net, vat)`
     pub vat: BTreeMap<(String, String, i64), (i64, i64, i64)>,
-    /// `(day, shop, sku) -> (name, qty_milli, revenue)`
+    /// `(day, shop, sku) -> (name, qty_milli, revenue)`, with [`CHAIN`] rows
     pub day_articles: BTreeMap<(String, String, String), (String, i64, i64)>,
-    /// `(month, shop, sku) -> (name, qty_milli, revenue)`
+    /// `(month, shop, sku) -> (name, qty_milli, revenue)`, with [`CHAIN`] rows
     pub month_articles: BTreeMap<(String, String, String), (String, i64, i64)>,
 }
 
@@ -143,12 +149,15 @@ impl BatchSummary {
             e.2 += v;
         }
         for (sku, name, q, r) in &s.articles {
-            for (map, period) in [(&mut self.day_articles, &s.day), (&mut self.month_articles, &s.month)] {
-                let e =
-                    map.entry((period.clone(), s.shop.clone(), sku.clone())).or_insert_with(|| (name.clone(), 0, 0));
-                e.0 = name.clone();
-                e.1 += q;
-                e.2 += r;
+            for shop in [s.shop.as_str(), CHAIN] {
+                for (map, period) in [(&mut self.day_articles, &s.day), (&mut self.month_articles, &s.month)] {
+                    let e = map
+                        .entry((period.clone(), shop.to_string(), sku.clone()))
+                        .or_insert_with(|| (name.clone(), 0, 0));
+                    e.0 = name.clone();
+                    e.1 += q;
+                    e.2 += r;
+                }
             }
         }
     }
