@@ -1117,23 +1117,25 @@ async fn run_round(template: &Path, dir: &Path, plan: &Plan, result: &mut RoundR
         tokio::time::sleep(Duration::from_millis(rng.random_range(5..40))).await;
     }
 
-    // Heal: the link passes everything, space returns, the processes are up. An armed
-    // trigger is given a few seconds to fire first (the shop may be waiting out a back-off).
-    link.with(|s| s.faults.clear());
-    let armed_until = Instant::now() + Duration::from_secs(6);
+    // Before healing, every fault of the plan is met (bounded): a link fault no connection
+    // met yet stays on alone, an armed trigger waits (the shop may be in a back-off), and a
+    // sale now and then makes the traffic they need.
+    let until = Instant::now() + Duration::from_secs(8);
     let mut nudge = Instant::now();
     let mut extra = SHOPS.len();
     loop {
+        let seen = link.seen.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let unmet: Vec<Fault> = plan.link.iter().copied().filter(|f| !seen.contains_key(f)).collect();
+        link.with(|s| s.faults.clone_from(&unmet));
         let armed = link.with(|s| s.armed.clone());
-        if (armed.is_empty() && link.pending.load(Ordering::SeqCst) <= 0) || Instant::now() > armed_until {
+        let done = unmet.is_empty() && armed.is_empty() && link.pending.load(Ordering::SeqCst) <= 0;
+        if done || Instant::now() > until {
             break;
         }
-        if let Some((_, shop)) = armed.iter().find(|(t, _)| matches!(t, Trigger::ShopPush | Trigger::HqPush))
-            && let shop = *shop
-            && nudge.elapsed() > Duration::from_millis(700)
-        {
-            // Nothing left to push at that shop: one more sale makes a push to kill.
+        let push_target = armed.iter().find(|(t, _)| matches!(t, Trigger::ShopPush | Trigger::HqPush)).map(|a| a.1);
+        if (push_target.is_some() || !unmet.is_empty()) && nudge.elapsed() > Duration::from_millis(700) {
             nudge = Instant::now();
+            let shop = push_target.unwrap_or(extra % SHOPS.len());
             let body = sale_body(Uuid::now_v7(), extra * SHOPS.len() + shop);
             extra += 1;
             let base = chain.lock().await.shops[shop].base.clone();
@@ -1145,6 +1147,8 @@ async fn run_round(template: &Path, dir: &Path, plan: &Plan, result: &mut RoundR
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // Heal: the link passes everything, space returns, the processes are up.
+    link.with(|s| s.faults.clear());
     link.with(|s| s.armed.clear());
     if let Some((s, _, _)) = plan.disk_full {
         let _ = std::fs::remove_file(dir.join(SHOPS[s]).join("filler"));
