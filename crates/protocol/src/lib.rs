@@ -113,10 +113,14 @@ pub enum Entity {
     Customer,
     /// A loyalty ledger entry (key: its id), body [`LoyaltyEntryBody`].
     LoyaltyEntry,
+    /// An offer (key: its id), body [`OfferBody`].
+    Offer,
+    /// A message for this shop or one of its registers (key: its id), body [`MessageBody`].
+    Message,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 7] = [
+    pub const ALL: [Entity; 9] = [
         Entity::TaxRate,
         Entity::Category,
         Entity::Article,
@@ -124,6 +128,8 @@ impl Entity {
         Entity::LoyaltyRule,
         Entity::Customer,
         Entity::LoyaltyEntry,
+        Entity::Offer,
+        Entity::Message,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -135,6 +141,8 @@ impl Entity {
             Entity::LoyaltyRule => "loyalty_rule",
             Entity::Customer => "customer",
             Entity::LoyaltyEntry => "loyalty_entry",
+            Entity::Offer => "offer",
+            Entity::Message => "message",
         }
     }
     pub fn parse(text: &str) -> Option<Entity> {
@@ -145,7 +153,7 @@ impl Entity {
     pub fn since_protocol(self) -> u32 {
         match self {
             Entity::TaxRate | Entity::Category | Entity::Article | Entity::Job => 1,
-            Entity::LoyaltyRule | Entity::Customer | Entity::LoyaltyEntry => 2,
+            Entity::LoyaltyRule | Entity::Customer | Entity::LoyaltyEntry | Entity::Offer | Entity::Message => 2,
         }
     }
 }
@@ -321,6 +329,51 @@ pub struct LoyaltyEntryBody {
     pub note: String,
 }
 
+/// An offer defined at HQ: a percentage or an amount off an article or a category, for
+/// everyone, a customer group or one customer, between two days (inclusive). It applies
+/// only on a ticket with an identified customer (docs/customers.md, "Offers").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfferBody {
+    pub id: Uuid,
+    pub name: String,
+    /// Percentage off, in basis points (1000 = 10 %); or else `amount`.
+    pub percent_bp: Option<u32>,
+    /// Amount off each unit, in cents.
+    pub amount: Option<Money>,
+    /// The article's SKU; or else `category`.
+    pub article: Option<String>,
+    pub category: Option<String>,
+    /// A customer group code; or one `customer`; neither: everyone.
+    pub group: Option<String>,
+    pub customer: Option<Uuid>,
+    /// First and last day, `YYYY-MM-DD`, in the shop's calendar.
+    pub from: String,
+    pub to: String,
+    pub active: bool,
+}
+
+/// A message from HQ to a shop (every register) or one register of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageBody {
+    pub id: Uuid,
+    /// `None`: every register of the shop.
+    pub register: Option<String>,
+    pub text: String,
+    pub created_at: String,
+}
+
+/// A register acknowledged a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageAckBody {
+    pub id: Uuid,
+    pub message: Uuid,
+    pub shop: String,
+    pub register: String,
+    /// The user signed in at the register.
+    pub user: String,
+    pub at: String,
+}
+
 /// A record a shop sends up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "body", rename_all = "snake_case")]
@@ -330,6 +383,7 @@ pub enum Record {
     /// A customer created or edited at the shop (its whole state with its stamps).
     Customer(CustomerBody),
     LoyaltyEntry(LoyaltyEntryBody),
+    MessageAck(MessageAckBody),
 }
 
 impl Record {
@@ -341,6 +395,7 @@ impl Record {
             Record::Closure(c) => c.id,
             Record::Customer(c) => c.id,
             Record::LoyaltyEntry(e) => e.id,
+            Record::MessageAck(a) => a.id,
         }
     }
 }

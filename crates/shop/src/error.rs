@@ -112,6 +112,7 @@ fn what_fr(what: &str) -> &str {
         "ticket" => "le ticket",
         "closure" => "la clôture",
         "customer" => "le client",
+        "message" => "le message",
         other => other,
     }
 }

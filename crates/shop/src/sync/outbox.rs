@@ -12,6 +12,7 @@ pub fn enqueue(conn: &Connection, record: &Record) -> Result<(), ShopError> {
         Record::Closure(_) => "closure",
         Record::Customer(_) => "customer",
         Record::LoyaltyEntry(_) => "loyalty_entry",
+        Record::MessageAck(_) => "message_ack",
     };
     let body = serde_json::to_string(record).map_err(|e| ShopError::Storage(format!("outbox encoding: {e}")))?;
     conn.prepare_cached("INSERT INTO outbox (record_id, kind, body, created_at) VALUES (?, ?, ?, ?)")?
