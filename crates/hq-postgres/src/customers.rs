@@ -285,10 +285,8 @@ pub(crate) async fn snapshot_items(
     let limit = limit as i64;
     let after = after.unwrap_or("");
     match entity {
-        Entity::LoyaltyRule => {
-            if after.is_empty() {
-                items.push(SnapshotItem { entity, key: "chain".into(), body: serde_json::to_value(rule(c).await?)? });
-            }
+        Entity::LoyaltyRule if after.is_empty() => {
+            items.push(SnapshotItem { entity, key: "chain".into(), body: serde_json::to_value(rule(c).await?)? });
         }
         Entity::Customer => {
             let sql = format!("SELECT {BODY_COLUMNS} FROM customers WHERE id > $1 ORDER BY id LIMIT $2");

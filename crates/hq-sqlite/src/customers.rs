@@ -310,10 +310,8 @@ pub(crate) fn snapshot_items(
 ) -> R<Vec<SnapshotItem>> {
     let mut items = Vec::new();
     match entity {
-        Entity::LoyaltyRule => {
-            if after.is_none() {
-                items.push(SnapshotItem { entity, key: "chain".into(), body: serde_json::to_value(rule(c)?)? });
-            }
+        Entity::LoyaltyRule if after.is_none() => {
+            items.push(SnapshotItem { entity, key: "chain".into(), body: serde_json::to_value(rule(c)?)? });
         }
         Entity::Customer => {
             let rows: Vec<_> = c
