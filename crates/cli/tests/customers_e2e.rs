@@ -347,3 +347,112 @@ async fn points_earned_in_one_shop_are_spent_in_another_and_offline_double_spend
     eventually(Duration::from_secs(5), "the expiry at Lyon", || async { balance_at(api, &lyon.base, &id).await == 0 })
         .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_offer_applies_to_an_identified_customer_and_messages_reach_the_register() {
+    let c = chain(&["LYON1"], Backend::Sqlite).await;
+    let (api, lyon) = (&c.api, &c.shops[0]);
+    let hq = &c.hq.server.base;
+
+    // Offers are checked at HQ, naming the field.
+    let (status, e) = post_lang(
+        api,
+        &format!("{hq}/offers"),
+        json!({"name": "Sans cible", "percent_bp": 1000, "from": "2020-01-01", "to": "2099-12-31"}),
+        "fr",
+    )
+    .await;
+    assert_eq!((status, e["field"].as_str()), (400, Some("article")), "{e}");
+    assert!(e["message"].as_str().unwrap().contains("Donnez soit article"), "{e}");
+    let mut offers = Vec::new();
+    for body in [
+        json!({"name": "-10 % paniers", "percent_bp": 1000, "article": "A1", "from": "2020-01-01", "to": "2099-12-31"}),
+        json!({"name": "3 € VIP", "amount": 300, "article": "A1", "group": "VIP", "from": "2020-01-01", "to": "2099-12-31"}),
+        json!({"name": "Fini", "percent_bp": 5000, "article": "A1", "from": "2020-01-01", "to": "2020-12-31"}),
+    ] {
+        let (status, o) = api.post(&format!("{hq}/offers"), body).await;
+        assert_eq!(status, 201, "{o}");
+        offers.push(o["id"].as_str().unwrap().to_string());
+    }
+    let marie = create_customer(api, lyon, json!({"name": "Marie Curie"})).await;
+    let paul = create_customer(api, lyon, json!({"name": "Paul Langevin", "group": "VIP"})).await;
+    let (mid, pid) = (marie["id"].as_str().unwrap(), paul["id"].as_str().unwrap());
+    eventually(Duration::from_secs(10), "the offers at the shop", || async {
+        let (s, o) = api.get(&format!("{}/customers/{pid}/offers", lyon.base)).await;
+        s == 200 && o.as_array().map(Vec::len) == Some(2)
+    })
+    .await;
+    let (_, o) = api.get(&format!("{}/customers/{mid}/offers", lyon.base)).await;
+    assert_eq!(o.as_array().unwrap().len(), 1, "Marie is not VIP; the old offer is over: {o}");
+
+    // Marie's ticket gets 10 %; Paul's the better of 10 % and 3 €; no customer, no offer.
+    let (status, t) = sell(api, lyon, mid, json!([{"method": "card", "amount": 2250}])).await;
+    assert_eq!(status, 201, "{t}");
+    assert_eq!((t["total"].as_i64(), t["lines"][0]["discount"].as_i64()), (Some(2250), Some(250)), "{t}");
+    assert_eq!(t["offers"], json!([{"line": 0, "offer": offers[0], "name": "-10 % paniers", "discount": 250}]));
+    let (status, tp) = sell(api, lyon, pid, json!([{"method": "card", "amount": 2200}])).await;
+    assert_eq!(status, 201, "{tp}");
+    assert_eq!(tp["offers"][0]["offer"], offers[1].as_str());
+    let (status, plain) = api
+        .post(
+            &format!("{}/tickets", lyon.base),
+            json!({"register": "R1", "cashier": "admin", "lines": [{"sku": "A1", "qty": 1}],
+                   "payments": [{"method": "card", "amount": 2500}]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{plain}");
+    assert!(plain.get("offers").is_none(), "{plain}");
+    // Recorded on the ticket: read back the same, the chain verifies, HQ agrees with the hash.
+    let (_, again) = api.get(&format!("{}/tickets/{}", lyon.base, t["id"].as_str().unwrap())).await;
+    assert_eq!(again, t);
+    let (status, v) = api.post(&format!("{}/verify", lyon.base), json!({})).await;
+    assert_eq!(status, 200, "{v}");
+    assert!(!v.to_string().contains("altered"), "{v}");
+    eventually(Duration::from_secs(10), "the tickets at HQ, none quarantined", || async {
+        let (_, page) = api.get(&format!("{hq}/tickets?shop=LYON1")).await;
+        let with_offer = page["items"].as_array().map(|a| a.iter().filter(|t| t.get("offers").is_some()).count());
+        let (_, q) = api.get(&format!("{hq}/quarantine")).await;
+        with_offer == Some(2) && q.as_array().map(Vec::is_empty) == Some(true)
+    })
+    .await;
+
+    // Messages: one for the whole shop, one for another register.
+    let (status, e) = api.post(&format!("{hq}/messages"), json!({"shop": "NOPE", "text": "x"})).await;
+    assert_eq!((status, e["kind"].as_str(), e["field"].as_str()), (422, Some("not_found"), Some("shop")), "{e}");
+    let (status, m) = api.post(&format!("{hq}/messages"), json!({"shop": "LYON1", "text": "Inventaire ce soir"})).await;
+    assert_eq!(status, 201, "{m}");
+    let (status, _) = api
+        .post(&format!("{hq}/messages"), json!({"shop": "LYON1", "register": "R2", "text": "Caisse 2 seulement"}))
+        .await;
+    assert_eq!(status, 201);
+    let url = |moment: &str| format!("{}/registers/R1/messages?moment={moment}", lyon.base);
+    eventually(Duration::from_secs(10), "the message at the register", || async {
+        api.get(&url("opening")).await.1["items"].as_array().map(Vec::len) == Some(1)
+    })
+    .await;
+    let (status, e) = api.get(&url("lunch")).await;
+    assert_eq!((status, e["field"].as_str()), (400, Some("moment")), "{e}");
+    // The link down, the register still gets its messages and sells (local data only).
+    c.links[0].set(proxy::DOWN);
+    let (_, page) = api.get(&url("between_tickets")).await;
+    assert_eq!(page["items"][0]["text"], "Inventaire ce soir");
+    let (status, _) = sell(api, lyon, mid, json!([{"method": "card", "amount": 2250}])).await;
+    assert_eq!(status, 201);
+    let id = m["id"].as_str().unwrap();
+    let r = api
+        .http
+        .post(format!("{}/registers/R1/messages/{id}/ack", lyon.base))
+        .basic_auth("admin", Some(PASSWORD))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 204);
+    let (_, page) = api.get(&url("closing")).await;
+    assert_eq!(page["items"], json!([]), "acknowledged: no longer pending");
+    c.links[0].set(proxy::PASS);
+    eventually(Duration::from_secs(10), "the acknowledgement at HQ", || async {
+        let (_, list) = api.get(&format!("{hq}/messages?shop=LYON1")).await;
+        list.as_array().unwrap().iter().any(|m| m["id"] == id && m["acks"][0]["register"] == "R1")
+    })
+    .await;
+}

@@ -12,7 +12,9 @@
 //! `created_at`, `business_date`, `cashier`, `customer`, `return_of`, then one
 //! `line=article_id|sku|name|qty|unit_price|tax_rate_bp|discount|total` per line in
 //! order, `discount`, one `payment=method|amount` per payment in order, one
-//! `vat=rate_bp|gross|net|vat` per rate in ascending rate, `total`, `change`, `prev`.
+//! `vat=rate_bp|gross|net|vat` per rate in ascending rate, `total`, `change`, then one
+//! `offer=line|offer_id|name|discount` per applied offer in order (none on a ticket without
+//! offers, so tickets made before offers existed hash as they did), `prev`.
 //!
 //! Closure (`comptoir-closure/1`): `id`, `shop`, `register`, `sequence`, `kind`, `period`,
 //! `created_at`, `ticket_count`, `first_number`, `last_number`, `total`, one
@@ -82,6 +84,9 @@ pub fn encode_ticket(t: &Ticket) -> String {
     }
     let _ = writeln!(s, "total={}", t.total.cents());
     let _ = writeln!(s, "change={}", t.change.cents());
+    for o in &t.offers {
+        let _ = writeln!(s, "offer={}|{}|{}|{}", o.line, o.offer, escape(&o.name), o.discount.cents());
+    }
     let _ = writeln!(s, "prev={}", t.prev_hash);
     s
 }
@@ -194,6 +199,7 @@ mod tests {
             change: Money(260),
             prev_hash: prev.into(),
             hash: String::new(),
+            offers: vec![],
         };
         t.hash = ticket_hash(&t);
         t
@@ -207,6 +213,12 @@ mod tests {
         assert!(e.ends_with(&format!("prev={GENESIS}\n")));
         assert_eq!(t.hash, ticket_hash(&t));
         assert_eq!(t.hash.len(), 64);
+        assert!(!e.contains("offer="), "no offer line without offers");
+        let mut with_offer = t.clone();
+        with_offer.offers.push(AppliedOffer { line: 0, offer: Uuid::nil(), name: "-10 %".into(), discount: Money(24) });
+        let e = encode_ticket(&with_offer);
+        assert!(e.contains("offer=0|00000000-0000-0000-0000-000000000000|-10 %|24\nprev="), "{e}");
+        assert_ne!(ticket_hash(&with_offer), t.hash);
     }
 
     #[test]

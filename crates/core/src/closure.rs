@@ -170,6 +170,7 @@ mod tests {
             change: Money(paid_cash + paid_card - total),
             prev_hash: String::new(),
             hash: String::new(),
+            offers: vec![],
         }
     }
 

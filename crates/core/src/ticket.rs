@@ -139,6 +139,17 @@ pub struct ComputedTicket {
     pub change: Money,
 }
 
+/// An offer applied to a line of a ticket (its amount is the line's discount).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AppliedOffer {
+    /// Index of the line in `lines`.
+    pub line: usize,
+    pub offer: Uuid,
+    pub name: String,
+    pub discount: Money,
+}
+
 /// A committed ticket: immutable, numbered and chained.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -167,6 +178,9 @@ pub struct Ticket {
     pub change: Money,
     pub prev_hash: String,
     pub hash: String,
+    /// Offers applied to its lines (customer identified), in line order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub offers: Vec<AppliedOffer>,
 }
 
 /// Splits `amount` over `weights` in proportion, by largest remainder; the parts add up

@@ -51,3 +51,29 @@ BEGIN
 END $$;
 CREATE TRIGGER loyalty_no_change BEFORE UPDATE OR DELETE ON loyalty_entries
     FOR EACH ROW EXECUTE FUNCTION loyalty_append_only();
+
+-- Offers (for every shop) and messages (for one shop or one of its registers) defined at
+-- HQ, and the registers' acknowledgements of the messages.
+CREATE TABLE offers (
+    id          TEXT PRIMARY KEY,
+    body        TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+);
+CREATE TABLE messages (
+    id          TEXT PRIMARY KEY,
+    shop        TEXT NOT NULL REFERENCES shops(code),
+    register    TEXT,
+    text        TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    body        TEXT NOT NULL
+);
+CREATE TABLE message_acks (
+    id           TEXT PRIMARY KEY,
+    message      TEXT NOT NULL,
+    shop         TEXT NOT NULL,
+    register     TEXT NOT NULL,
+    "user"       TEXT NOT NULL,
+    at           TEXT NOT NULL,
+    received_at  TEXT NOT NULL
+);
+CREATE INDEX message_acks_by_message ON message_acks(message);

@@ -7,9 +7,9 @@
 use super::{Fail, R, append_change, uuid};
 use comptoir_core::customer::LoyaltyRule;
 use comptoir_hq::HqError;
-use comptoir_hq::storage::{CustomerView, SnapshotItem};
+use comptoir_hq::storage::{CustomerView, MessageView, SnapshotItem};
 use comptoir_hq::sync::now_text;
-use comptoir_protocol::{CustomerBody, Entity, LoyaltyEntryBody, LoyaltyKind};
+use comptoir_protocol::{CustomerBody, Entity, LoyaltyEntryBody, LoyaltyKind, MessageAckBody, MessageBody, OfferBody};
 use tokio_postgres::{GenericClient, Row};
 
 const BODY_COLUMNS: &str = "id, card, name, name_hlc, email, email_hlc, phone, phone_hlc, grp, grp_hlc, origin,
@@ -285,10 +285,8 @@ pub(crate) async fn snapshot_items(
     let limit = limit as i64;
     let after = after.unwrap_or("");
     match entity {
-        Entity::LoyaltyRule => {
-            if after.is_empty() {
-                items.push(SnapshotItem { entity, key: "chain".into(), body: serde_json::to_value(rule(c).await?)? });
-            }
+        Entity::LoyaltyRule if after.is_empty() => {
+            items.push(SnapshotItem { entity, key: "chain".into(), body: serde_json::to_value(rule(c).await?)? });
         }
         Entity::Customer => {
             let sql = format!("SELECT {BODY_COLUMNS} FROM customers WHERE id > $1 ORDER BY id LIMIT $2");
@@ -313,4 +311,127 @@ pub(crate) async fn snapshot_items(
         _ => {}
     }
     Ok(items)
+}
+
+// ---------------------------------------------------------------- offers and messages
+
+pub(crate) async fn create_offer(c: &impl GenericClient, o: &OfferBody) -> R<()> {
+    c.execute(
+        "INSERT INTO offers (id, body, created_at) VALUES ($1, $2, $3)",
+        &[&o.id.to_string(), &serde_json::to_string(o)?, &now_text()],
+    )
+    .await?;
+    append_change(c, Entity::Offer, &o.id.to_string(), o, None).await?;
+    Ok(())
+}
+
+pub(crate) async fn offers(c: &impl GenericClient, after: Option<&str>, limit: i64) -> R<Vec<OfferBody>> {
+    let rows =
+        c.query("SELECT body FROM offers WHERE id > $1 ORDER BY id LIMIT $2", &[&after.unwrap_or(""), &limit]).await?;
+    rows.iter().map(|r| Ok(serde_json::from_str(r.get::<_, &str>(0))?)).collect()
+}
+
+pub(crate) async fn create_message(c: &impl GenericClient, shop: &str, m: &MessageBody) -> R<MessageView> {
+    if c.query_opt("SELECT 1 FROM shops WHERE code = $1", &[&shop]).await?.is_none() {
+        return Err(HqError::NotFound { what: "shop", key: shop.into(), field: Some("shop".into()) }.into());
+    }
+    c.execute(
+        "INSERT INTO messages (id, shop, register, text, created_at, body) VALUES ($1, $2, $3, $4, $5, $6)",
+        &[&m.id.to_string(), &shop, &m.register, &m.text, &m.created_at, &serde_json::to_string(m)?],
+    )
+    .await?;
+    append_change(c, Entity::Message, &m.id.to_string(), m, Some(shop)).await?;
+    messages(c, Some(shop))
+        .await?
+        .into_iter()
+        .find(|v| v.id == m.id)
+        .ok_or_else(|| Fail::Hq(HqError::Storage("message just written".into())))
+}
+
+pub(crate) async fn messages(c: &impl GenericClient, shop: Option<&str>) -> R<Vec<MessageView>> {
+    let rows = c
+        .query(
+            "SELECT id, shop, register, text, created_at FROM messages WHERE ($1::text IS NULL OR shop = $1)
+             ORDER BY created_at, id",
+            &[&shop],
+        )
+        .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let id: String = r.get(0);
+        let acks = c
+            .query(
+                "SELECT id, message, shop, register, \"user\", at FROM message_acks WHERE message = $1 ORDER BY at, id",
+                &[&id],
+            )
+            .await?
+            .iter()
+            .map(|a| {
+                Ok(MessageAckBody {
+                    id: uuid(a.get(0))?,
+                    message: uuid(a.get(1))?,
+                    shop: a.get(2),
+                    register: a.get(3),
+                    user: a.get(4),
+                    at: a.get(5),
+                })
+            })
+            .collect::<R<Vec<_>>>()?;
+        out.push(MessageView {
+            id: uuid(&id)?,
+            shop: r.get(1),
+            register: r.get(2),
+            text: r.get(3),
+            created_at: r.get(4),
+            acks,
+        });
+    }
+    Ok(out)
+}
+
+pub(crate) async fn insert_ack(c: &impl GenericClient, a: &MessageAckBody, received_at: &str) -> R<bool> {
+    Ok(c.execute(
+        "INSERT INTO message_acks (id, message, shop, register, \"user\", at, received_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
+        &[&a.id.to_string(), &a.message.to_string(), &a.shop, &a.register, &a.user, &a.at, &received_at],
+    )
+    .await?
+        > 0)
+}
+
+pub(crate) async fn offer_and_message_items(
+    c: &impl GenericClient,
+    shop: &str,
+    entity: Entity,
+    after: Option<&str>,
+    limit: usize,
+) -> R<Vec<SnapshotItem>> {
+    let mut items = Vec::new();
+    let limit = limit as i64;
+    match entity {
+        Entity::Offer => {
+            for o in offers(c, after, limit).await? {
+                items.push(SnapshotItem { entity, key: o.id.to_string(), body: serde_json::to_value(&o)? });
+            }
+        }
+        Entity::Message => {
+            let rows = c
+                .query(
+                    "SELECT id, body FROM messages WHERE shop = $1 AND id > $2 ORDER BY id LIMIT $3",
+                    &[&shop, &after.unwrap_or(""), &limit],
+                )
+                .await?;
+            for r in rows {
+                items.push(SnapshotItem { entity, key: r.get(0), body: serde_json::from_str(r.get::<_, &str>(1))? });
+            }
+        }
+        _ => {}
+    }
+    Ok(items)
+}
+
+pub(crate) async fn offer_and_message_count(c: &impl GenericClient, shop: &str) -> R<i64> {
+    Ok(c.query_one("SELECT (SELECT COUNT(*) FROM offers) + (SELECT COUNT(*) FROM messages WHERE shop = $1)", &[&shop])
+        .await?
+        .get(0))
 }

@@ -48,8 +48,8 @@ use comptoir_hq::HqError;
 use comptoir_hq::storage::*;
 use comptoir_hq::sync::{chain_step, now_text};
 use comptoir_protocol::{
-    Change, CustomerBody, Entity, HqIdentity, JobBody, JobKind, JobReport, JobState, LoyaltyEntryBody, PushOutcome,
-    Quarantined, Record, ShopIdentity,
+    Change, CustomerBody, Entity, HqIdentity, JobBody, JobKind, JobReport, JobState, LoyaltyEntryBody, MessageBody,
+    OfferBody, PushOutcome, Quarantined, Record, ShopIdentity,
 };
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::collections::{HashMap, HashSet};
@@ -926,6 +926,9 @@ async fn snapshot_items(
         Entity::LoyaltyRule | Entity::Customer | Entity::LoyaltyEntry => {
             items.extend(customers::snapshot_items(c, entity, after, limit as usize).await?);
         }
+        Entity::Offer | Entity::Message => {
+            items.extend(customers::offer_and_message_items(c, shop, entity, after, limit as usize).await?);
+        }
         other => items.extend(stock::snapshot_items(c, shop, other, after, limit as usize).await?),
     }
     Ok(items)
@@ -1422,6 +1425,12 @@ impl HqStorage for PostgresStorage {
                                 continue;
                             }
                         }
+                        Record::MessageAck(a) => {
+                            if !customers::insert_ack(&*tx, &a, at).await? {
+                                out.duplicates.push(item.id);
+                                continue;
+                            }
+                        }
                         other => match stock::apply_record(&*tx, shop, at, &other).await? {
                             None => {
                                 out.duplicates.push(item.id);
@@ -1645,7 +1654,8 @@ impl HqStorage for PostgresStorage {
             .await
             .map_err(Fail::from)?
             .get(0);
-        let total = total + customers::snapshot_count(&*tx).await?;
+        let total =
+            total + customers::snapshot_count(&*tx).await? + customers::offer_and_message_count(&*tx, shop).await?;
         let total = total + stock::snapshot_count(&*tx, shop).await?;
         tx.commit().await.map_err(Fail::from)?;
         Ok((cursor, total as u64))
@@ -1890,6 +1900,38 @@ impl HqStorage for PostgresStorage {
     async fn punches(&self, from: &str, to: &str) -> Result<Vec<comptoir_protocol::stock::Punch>, HqError> {
         let client = self.conn().await?;
         Ok(stock::punches(&**client, from, to).await?)
+    }
+
+    // ---------------------------------------------------------------- offers and messages
+
+    #[instrument(skip_all)]
+    async fn create_offer(&self, offer: OfferBody) -> Result<OfferBody, HqError> {
+        let mut client = self.conn().await?;
+        let tx = client.transaction().await.map_err(Fail::from)?;
+        lock_writes(&*tx).await?;
+        customers::create_offer(&*tx, &offer).await?;
+        tx.commit().await.map_err(Fail::from)?;
+        Ok(offer)
+    }
+
+    async fn list_offers(&self) -> Result<Vec<OfferBody>, HqError> {
+        let client = self.conn().await?;
+        Ok(customers::offers(&**client, None, i64::MAX).await?)
+    }
+
+    #[instrument(skip_all)]
+    async fn create_message(&self, shop: &str, message: MessageBody) -> Result<MessageView, HqError> {
+        let mut client = self.conn().await?;
+        let tx = client.transaction().await.map_err(Fail::from)?;
+        lock_writes(&*tx).await?;
+        let view = customers::create_message(&*tx, shop, &message).await?;
+        tx.commit().await.map_err(Fail::from)?;
+        Ok(view)
+    }
+
+    async fn list_messages(&self, shop: Option<&str>) -> Result<Vec<MessageView>, HqError> {
+        let client = self.conn().await?;
+        Ok(customers::messages(&**client, shop).await?)
     }
 }
 

@@ -4,9 +4,9 @@
 use super::{Fail, R, append_change, uuid};
 use comptoir_core::customer::LoyaltyRule;
 use comptoir_hq::HqError;
-use comptoir_hq::storage::{CustomerView, SnapshotItem};
+use comptoir_hq::storage::{CustomerView, MessageView, SnapshotItem};
 use comptoir_hq::sync::now_text;
-use comptoir_protocol::{CustomerBody, Entity, LoyaltyEntryBody, LoyaltyKind};
+use comptoir_protocol::{CustomerBody, Entity, LoyaltyEntryBody, LoyaltyKind, MessageAckBody, MessageBody, OfferBody};
 use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
 
@@ -310,10 +310,8 @@ pub(crate) fn snapshot_items(
 ) -> R<Vec<SnapshotItem>> {
     let mut items = Vec::new();
     match entity {
-        Entity::LoyaltyRule => {
-            if after.is_none() {
-                items.push(SnapshotItem { entity, key: "chain".into(), body: serde_json::to_value(rule(c)?)? });
-            }
+        Entity::LoyaltyRule if after.is_none() => {
+            items.push(SnapshotItem { entity, key: "chain".into(), body: serde_json::to_value(rule(c)?)? });
         }
         Entity::Customer => {
             let rows: Vec<_> = c
@@ -341,4 +339,111 @@ pub(crate) fn snapshot_items(
         _ => {}
     }
     Ok(items)
+}
+
+// ---------------------------------------------------------------- offers and messages
+
+pub(crate) fn create_offer(c: &Connection, o: &OfferBody) -> R<()> {
+    c.execute(
+        "INSERT INTO offers (id, body, created_at) VALUES (?, ?, ?)",
+        params![o.id.to_string(), serde_json::to_string(o)?, now_text()],
+    )?;
+    append_change(c, Entity::Offer, &o.id.to_string(), o, None)?;
+    Ok(())
+}
+
+pub(crate) fn offers(c: &Connection, after: Option<&str>, limit: usize) -> R<Vec<OfferBody>> {
+    let bodies: Vec<String> = c
+        .prepare_cached("SELECT body FROM offers WHERE id > ? ORDER BY id LIMIT ?")?
+        .query_map(params![after.unwrap_or(""), limit as i64], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    bodies.iter().map(|b| Ok(serde_json::from_str(b)?)).collect()
+}
+
+pub(crate) fn create_message(c: &Connection, shop: &str, m: &MessageBody) -> R<MessageView> {
+    let known: bool = c.query_row("SELECT EXISTS(SELECT 1 FROM shops WHERE code = ?)", [shop], |r| r.get(0))?;
+    if !known {
+        return Err(HqError::NotFound { what: "shop", key: shop.into(), field: Some("shop".into()) }.into());
+    }
+    c.execute(
+        "INSERT INTO messages (id, shop, register, text, created_at, body) VALUES (?, ?, ?, ?, ?, ?)",
+        params![m.id.to_string(), shop, m.register, m.text, m.created_at, serde_json::to_string(m)?],
+    )?;
+    append_change(c, Entity::Message, &m.id.to_string(), m, Some(shop))?;
+    Ok(messages(c, None)?
+        .into_iter()
+        .find(|v| v.id == m.id)
+        .ok_or_else(|| HqError::Storage("message just written".into()))?)
+}
+
+pub(crate) fn messages(c: &Connection, shop: Option<&str>) -> R<Vec<MessageView>> {
+    let rows: Vec<(String, String, Option<String>, String, String)> = c
+        .prepare_cached(
+            "SELECT id, shop, register, text, created_at FROM messages WHERE (?1 IS NULL OR shop = ?1) ORDER BY created_at, id",
+        )?
+        .query_map([shop], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::new();
+    let mut acks = c.prepare_cached(
+        "SELECT id, message, shop, register, user, at FROM message_acks WHERE message = ? ORDER BY at, id",
+    )?;
+    for (id, shop, register, text, created_at) in rows {
+        let list: Vec<(String, String, String, String, String, String)> = acks
+            .query_map([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
+            .collect::<Result<_, _>>()?;
+        let acks = list
+            .into_iter()
+            .map(|(aid, m, shop, register, user, at)| {
+                Ok(MessageAckBody { id: uuid(&aid)?, message: uuid(&m)?, shop, register, user, at })
+            })
+            .collect::<R<Vec<_>>>()?;
+        out.push(MessageView { id: uuid(&id)?, shop, register, text, created_at, acks });
+    }
+    Ok(out)
+}
+
+/// `false`: already held.
+pub(crate) fn insert_ack(c: &Connection, a: &MessageAckBody, received_at: &str) -> R<bool> {
+    Ok(c.prepare_cached(
+        "INSERT INTO message_acks (id, message, shop, register, user, at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO NOTHING",
+    )?
+    .execute(params![a.id.to_string(), a.message.to_string(), a.shop, a.register, a.user, a.at, received_at])?
+        > 0)
+}
+
+pub(crate) fn offer_and_message_items(
+    c: &Connection,
+    shop: &str,
+    entity: Entity,
+    after: Option<&str>,
+    limit: usize,
+) -> R<Vec<SnapshotItem>> {
+    let mut items = Vec::new();
+    match entity {
+        Entity::Offer => {
+            for o in offers(c, after, limit)? {
+                items.push(SnapshotItem { entity, key: o.id.to_string(), body: serde_json::to_value(&o)? });
+            }
+        }
+        Entity::Message => {
+            let rows: Vec<(String, String)> = c
+                .prepare_cached("SELECT id, body FROM messages WHERE shop = ? AND id > ? ORDER BY id LIMIT ?")?
+                .query_map(params![shop, after.unwrap_or(""), limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            for (id, body) in rows {
+                items.push(SnapshotItem { entity, key: id, body: serde_json::from_str(&body)? });
+            }
+        }
+        _ => {}
+    }
+    Ok(items)
+}
+
+pub(crate) fn offer_and_message_count(c: &Connection, shop: &str) -> R<i64> {
+    Ok(c.query_row(
+        "SELECT (SELECT COUNT(*) FROM offers) + (SELECT COUNT(*) FROM messages WHERE shop = ?)",
+        [shop],
+        |r| r.get(0),
+    )?)
 }

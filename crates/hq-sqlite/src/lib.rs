@@ -22,8 +22,8 @@ use comptoir_hq::HqError;
 use comptoir_hq::storage::*;
 use comptoir_hq::sync::{chain_step, now_text};
 use comptoir_protocol::{
-    Change, CustomerBody, Entity, HqIdentity, JobBody, JobKind, JobReport, JobState, LoyaltyEntryBody, PushOutcome,
-    Quarantined, Record, ShopIdentity,
+    Change, CustomerBody, Entity, HqIdentity, JobBody, JobKind, JobReport, JobState, LoyaltyEntryBody, MessageBody,
+    OfferBody, PushOutcome, Quarantined, Record, ShopIdentity,
 };
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params};
 use std::path::{Path, PathBuf};
@@ -619,6 +619,9 @@ fn snapshot_items(
         Entity::LoyaltyRule | Entity::Customer | Entity::LoyaltyEntry => {
             items.extend(customers::snapshot_items(c, entity, after, limit)?);
         }
+        Entity::Offer | Entity::Message => {
+            items.extend(customers::offer_and_message_items(c, shop, entity, after, limit)?);
+        }
         other => items.extend(stock::snapshot_items(c, shop, other, after, limit)?),
     }
     Ok(items)
@@ -1048,6 +1051,12 @@ impl HqStorage for SqliteStorage {
                                     continue;
                                 }
                             }
+                            Record::MessageAck(a) => {
+                                if !customers::insert_ack(tx, &a, &at)? {
+                                    out.duplicates.push(item.id);
+                                    continue;
+                                }
+                            }
                             other => match stock::apply_record(tx, &shop, &at, &other)? {
                                 None => {
                                     out.duplicates.push(item.id);
@@ -1217,7 +1226,7 @@ impl HqStorage for SqliteStorage {
                     [&shop],
                     |r| r.get(0),
                 )?;
-                let total = total + customers::snapshot_count(c)?;
+                let total = total + customers::snapshot_count(c)? + customers::offer_and_message_count(c, &shop)?;
                 let total = total + stock::snapshot_count(c, &shop)?;
                 Ok((cursor, total as u64))
             })();
@@ -1432,5 +1441,31 @@ impl HqStorage for SqliteStorage {
     async fn punches(&self, from: &str, to: &str) -> Result<Vec<comptoir_protocol::stock::Punch>, HqError> {
         let (from, to) = (from.to_string(), to.to_string());
         self.read(move |c| stock::punches(c, &from, &to)).await
+    }
+
+    // ---------------------------------------------------------------- offers and messages
+
+    #[instrument(skip_all)]
+    async fn create_offer(&self, offer: OfferBody) -> Result<OfferBody, HqError> {
+        self.write(move |tx| {
+            customers::create_offer(tx, &offer)?;
+            Ok(offer)
+        })
+        .await
+    }
+
+    async fn list_offers(&self) -> Result<Vec<OfferBody>, HqError> {
+        self.read(|c| customers::offers(c, None, usize::MAX >> 1)).await
+    }
+
+    #[instrument(skip_all)]
+    async fn create_message(&self, shop: &str, message: MessageBody) -> Result<MessageView, HqError> {
+        let shop = shop.to_string();
+        self.write(move |tx| customers::create_message(tx, &shop, &message)).await
+    }
+
+    async fn list_messages(&self, shop: Option<&str>) -> Result<Vec<MessageView>, HqError> {
+        let shop = shop.map(str::to_string);
+        self.read(move |c| customers::messages(c, shop.as_deref())).await
     }
 }

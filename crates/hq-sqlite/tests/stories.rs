@@ -69,6 +69,7 @@ async fn the_dashboard_migration_sums_the_tickets_already_held() {
     c.execute_batch(
         "DROP TABLE dashboard_sessions; DROP TABLE sales_days; DROP TABLE sales_day_payments; DROP TABLE sales_day_vat;
          DROP TABLE sales_day_articles; DROP TABLE sales_month_articles;
+         DROP TABLE message_acks; DROP TABLE messages; DROP TABLE offers;
          DROP TABLE loyalty_entries; DROP TABLE customers; DROP TABLE loyalty_settings;
          DROP TABLE stock_records; DROP TABLE stock_movements; DROP TABLE punches; DROP TABLE documents;
          PRAGMA user_version = 1;",

@@ -16,7 +16,7 @@ use comptoir_core::ticket::{Payment, PaymentMethod, Ticket, TicketKind, TicketLi
 use comptoir_core::{Money, Quantity, TaxRate};
 use comptoir_protocol::{
     CustomerBody, Entity, HqIdentity, JobBody, JobKind, JobReport, JobState, LoyaltyEntryBody, LoyaltyKind,
-    PushOutcome, ShopIdentity,
+    MessageAckBody, MessageBody, OfferBody, PushOutcome, ShopIdentity,
 };
 use std::sync::Arc;
 use uuid::Uuid;
@@ -53,6 +53,7 @@ pub fn ticket(shop: &str, register: &str, sequence: i64, prev: &str, total: i64,
         change: Money(0),
         prev_hash: prev.into(),
         hash: String::new(),
+        offers: vec![],
     };
     t.hash = comptoir_core::chain::ticket_hash(&t);
     t
@@ -535,6 +536,57 @@ pub async fn customer_stories(s: &dyn HqStorage) {
     assert_eq!(snapshot.len() as u64, s.snapshot_begin("PARIS1").await.unwrap().1);
     assert_eq!(snapshot.iter().filter(|i| i.entity == Entity::Customer).count(), 2);
     assert_eq!(snapshot.iter().filter(|i| i.entity == Entity::LoyaltyEntry).count(), 5);
+
+    // ---- offers for every shop, messages for one, acknowledgements pushed once
+    let offer = OfferBody {
+        id: Uuid::now_v7(),
+        name: "-10 %".into(),
+        percent_bp: Some(1000),
+        amount: None,
+        article: Some("A1".into()),
+        category: None,
+        group: None,
+        customer: None,
+        from: "2026-01-01".into(),
+        to: "2026-12-31".into(),
+        active: true,
+    };
+    s.create_offer(offer.clone()).await.unwrap();
+    assert_eq!(s.list_offers().await.unwrap(), vec![offer.clone()]);
+    let message = MessageBody {
+        id: Uuid::now_v7(),
+        register: Some("R1".into()),
+        text: "Inventaire".into(),
+        created_at: now_text(),
+    };
+    let nope = s.create_message("NOPE", message.clone()).await.unwrap_err();
+    assert_eq!(nope.kind(), "not_found");
+    let view = s.create_message("LYON1", message.clone()).await.unwrap();
+    assert!(view.acks.is_empty());
+    let lyon_feed = s.feed("LYON1", cursor, 100_000).await.unwrap().changes;
+    assert!(lyon_feed.iter().any(|c| c.entity == Entity::Offer && c.key == offer.id.to_string()));
+    assert!(lyon_feed.iter().any(|c| c.entity == Entity::Message && c.key == message.id.to_string()));
+    let paris_feed = s.feed("PARIS1", cursor, 100_000).await.unwrap().changes;
+    assert!(paris_feed.iter().any(|c| c.entity == Entity::Offer), "offers go to every shop");
+    assert!(!paris_feed.iter().any(|c| c.entity == Entity::Message), "a message goes to its shop only");
+    let lyon_snapshot = all_snapshot(s, "LYON1", 1000).await;
+    assert_eq!(lyon_snapshot.len() as u64, s.snapshot_begin("LYON1").await.unwrap().1);
+    assert_eq!(lyon_snapshot.iter().filter(|i| i.entity == Entity::Message).count(), 1);
+    assert_eq!(all_snapshot(s, "PARIS1", 1000).await.iter().filter(|i| i.entity == Entity::Message).count(), 0);
+    let ack = MessageAckBody {
+        id: Uuid::now_v7(),
+        message: message.id,
+        shop: "LYON1".into(),
+        register: "R1".into(),
+        user: "C1".into(),
+        at: now_text(),
+    };
+    assert_eq!(push(s, "LYON1", vec![record("message_ack", &ack)]).await.accepted, vec![ack.id]);
+    assert_eq!(push(s, "LYON1", vec![record("message_ack", &ack)]).await.duplicates, vec![ack.id]);
+    assert_eq!(push(s, "PARIS1", vec![record("message_ack", &ack)]).await.quarantined.len(), 1);
+    let listed = s.list_messages(Some("LYON1")).await.unwrap();
+    assert_eq!(listed[0].acks, vec![ack]);
+    assert!(s.list_messages(Some("PARIS1")).await.unwrap().is_empty());
 }
 
 // ---------------------------------------------------------------- dashboard

@@ -86,6 +86,122 @@ pub fn apply_input(body: &mut CustomerBody, input: &CustomerInput, stamp: &str) 
     Ok(())
 }
 
+/// An offer as an admin defines it.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OfferInput {
+    pub name: String,
+    /// Percentage off in basis points (1000 = 10 %), or else `amount`.
+    pub percent_bp: Option<u32>,
+    /// Cents off each unit.
+    pub amount: Option<i64>,
+    /// Article SKU, or else `category`.
+    pub article: Option<String>,
+    pub category: Option<String>,
+    /// A customer group, or one `customer`; neither: everyone identified.
+    pub group: Option<String>,
+    pub customer: Option<uuid::Uuid>,
+    /// `YYYY-MM-DD`, first and last day.
+    pub from: String,
+    pub to: String,
+}
+
+fn bad(field: &str, en: String, fr: String) -> HqError {
+    HqError::bad_request(en, fr, Some(field))
+}
+
+fn day(field: &str, text: &str) -> Result<String, HqError> {
+    text.parse::<jiff::civil::Date>().map(|d| d.to_string()).map_err(|_| {
+        bad(
+            field,
+            format!("{field}: {text:?} is not a day; write YYYY-MM-DD."),
+            format!("{field} : {text:?} n'est pas une date ; écrivez AAAA-MM-JJ."),
+        )
+    })
+}
+
+/// Checks an offer: one kind of reduction, one target, one audience at most, a real range.
+pub fn validate_offer(i: OfferInput) -> Result<comptoir_protocol::OfferBody, HqError> {
+    let name = validate_name("name", &i.name)?;
+    match (i.percent_bp, i.amount) {
+        (Some(bp), None) if (1..=10_000).contains(&bp) => {}
+        (None, Some(a)) if a > 0 && a <= comptoir_core::catalog::MAX_AMOUNT.cents() => {}
+        _ => {
+            return Err(bad(
+                "percent_bp",
+                "Give either percent_bp (1 to 10000, 1000 = 10 %) or amount (cents off each unit, more than 0).".into(),
+                "Donnez soit percent_bp (1 à 10000, 1000 = 10 %), soit amount (centimes de remise par unité, plus de 0).".into(),
+            ));
+        }
+    }
+    let (article, category) = match (&i.article, &i.category) {
+        (Some(a), None) => (Some(validate_code("article", a)?), None),
+        (None, Some(c)) => (None, Some(validate_code("category", c)?)),
+        _ => {
+            return Err(bad(
+                "article",
+                "Give either article (a SKU) or category (a category code).".into(),
+                "Donnez soit article (un SKU), soit category (un code de catégorie).".into(),
+            ));
+        }
+    };
+    if i.group.is_some() && i.customer.is_some() {
+        return Err(bad(
+            "group",
+            "An offer is for a customer group or for one customer, not both.".into(),
+            "Une offre est pour un groupe de clients ou pour un client, pas les deux.".into(),
+        ));
+    }
+    let group = i.group.as_deref().map(|g| validate_code("group", g)).transpose()?;
+    let (from, to) = (day("from", &i.from)?, day("to", &i.to)?);
+    if from > to {
+        return Err(bad("to", format!("to: {to} is before from {from}."), format!("to : {to} est avant from {from}.")));
+    }
+    Ok(comptoir_protocol::OfferBody {
+        id: uuid::Uuid::now_v7(),
+        name,
+        percent_bp: i.percent_bp,
+        amount: i.amount.map(comptoir_core::Money),
+        article,
+        category,
+        group,
+        customer: i.customer,
+        from,
+        to,
+        active: true,
+    })
+}
+
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MessageInput {
+    pub shop: String,
+    /// One register of the shop; absent: all of them.
+    pub register: Option<String>,
+    pub text: String,
+}
+
+pub const MAX_MESSAGE: usize = 2000;
+
+pub fn validate_message(i: &MessageInput) -> Result<comptoir_protocol::MessageBody, HqError> {
+    validate_code("shop", &i.shop)?;
+    let register = i.register.as_deref().map(|r| validate_code("register", r)).transpose()?;
+    let text = i.text.trim();
+    if text.is_empty() || text.chars().count() > MAX_MESSAGE {
+        return Err(bad(
+            "text",
+            format!("text: a message has 1 to {MAX_MESSAGE} characters."),
+            format!("text : un message a de 1 à {MAX_MESSAGE} caractères."),
+        ));
+    }
+    Ok(comptoir_protocol::MessageBody {
+        id: uuid::Uuid::now_v7(),
+        register,
+        text: text.into(),
+        created_at: crate::sync::now_text(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,6 +231,32 @@ mod tests {
         let s = next_stamp(Some(&b));
         assert!(s > b.name_hlc, "{s} vs {}", b.name_hlc);
         assert!(s.ends_with(".HQ"));
+    }
+
+    #[test]
+    fn offers_and_messages_are_checked() {
+        let ok = OfferInput {
+            name: "-10 % paniers".into(),
+            percent_bp: Some(1000),
+            amount: None,
+            article: Some("A1".into()),
+            category: None,
+            group: None,
+            customer: None,
+            from: "2026-12-01".into(),
+            to: "2026-12-31".into(),
+        };
+        assert!(validate_offer(ok.clone()).is_ok());
+        let both = OfferInput { amount: Some(100), ..ok.clone() };
+        assert_eq!(validate_offer(both).unwrap_err().field().as_deref(), Some("percent_bp"));
+        let no_target = OfferInput { article: None, ..ok.clone() };
+        assert_eq!(validate_offer(no_target).unwrap_err().field().as_deref(), Some("article"));
+        let reversed = OfferInput { from: "2027-01-01".into(), ..ok.clone() };
+        assert_eq!(validate_offer(reversed).unwrap_err().field().as_deref(), Some("to"));
+        let bad_day = OfferInput { from: "1er décembre".into(), ..ok };
+        assert_eq!(validate_offer(bad_day).unwrap_err().field().as_deref(), Some("from"));
+        let m = MessageInput { shop: "LYON1".into(), register: None, text: "  ".into() };
+        assert_eq!(validate_message(&m).unwrap_err().field().as_deref(), Some("text"));
     }
 
     #[test]

@@ -135,7 +135,11 @@ pub fn plan(record: &Record, current: Option<Value>) -> Result<Plan, String> {
                 targets: vec![Target::Hq],
             });
         }
-        Record::Ticket(_) | Record::Closure(_) | Record::Customer(_) | Record::LoyaltyEntry(_) => {
+        Record::Ticket(_)
+        | Record::Closure(_)
+        | Record::Customer(_)
+        | Record::LoyaltyEntry(_)
+        | Record::MessageAck(_) => {
             return Err("not a stock record".into());
         }
     }

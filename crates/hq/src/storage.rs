@@ -20,7 +20,7 @@ use comptoir_core::customer::LoyaltyRule;
 use comptoir_core::{Money, TaxRate};
 use comptoir_protocol::{
     ArticleBody, CategoryBody, CustomerBody, Entity, HqIdentity, JobBody, JobReport, JobState, LoyaltyEntryBody,
-    PushOutcome, Record, ShopIdentity, TaxRateBody,
+    MessageBody, OfferBody, PushOutcome, Record, ShopIdentity, TaxRateBody,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -185,6 +185,7 @@ pub enum RecordKind {
     Closure,
     Customer,
     LoyaltyEntry,
+    MessageAck,
     // ---- stock and people (crate::stock)
     StockMovement,
     Transfer,
@@ -201,6 +202,7 @@ impl RecordKind {
             RecordKind::Closure => "closure",
             RecordKind::Customer => "customer",
             RecordKind::LoyaltyEntry => "loyalty_entry",
+            RecordKind::MessageAck => "message_ack",
             RecordKind::StockMovement => "stock_movement",
             RecordKind::Transfer => "transfer",
             RecordKind::TransferReceipt => "transfer_receipt",
@@ -215,6 +217,7 @@ impl RecordKind {
             RecordKind::Closure,
             RecordKind::Customer,
             RecordKind::LoyaltyEntry,
+            RecordKind::MessageAck,
             RecordKind::StockMovement,
             RecordKind::Transfer,
             RecordKind::TransferReceipt,
@@ -228,7 +231,14 @@ impl RecordKind {
     }
     /// A record of [`crate::stock`] (not part of a register's chain).
     pub fn is_stock(self) -> bool {
-        !matches!(self, RecordKind::Ticket | RecordKind::Closure | RecordKind::Customer | RecordKind::LoyaltyEntry)
+        !matches!(
+            self,
+            RecordKind::Ticket
+                | RecordKind::Closure
+                | RecordKind::Customer
+                | RecordKind::LoyaltyEntry
+                | RecordKind::MessageAck
+        )
     }
 }
 
@@ -432,6 +442,18 @@ pub struct CustomerView {
     pub overdrawn: bool,
 }
 
+/// A message as HQ shows it, with the registers that acknowledged it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MessageView {
+    pub id: Uuid,
+    pub shop: String,
+    pub register: Option<String>,
+    pub text: String,
+    pub created_at: String,
+    #[schema(value_type = Vec<Object>)]
+    pub acks: Vec<comptoir_protocol::MessageAckBody>,
+}
+
 /// HQ storage. Object safe: the server holds an `Arc<dyn HqStorage>`.
 #[async_trait]
 pub trait HqStorage: Send + Sync + 'static {
@@ -572,6 +594,15 @@ pub trait HqStorage: Send + Sync + 'static {
     async fn loyalty_entries(&self, customer: Uuid) -> Result<Vec<LoyaltyEntryBody>, HqError>;
     async fn loyalty_rule(&self) -> Result<LoyaltyRule, HqError>;
     async fn set_loyalty_rule(&self, rule: LoyaltyRule) -> Result<(), HqError>;
+
+    // ---- offers and messages (a pushed `Record::MessageAck` is inserted by id by `apply_push`)
+
+    /// Stores an offer (validated) and appends it to the feed for every shop.
+    async fn create_offer(&self, offer: OfferBody) -> Result<OfferBody, HqError>;
+    async fn list_offers(&self) -> Result<Vec<OfferBody>, HqError>;
+    /// Stores a message for `shop` (which must exist) and appends it to that shop's feed.
+    async fn create_message(&self, shop: &str, message: MessageBody) -> Result<MessageView, HqError>;
+    async fn list_messages(&self, shop: Option<&str>) -> Result<Vec<MessageView>, HqError>;
 
     // ---- stock and people (crate::stock). Records pushed by shops (movements, transfers,
     // receipts, orders, receptions, punches) are stored by `apply_push`, which asks

@@ -185,6 +185,19 @@ pub fn prepare_push_raw(shop: &str, records: Vec<Box<serde_json::value::RawValue
                 items.push(PushItem { id, kind: RecordKind::Customer, raw, action });
                 continue;
             }
+            Record::MessageAck(a) => {
+                let action = if a.shop != shop {
+                    PushAction::Quarantine(format!(
+                        "message acknowledgement {} names shop {}, credential is shop {shop}",
+                        a.id, a.shop
+                    ))
+                } else {
+                    PushAction::Insert(Box::new(record))
+                };
+                let raw = if matches!(action, PushAction::Insert(_)) { String::new() } else { text.get().to_string() };
+                items.push(PushItem { id, kind: RecordKind::MessageAck, raw, action });
+                continue;
+            }
             Record::LoyaltyEntry(e) => {
                 let action = if e.shop != shop {
                     PushAction::Quarantine(format!(
@@ -218,7 +231,7 @@ pub fn prepare_push_raw(shop: &str, records: Vec<Box<serde_json::value::RawValue
             continue;
         }
         let (named_shop, stored_hash, recomputed, label) = match &record {
-            Record::Customer(_) | Record::LoyaltyEntry(_) => continue, // handled above
+            Record::Customer(_) | Record::LoyaltyEntry(_) | Record::MessageAck(_) => continue, // handled above
             Record::Ticket(t) => (t.shop.as_str(), t.hash.as_str(), ticket_hash(t), t.number.clone()),
             Record::Closure(c) => (
                 c.shop.as_str(),

@@ -473,6 +473,39 @@ fn rows() -> Vec<Row> {
             expect: ADMIN_ONLY,
             verify: None,
         },
+        Row {
+            method: M::GET,
+            path: "/api/v1/offers",
+            request: |_, _| get("/api/v1/offers"),
+            expect: ADMIN_ONLY,
+            verify: None,
+        },
+        Row {
+            method: M::POST,
+            path: "/api/v1/offers",
+            request: |_, _| {
+                with(
+                    "/api/v1/offers",
+                    json!({"name": "-10 %", "percent_bp": 1000, "article": "A1", "from": "2026-01-01", "to": "2026-12-31"}),
+                )
+            },
+            expect: ADMIN_CREATES,
+            verify: None,
+        },
+        Row {
+            method: M::GET,
+            path: "/api/v1/messages",
+            request: |_, _| get("/api/v1/messages?shop=LYON1"),
+            expect: ADMIN_ONLY,
+            verify: None,
+        },
+        Row {
+            method: M::POST,
+            path: "/api/v1/messages",
+            request: |_, _| with("/api/v1/messages", json!({"shop": "LYON1", "text": "Bonjour"})),
+            expect: ADMIN_CREATES,
+            verify: None,
+        },
     ]
 }
 

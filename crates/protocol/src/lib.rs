@@ -116,6 +116,10 @@ pub enum Entity {
     Customer,
     /// A loyalty ledger entry (key: its id), body [`LoyaltyEntryBody`].
     LoyaltyEntry,
+    /// An offer (key: its id), body [`OfferBody`].
+    Offer,
+    /// A message for this shop or one of its registers (key: its id), body [`MessageBody`].
+    Message,
     // ---- stock and people (crate::stock); after `Job` so snapshots send them last
     /// The chain's shops (every shop).
     Shop,
@@ -136,7 +140,7 @@ pub enum Entity {
 }
 
 /// Every entity, in snapshot order.
-pub const ENTITIES: [Entity; 15] = [
+pub const ENTITIES: [Entity; 17] = [
     Entity::TaxRate,
     Entity::Category,
     Entity::Article,
@@ -144,6 +148,8 @@ pub const ENTITIES: [Entity; 15] = [
     Entity::LoyaltyRule,
     Entity::Customer,
     Entity::LoyaltyEntry,
+    Entity::Offer,
+    Entity::Message,
     Entity::Shop,
     Entity::User,
     Entity::Keyboard,
@@ -155,7 +161,7 @@ pub const ENTITIES: [Entity; 15] = [
 ];
 
 impl Entity {
-    pub const ALL: [Entity; 15] = ENTITIES;
+    pub const ALL: [Entity; 17] = ENTITIES;
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -166,6 +172,8 @@ impl Entity {
             Entity::LoyaltyRule => "loyalty_rule",
             Entity::Customer => "customer",
             Entity::LoyaltyEntry => "loyalty_entry",
+            Entity::Offer => "offer",
+            Entity::Message => "message",
             Entity::Shop => "shop",
             Entity::User => "user",
             Entity::Keyboard => "keyboard",
@@ -360,6 +368,51 @@ pub struct LoyaltyEntryBody {
     pub note: String,
 }
 
+/// An offer defined at HQ: a percentage or an amount off an article or a category, for
+/// everyone, a customer group or one customer, between two days (inclusive). It applies
+/// only on a ticket with an identified customer (docs/customers.md, "Offers").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfferBody {
+    pub id: Uuid,
+    pub name: String,
+    /// Percentage off, in basis points (1000 = 10 %); or else `amount`.
+    pub percent_bp: Option<u32>,
+    /// Amount off each unit, in cents.
+    pub amount: Option<Money>,
+    /// The article's SKU; or else `category`.
+    pub article: Option<String>,
+    pub category: Option<String>,
+    /// A customer group code; or one `customer`; neither: everyone.
+    pub group: Option<String>,
+    pub customer: Option<Uuid>,
+    /// First and last day, `YYYY-MM-DD`, in the shop's calendar.
+    pub from: String,
+    pub to: String,
+    pub active: bool,
+}
+
+/// A message from HQ to a shop (every register) or one register of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageBody {
+    pub id: Uuid,
+    /// `None`: every register of the shop.
+    pub register: Option<String>,
+    pub text: String,
+    pub created_at: String,
+}
+
+/// A register acknowledged a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageAckBody {
+    pub id: Uuid,
+    pub message: Uuid,
+    pub shop: String,
+    pub register: String,
+    /// The user signed in at the register.
+    pub user: String,
+    pub at: String,
+}
+
 /// A record a shop sends up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "body", rename_all = "snake_case")]
@@ -369,6 +422,7 @@ pub enum Record {
     /// A customer created or edited at the shop (its whole state with its stamps).
     Customer(CustomerBody),
     LoyaltyEntry(LoyaltyEntryBody),
+    MessageAck(MessageAckBody),
     // ---- stock and people (crate::stock)
     StockMovement(stock::StockMovement),
     Transfer(stock::Transfer),
@@ -387,6 +441,7 @@ impl Record {
             Record::Closure(c) => c.id,
             Record::Customer(c) => c.id,
             Record::LoyaltyEntry(e) => e.id,
+            Record::MessageAck(a) => a.id,
             Record::StockMovement(m) => m.id,
             Record::Transfer(t) => t.id,
             Record::TransferReceipt(r) => r.id,
@@ -409,6 +464,7 @@ impl Record {
             Record::PurchaseOrder(_) => "purchase_order",
             Record::Reception(_) => "reception",
             Record::Punch(_) => "punch",
+            Record::MessageAck(_) => "message_ack",
         }
     }
 
@@ -425,6 +481,7 @@ impl Record {
             Record::PurchaseOrder(o) => &o.origin,
             Record::Reception(r) => &r.shop,
             Record::Punch(p) => &p.shop,
+            Record::MessageAck(a) => &a.shop,
         }
     }
 }

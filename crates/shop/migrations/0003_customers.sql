@@ -55,3 +55,39 @@ CREATE TABLE customer_state (
     cents_per_point  INTEGER NOT NULL DEFAULT 1
 );
 INSERT INTO customer_state (id) VALUES (1);
+
+-- Offers HQ defined (docs/customers.md, "Offers"), as sent down; and those a ticket got.
+CREATE TABLE offers (
+    id        TEXT PRIMARY KEY,
+    active    INTEGER NOT NULL,
+    first_day TEXT NOT NULL,
+    last_day  TEXT NOT NULL,
+    body      TEXT NOT NULL
+);
+CREATE TABLE ticket_offers (
+    ticket_id  TEXT NOT NULL REFERENCES tickets(id),
+    idx        INTEGER NOT NULL,
+    line       INTEGER NOT NULL,
+    offer      TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    discount   INTEGER NOT NULL,
+    PRIMARY KEY (ticket_id, idx)
+);
+CREATE TRIGGER ticket_offers_no_update BEFORE UPDATE ON ticket_offers BEGIN SELECT RAISE(ABORT, 'tickets are append-only'); END;
+CREATE TRIGGER ticket_offers_no_delete BEFORE DELETE ON ticket_offers BEGIN SELECT RAISE(ABORT, 'tickets are append-only'); END;
+
+-- Messages from HQ for this shop or one register, and the registers' acknowledgements.
+CREATE TABLE messages (
+    id          TEXT PRIMARY KEY,
+    register    TEXT,
+    text        TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+);
+CREATE TABLE message_acks (
+    id        TEXT PRIMARY KEY,
+    message   TEXT NOT NULL,
+    register  TEXT NOT NULL,
+    user      TEXT NOT NULL,
+    at        TEXT NOT NULL,
+    UNIQUE (message, register)
+);

@@ -128,6 +128,7 @@ fn what_fr(what: &str) -> &str {
         "transfer" => "le transfert",
         "purchase order" => "la commande",
         "keyboard" => "le clavier",
+        "message" => "le message",
         other => other,
     }
 }

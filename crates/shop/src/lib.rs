@@ -6,6 +6,7 @@
 //! - [`staff`]: registers and users, PINs and passwords;
 //! - [`sales`]: a ticket is validated, numbered, chained and stored here;
 //! - [`customers`], [`loyalty`]: customers shared with the chain, their search, the points ledger;
+//! - [`offers`]: HQ's offers applied to identified customers' tickets, and HQ's messages;
 //! - [`closures`]: day, month and year closures (Z);
 //! - [`verify`]: walking the hash chains;
 //! - [`sync`]: the link to HQ: enrolment, outbox, feed, snapshot, jobs, checks, status;
@@ -25,6 +26,7 @@ pub mod customers;
 pub mod error;
 pub mod logs;
 pub mod loyalty;
+pub mod offers;
 pub mod people;
 pub mod sales;
 pub mod server;

@@ -151,7 +151,7 @@ pub fn commit_ticket_shared(
         return Err(ShopError::ClosedPeriod { register: register.code, period });
     }
 
-    let (kind, drafts, return_of) = match input.return_of.as_deref() {
+    let (kind, mut drafts, return_of) = match input.return_of.as_deref() {
         None => (TicketKind::Sale, sale_lines(conn, &input.lines)?, None),
         Some(key) => {
             let original = find_ticket(conn, key)?.ok_or_else(|| ShopError::NotFound {
@@ -170,6 +170,11 @@ pub fn commit_ticket_shared(
             }
             (TicketKind::Return, return_lines(conn, &original, &input.lines)?, Some(original.id))
         }
+    };
+    // Offers apply to a sale with an identified customer, on lines the register did not discount.
+    let offers = match (&customer, kind) {
+        (Some(c), TicketKind::Sale) => crate::offers::apply(conn, c, &stamp.business_date, &mut drafts)?,
+        _ => Vec::new(),
     };
     let computed = compute(kind, &drafts, input.discount, &input.payments)?;
     let customer_id = customer.as_deref().and_then(|c| Uuid::parse_str(c).ok());
@@ -203,6 +208,7 @@ pub fn commit_ticket_shared(
         change: computed.change,
         prev_hash,
         hash: String::new(),
+        offers,
     };
     ticket.hash = ticket_hash(&ticket);
     insert_ticket(conn, &ticket)?;
@@ -402,6 +408,7 @@ fn insert_ticket(conn: &Connection, t: &Ticket) -> Result<(), ShopError> {
     for v in &t.vat {
         stmt.execute(params![id, v.rate_bp.bp(), v.gross.cents(), v.net.cents(), v.vat.cents()])?;
     }
+    crate::offers::record(conn, &id, &t.offers)?;
     Ok(())
 }
 
@@ -440,6 +447,7 @@ fn ticket_from_row(conn: &Connection, r: &rusqlite::Row) -> Result<Ticket, ShopE
         change: Money(r.get(13)?),
         prev_hash: r.get(14)?,
         hash: r.get(15)?,
+        offers: Vec::new(),
     };
     let mut stmt = conn.prepare_cached(
         "SELECT article_id, sku, name, qty_milli, unit_price, tax_rate_bp, discount, total
@@ -480,6 +488,7 @@ fn ticket_from_row(conn: &Connection, r: &rusqlite::Row) -> Result<Ticket, ShopE
             vat: Money(r.get(3)?),
         });
     }
+    t.offers = crate::offers::applied_to(conn, &id)?;
     Ok(t)
 }
 

@@ -232,6 +232,25 @@ fn rows() -> Vec<Row> {
             request: |_| get("/api/v1/customers/PARIS1-000001/loyalty"),
             expect: SIGNED_IN,
         },
+        Row {
+            method: M::GET,
+            path: "/api/v1/customers/{key}/offers",
+            request: |_| get("/api/v1/customers/PARIS1-000001/offers"),
+            expect: SIGNED_IN,
+        },
+        Row {
+            method: M::GET,
+            path: "/api/v1/registers/{code}/messages",
+            request: |_| get("/api/v1/registers/R1/messages?moment=opening"),
+            expect: SIGNED_IN,
+        },
+        Row {
+            method: M::POST,
+            path: "/api/v1/registers/{code}/messages/{id}/ack",
+            // No such message: signed-in callers learn it is not found.
+            request: |_| with("/api/v1/registers/R1/messages/00000000-0000-0000-0000-000000000000/ack", json!({})),
+            expect: [401, 401, 401, 404, 404, 404],
+        },
     ]
 }
 

@@ -56,7 +56,7 @@ pub async fn customers(count: usize, searches: usize) -> Result<Figures, ShopErr
         let i = (s * 7919) % count;
         let p = person(i);
         let query = match s % 6 {
-            0 => FIRST[i % FIRST.len()][..3].to_string(),
+            0 => FIRST[i % FIRST.len()].chars().take(3).collect(),
             1 => LAST[(i / FIRST.len()) % LAST.len()].to_string(),
             2 => format!("{} {}", FIRST[i % FIRST.len()], LAST[(i / FIRST.len()) % LAST.len()]),
             3 => format!("06{:08}", i)[..8].to_string(),

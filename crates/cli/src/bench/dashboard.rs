@@ -112,6 +112,7 @@ fn sale(shop: &str, sequence: i64, prev: &str, day: &str, rng: &mut Lcg) -> Tick
         business_date: day.into(),
         cashier: "C1".into(),
         customer: None,
+        offers: Vec::new(),
         return_of: None,
         lines,
         discount: Money(0),

@@ -1,19 +1,21 @@
 //! Customer and loyalty routes at HQ (admin): create, edit, merge two records of one
 //! person, erase (GDPR), adjust or expire points, the chain's loyalty rule, and the
-//! overdrawn customers (docs/customers.md).
+//! overdrawn customers; offers and messages (docs/customers.md).
 
 use super::{AdminCaller, Body, ErrorBody};
-use crate::customers::{CustomerInput, NODE, apply_input, next_stamp};
+use crate::customers::{
+    CustomerInput, MessageInput, NODE, OfferInput, apply_input, next_stamp, validate_message, validate_offer,
+};
 use crate::error::HqError;
 use crate::hq::Hq;
-use crate::storage::CustomerView;
+use crate::storage::{CustomerView, MessageView};
 use crate::sync::now_text;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use comptoir_core::catalog::validate_name;
 use comptoir_core::customer::LoyaltyRule;
-use comptoir_protocol::{CustomerBody, LoyaltyEntryBody, LoyaltyKind};
+use comptoir_protocol::{CustomerBody, LoyaltyEntryBody, LoyaltyKind, OfferBody};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -232,4 +234,48 @@ pub async fn put_rule(
     hq.storage.set_loyalty_rule(rule).await?;
     hq.notify_change();
     Ok(Json(rule))
+}
+
+#[utoipa::path(get, path = "/api/v1/offers", responses((status = 200, body = Vec<Object>)))]
+pub async fn list_offers(State(hq): State<Hq>, _a: AdminCaller) -> Result<Json<Vec<OfferBody>>, HqError> {
+    Ok(Json(hq.storage.list_offers().await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/offers", request_body = OfferInput,
+    responses((status = 201, body = Object), (status = 400, body = ErrorBody)))]
+pub async fn create_offer(
+    State(hq): State<Hq>,
+    _a: AdminCaller,
+    Body(input): Body<OfferInput>,
+) -> Result<(StatusCode, Json<OfferBody>), HqError> {
+    let offer = hq.storage.create_offer(validate_offer(input)?).await?;
+    hq.notify_change();
+    Ok((StatusCode::CREATED, Json(offer)))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct MessageQuery {
+    pub shop: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/messages", params(MessageQuery), responses((status = 200, body = Vec<MessageView>)))]
+pub async fn list_messages(
+    State(hq): State<Hq>,
+    _a: AdminCaller,
+    Query(q): Query<MessageQuery>,
+) -> Result<Json<Vec<MessageView>>, HqError> {
+    Ok(Json(hq.storage.list_messages(q.shop.as_deref()).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/messages", request_body = MessageInput,
+    responses((status = 201, body = MessageView), (status = 404, body = ErrorBody)))]
+pub async fn create_message(
+    State(hq): State<Hq>,
+    _a: AdminCaller,
+    Body(input): Body<MessageInput>,
+) -> Result<(StatusCode, Json<MessageView>), HqError> {
+    let body = validate_message(&input)?;
+    let view = hq.storage.create_message(&input.shop, body).await?;
+    hq.notify_change();
+    Ok((StatusCode::CREATED, Json(view)))
 }

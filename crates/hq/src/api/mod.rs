@@ -46,6 +46,7 @@ pub use extract::{AdminCaller, Body, ShopCaller, SourceAddress};
         customers::list_customers, customers::create_customer, customers::get_customer,
         customers::update_customer, customers::merge_customer, customers::erase_customer,
         customers::get_loyalty, customers::post_loyalty, customers::get_rule, customers::put_rule,
+        customers::list_offers, customers::create_offer, customers::list_messages, customers::create_message,
         sync::enrol, sync::hello, sync::snapshot, sync::feed, sync::push, sync::report_job,
     ),
     components(schemas(ErrorBody, crate::error::RowError)),
@@ -222,6 +223,8 @@ pub fn router(hq: Hq) -> Router {
         .route("/api/v1/customers/{id}/erase", post(customers::erase_customer))
         .route("/api/v1/customers/{id}/loyalty", get(customers::get_loyalty).post(customers::post_loyalty))
         .route("/api/v1/loyalty/rule", get(customers::get_rule).put(customers::put_rule))
+        .route("/api/v1/offers", get(customers::list_offers).post(customers::create_offer))
+        .route("/api/v1/messages", get(customers::list_messages).post(customers::create_message))
         .route("/api/v1/sync/enrol", post(sync::enrol))
         .route("/api/v1/sync/hello", get(sync::hello))
         .route("/api/v1/sync/push", post(sync::push))

@@ -117,3 +117,88 @@ pub async fn get_loyalty(
         .await?;
     view.map(Json).ok_or_else(|| not_found(&key))
 }
+
+#[utoipa::path(get, path = "/api/v1/customers/{key}/offers", params(("key" = String, Path, description = "Id or card number")),
+    responses((status = 200, description = "The offers HQ defined that apply to this customer today", body = Vec<Object>),
+              (status = 404, body = ErrorBody)))]
+pub async fn get_offers(
+    State(shop): State<Shop>,
+    _caller: Caller,
+    Path(key): Path<String>,
+) -> Result<Json<Vec<comptoir_protocol::OfferBody>>, ShopError> {
+    let (_, day) = shop.stamp();
+    let k = key.clone();
+    let offers = shop
+        .store
+        .read(move |c| {
+            let Some(b) = customers::resolve(c, &k)?.filter(|b| !b.erased) else { return Ok(None) };
+            Ok(Some(crate::offers::applying(c, &b, &day)?))
+        })
+        .await?;
+    offers.map(Json).ok_or_else(|| not_found(&key))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct MomentQuery {
+    /// `opening`, `closing`, `closure` or `between_tickets`.
+    pub moment: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MessagePage {
+    pub moment: String,
+    pub items: Vec<crate::offers::Message>,
+}
+
+fn known_register(c: &rusqlite::Connection, code: &str) -> Result<(), ShopError> {
+    crate::staff::get_register(c, code)?.map(|_| ()).ok_or_else(|| ShopError::NotFound {
+        what: "register",
+        key: code.chars().take(64).collect(),
+        field: None,
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/registers/{code}/messages", params(MomentQuery),
+    responses((status = 200, description = "HQ's messages this register has not acknowledged", body = MessagePage),
+              (status = 400, body = ErrorBody)))]
+pub async fn get_messages(
+    State(shop): State<Shop>,
+    _caller: Caller,
+    Path(code): Path<String>,
+    Query(q): Query<MomentQuery>,
+) -> Result<Json<MessagePage>, ShopError> {
+    if !crate::offers::MOMENTS.contains(&q.moment.as_str()) {
+        return Err(ShopError::bad_request(
+            "moment: use opening, closing, closure or between_tickets.",
+            "moment : utilisez opening (ouverture), closing (fermeture), closure (clôture) ou between_tickets (entre deux tickets).",
+            Some("moment"),
+        ));
+    }
+    let items = shop
+        .store
+        .read(move |c| {
+            known_register(c, &code)?;
+            crate::offers::pending(c, &code)
+        })
+        .await?;
+    Ok(Json(MessagePage { moment: q.moment, items }))
+}
+
+#[utoipa::path(post, path = "/api/v1/registers/{code}/messages/{id}/ack",
+    responses((status = 204, description = "Acknowledged (again is harmless)"), (status = 404, body = ErrorBody)))]
+pub async fn ack_message(
+    State(shop): State<Shop>,
+    caller: Caller,
+    Path((code, id)): Path<(String, String)>,
+) -> Result<StatusCode, ShopError> {
+    let shop_code = shop.code.clone();
+    let user = caller.0.code.clone();
+    shop.store
+        .write(move |tx| {
+            known_register(tx, &code)?;
+            crate::offers::acknowledge(tx, &shop_code, &code, &id, &user)
+        })
+        .await?;
+    shop.outbox_signal.notify_one();
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -42,7 +42,8 @@ pub use extract::{Body, Caller};
         sales::post_ticket, sales::list_tickets, sales::get_ticket,
         sales::post_closure, sales::list_closures, sales::verify_chains,
         customers::list_customers, customers::create_customer, customers::get_customer,
-        customers::update_customer, customers::get_loyalty,
+        customers::update_customer, customers::get_loyalty, customers::get_offers,
+        customers::get_messages, customers::ack_message,
     ),
     components(schemas(ErrorBody, crate::error::RowError)),
     modifiers(&BasicAuth),
@@ -236,6 +237,9 @@ pub fn router(shop: Shop) -> Router {
         .route("/api/v1/customers", get(customers::list_customers).post(customers::create_customer))
         .route("/api/v1/customers/{key}", get(customers::get_customer).patch(customers::update_customer))
         .route("/api/v1/customers/{key}/loyalty", get(customers::get_loyalty))
+        .route("/api/v1/customers/{key}/offers", get(customers::get_offers))
+        .route("/api/v1/registers/{code}/messages", get(customers::get_messages))
+        .route("/api/v1/registers/{code}/messages/{id}/ack", post(customers::ack_message))
         .merge(stock::routes())
         .layer(DefaultBodyLimit::max(limit));
     let concurrency = shop.config.max_concurrent_requests.max(1);

@@ -6,7 +6,9 @@
 use crate::error::ShopError;
 use crate::store::now_text;
 use comptoir_core::customer::LoyaltyRule;
-use comptoir_protocol::{ArticleBody, CategoryBody, CustomerBody, Entity, JobBody, LoyaltyEntryBody, TaxRateBody};
+use comptoir_protocol::{
+    ArticleBody, CategoryBody, CustomerBody, Entity, JobBody, LoyaltyEntryBody, MessageBody, OfferBody, TaxRateBody,
+};
 use rusqlite::{Connection, params};
 
 fn decode<T: serde::de::DeserializeOwned>(entity: Entity, key: &str, body: serde_json::Value) -> Result<T, String> {
@@ -39,6 +41,8 @@ pub fn apply(
         Entity::LoyaltyEntry => {
             decode::<LoyaltyEntryBody>(entity, key, body).map(|e| crate::loyalty::insert(conn, &e).map(|_| ()))
         }
+        Entity::Offer => decode::<OfferBody>(entity, key, body).map(|o| crate::offers::apply_offer(conn, &o)),
+        Entity::Message => decode::<MessageBody>(entity, key, body).map(|m| crate::offers::apply_message(conn, &m)),
         // Stock and people: crate::people.
         other => match crate::people::apply(conn, other, key, body) {
             Ok(Ok(())) => Ok(Ok(())),
