@@ -422,6 +422,11 @@ fn copy_columns(table: &str) -> Vec<(&'static str, &'static str)> {
         "chain_events" => same(&["id", "shop", "register", "chain", "kind", "sequence", "detail", "at"]),
         "jobs" => same(&["id", "kind", "since", "created_at", "body"]),
         "job_targets" => same(&["job", "shop", "state", "detail", "updated_at"]),
+        // stock and people (0004_stock.sql)
+        "stock_records" => same(&["id", "shop", "kind", "received_at"]),
+        "stock_movements" => same(&["id", "shop", "article_id", "sku", "kind", "qty_milli", "reference", "at"]),
+        "punches" => same(&["id", "shop", "register", "user_code", "kind", "at", "date", "body"]),
+        "documents" => same(&["entity", "key", "audience", "body", "updated_at"]),
         _ => Vec::new(),
     }
 }
