@@ -61,10 +61,19 @@ async fn a_transfer_moves_stock_from_a_to_b_and_hq_sees_both(backend: Backend) {
     let hq_base = &hq.server.base;
 
     // HQ orders 10 for Lyon; 12 arrive: accepted, flagged, the difference recorded.
-    let (s, order) =
-        api.post(&format!("{hq_base}/purchase-orders"), json!({"shop": "LYON1", "supplier": "Moulin", "lines": [{"sku": "A1", "qty": 10}]})).await;
+    let (s, order) = api
+        .post(
+            &format!("{hq_base}/purchase-orders"),
+            json!({"shop": "LYON1", "supplier": "Moulin", "lines": [{"sku": "A1", "qty": 10}]}),
+        )
+        .await;
     assert_eq!(s, 201, "{order}");
-    let (s, b) = api.post(&format!("{hq_base}/purchase-orders"), json!({"shop": "PARIS9", "supplier": "Moulin", "lines": [{"sku": "A1", "qty": 1}]})).await;
+    let (s, b) = api
+        .post(
+            &format!("{hq_base}/purchase-orders"),
+            json!({"shop": "PARIS9", "supplier": "Moulin", "lines": [{"sku": "A1", "qty": 1}]}),
+        )
+        .await;
     assert_eq!((s, b["field"].as_str()), (422, Some("shop")), "{b}");
     let id = order["id"].as_str().unwrap().to_string();
     eventually(WAIT, "the order at Lyon", || async {
@@ -72,7 +81,8 @@ async fn a_transfer_moves_stock_from_a_to_b_and_hq_sees_both(backend: Backend) {
         list.as_array().is_some_and(|l| l.iter().any(|o| o["id"] == id.as_str()))
     })
     .await;
-    let (s, r) = api.post(&format!("{}/receptions", lyon.base), json!({"order": id, "lines": [{"sku": "A1", "qty": 12}]})).await;
+    let (s, r) =
+        api.post(&format!("{}/receptions", lyon.base), json!({"order": id, "lines": [{"sku": "A1", "qty": 12}]})).await;
     assert_eq!(s, 201, "{r}");
     assert_eq!((r["over"].as_bool(), r["lines"][0]["over"].as_bool()), (Some(true), Some(true)), "{r}");
     assert_eq!(r["lines"][0]["difference"], -2, "{r}");
@@ -86,7 +96,9 @@ async fn a_transfer_moves_stock_from_a_to_b_and_hq_sees_both(backend: Backend) {
     // Refused: a negative count, a transfer to a shop the chain does not have.
     let (s, b) = api.post(&format!("{}/stock/counts", lyon.base), json!({"sku": "A1", "counted": -1})).await;
     assert_eq!((s, b["kind"].as_str(), b["field"].as_str()), (400, Some("bad_request"), Some("counted")), "{b}");
-    let (s, b) = api.post(&format!("{}/transfers", lyon.base), json!({"to": "PARIS9", "lines": [{"sku": "A1", "qty": 1}]})).await;
+    let (s, b) = api
+        .post(&format!("{}/transfers", lyon.base), json!({"to": "PARIS9", "lines": [{"sku": "A1", "qty": 1}]}))
+        .await;
     assert_eq!((s, b["kind"].as_str(), b["field"].as_str()), (422, Some("not_found"), Some("to")), "{b}");
     assert_eq!(quantity(&api, lyon, "A1").await, 11, "nothing moved");
 
@@ -96,7 +108,8 @@ async fn a_transfer_moves_stock_from_a_to_b_and_hq_sees_both(backend: Backend) {
         list.as_array().is_some_and(|l| l.iter().any(|s| s["code"] == "NICE1"))
     })
     .await;
-    let (s, slip) = api.post(&format!("{}/transfers", lyon.base), json!({"to": "NICE1", "lines": [{"sku": "A1", "qty": 4}]})).await;
+    let (s, slip) =
+        api.post(&format!("{}/transfers", lyon.base), json!({"to": "NICE1", "lines": [{"sku": "A1", "qty": 4}]})).await;
     assert_eq!(s, 201, "{slip}");
     assert_eq!(slip["state"], "in_transit");
     assert_eq!(quantity(&api, lyon, "A1").await, 7);
@@ -106,11 +119,13 @@ async fn a_transfer_moves_stock_from_a_to_b_and_hq_sees_both(backend: Backend) {
         list.as_array().is_some_and(|l| l.iter().any(|t| t["id"] == id.as_str() && t["state"] == "in_transit"))
     })
     .await;
-    let (s, got) = api.post(&format!("{}/transfers/{id}/receive", nice.base), json!({"lines": [{"sku": "A1", "qty": 3}]})).await;
+    let (s, got) =
+        api.post(&format!("{}/transfers/{id}/receive", nice.base), json!({"lines": [{"sku": "A1", "qty": 3}]})).await;
     assert_eq!(s, 200, "{got}");
     assert_eq!((got["state"].as_str(), got["differences"].as_bool()), (Some("received"), Some(true)), "{got}");
     assert_eq!(quantity(&api, nice, "A1").await, 3);
-    let (s, b) = api.post(&format!("{}/transfers/{id}/receive", nice.base), json!({"lines": [{"sku": "A1", "qty": 3}]})).await;
+    let (s, b) =
+        api.post(&format!("{}/transfers/{id}/receive", nice.base), json!({"lines": [{"sku": "A1", "qty": 3}]})).await;
     assert_eq!(s, 409, "received once: {b}");
 
     // Nice sells more than it has: allowed, and flagged.
@@ -209,7 +224,9 @@ async fn users_keyboards_time_clock_and_per_shop_prices_and_printers() {
             && codes(api.get(&format!("{}/users", nice.base)).await.1) == ["C2"]
     })
     .await;
-    let (s, b) = api.post(&format!("{}/users", lyon.base), json!({"code": "L1", "name": "Local", "role": "cashier", "pin": "1234"})).await;
+    let (s, b) = api
+        .post(&format!("{}/users", lyon.base), json!({"code": "L1", "name": "Local", "role": "cashier", "pin": "1234"}))
+        .await;
     assert_eq!((s, b["kind"].as_str()), (409, Some("users_owned_by_hq")), "{b}");
     // C3 moves to Nice: Lyon stops accepting it, Nice gets it.
     let (s, b) = send(&api, reqwest::Method::PATCH, &format!("{hq_base}/users/C3"), json!({"shops": ["NICE1"]})).await;
@@ -227,12 +244,27 @@ async fn users_keyboards_time_clock_and_per_shop_prices_and_printers() {
     let page = json!([{"name": "Boulangerie", "buttons": [
         {"label": "Baguette", "kind": "article", "value": "A1"},
         {"label": "Remise", "kind": "function", "value": "discount"}]}]);
-    let (s, b) = api.post(&format!("{hq_base}/keyboards"), json!({"code": "K1", "name": "Lyon", "pages": page, "shops": ["LYON1"], "registers": []})).await;
+    let (s, b) = api
+        .post(
+            &format!("{hq_base}/keyboards"),
+            json!({"code": "K1", "name": "Lyon", "pages": page, "shops": ["LYON1"], "registers": []}),
+        )
+        .await;
     assert_eq!(s, 201, "{b}");
-    let (s, b) = api.post(&format!("{hq_base}/keyboards"), json!({"code": "K2", "name": "Nice R1", "pages": page, "shops": [], "registers": ["NICE1/R1"]})).await;
+    let (s, b) = api
+        .post(
+            &format!("{hq_base}/keyboards"),
+            json!({"code": "K2", "name": "Nice R1", "pages": page, "shops": [], "registers": ["NICE1/R1"]}),
+        )
+        .await;
     assert_eq!(s, 201, "{b}");
     let bad = json!([{"name": "P", "buttons": [{"label": "X", "kind": "dance", "value": "x"}]}]);
-    let (s, b) = api.post(&format!("{hq_base}/keyboards"), json!({"code": "K3", "name": "Bad", "pages": bad, "shops": ["LYON1"], "registers": []})).await;
+    let (s, b) = api
+        .post(
+            &format!("{hq_base}/keyboards"),
+            json!({"code": "K3", "name": "Bad", "pages": bad, "shops": ["LYON1"], "registers": []}),
+        )
+        .await;
     assert_eq!((s, b["field"].as_str()), (400, Some("pages[0].buttons[0].kind")), "{b}");
     eventually(WAIT, "keyboards at the registers", || async {
         let (s1, k1) = api.get(&format!("{}/registers/R1/keyboard", lyon.base)).await;
@@ -272,16 +304,20 @@ async fn users_keyboards_time_clock_and_per_shop_prices_and_printers() {
 
     // Prices: Nice refuses HQ's price updates and sets its own; Lyon gets HQ's own price.
     assert_eq!(send(&api, reqwest::Method::PUT, &format!("{}/prices/A1", lyon.base), json!({"price": 1})).await.0, 409);
-    let (s, b) = send(&api, reqwest::Method::PATCH, &format!("{}/settings/hq", nice.base), json!({"accept_hq_prices": false})).await;
+    let (s, b) =
+        send(&api, reqwest::Method::PATCH, &format!("{}/settings/hq", nice.base), json!({"accept_hq_prices": false}))
+            .await;
     assert_eq!((s, b["accept_hq_prices"].as_bool()), (200, Some(false)), "{b}");
     let (s, b) = send(&api, reqwest::Method::PUT, &format!("{}/prices/A1", nice.base), json!({"price": 150})).await;
     assert_eq!(s, 200, "{b}");
     let (s, b) = send(&api, reqwest::Method::PATCH, &format!("{hq_base}/articles/A1"), json!({"price": 200})).await;
     assert_eq!(s, 200, "{b}");
     hq_article(&api, &hq, "A2", 300).await;
-    let (s, b) = send(&api, reqwest::Method::PUT, &format!("{hq_base}/shops/LYON1/prices/A1"), json!({"price": 180})).await;
+    let (s, b) =
+        send(&api, reqwest::Method::PUT, &format!("{hq_base}/shops/LYON1/prices/A1"), json!({"price": 180})).await;
     assert_eq!(s, 200, "{b}");
-    let (s, b) = send(&api, reqwest::Method::PUT, &format!("{hq_base}/shops/PARIS9/prices/A1"), json!({"price": 180})).await;
+    let (s, b) =
+        send(&api, reqwest::Method::PUT, &format!("{hq_base}/shops/PARIS9/prices/A1"), json!({"price": 180})).await;
     assert_eq!((s, b["field"].as_str()), (422, Some("shop")), "{b}");
     eventually(WAIT, "prices at the shops", || async {
         price(&api, lyon, "A1").await == Some(180)
@@ -291,29 +327,43 @@ async fn users_keyboards_time_clock_and_per_shop_prices_and_printers() {
     .await;
     assert_eq!(price(&api, nice, "A1").await, Some(150), "Nice keeps its own price");
     // Removing Lyon's own price goes back to the chain's.
-    let (s, b) = send(&api, reqwest::Method::PUT, &format!("{hq_base}/shops/LYON1/prices/A1"), json!({"price": null})).await;
+    let (s, b) =
+        send(&api, reqwest::Method::PUT, &format!("{hq_base}/shops/LYON1/prices/A1"), json!({"price": null})).await;
     assert_eq!(s, 200, "{b}");
     eventually(WAIT, "Lyon back on the chain's price", || async { price(&api, lyon, "A1").await == Some(200) }).await;
 
     // Printers: Lyon's only reaches Lyon; with printer updates off, Nice keeps its own.
     let printer = |name: &str| json!({"name": name, "kind": "receipt", "address": "tcp://10.0.0.5:9100"});
-    let (s, b) = send(&api, reqwest::Method::PUT, &format!("{hq_base}/shops/LYON1/printers/P1"), printer("Comptoir")).await;
+    let (s, b) =
+        send(&api, reqwest::Method::PUT, &format!("{hq_base}/shops/LYON1/printers/P1"), printer("Comptoir")).await;
     assert_eq!(s, 200, "{b}");
-    let (s, b) = send(&api, reqwest::Method::PUT, &format!("{hq_base}/shops/NICE1/printers/P1"), printer("Nice 1")).await;
+    let (s, b) =
+        send(&api, reqwest::Method::PUT, &format!("{hq_base}/shops/NICE1/printers/P1"), printer("Nice 1")).await;
     assert_eq!(s, 200, "{b}");
-    let (s, b) = send(&api, reqwest::Method::PUT, &format!("{hq_base}/shops/NICE1/printers/P2"), json!({"name": "X", "kind": "fax", "address": "a"})).await;
+    let (s, b) = send(
+        &api,
+        reqwest::Method::PUT,
+        &format!("{hq_base}/shops/NICE1/printers/P2"),
+        json!({"name": "X", "kind": "fax", "address": "a"}),
+    )
+    .await;
     assert_eq!((s, b["field"].as_str()), (400, Some("kind")), "{b}");
     eventually(WAIT, "printers at their shops", || async {
         let (_, l) = api.get(&format!("{}/printers", lyon.base)).await;
         let (_, n) = api.get(&format!("{}/printers", nice.base)).await;
-        l.as_array().is_some_and(|a| a.len() == 1 && a[0]["name"] == "Comptoir") && n.as_array().is_some_and(|a| a.len() == 1)
+        l.as_array().is_some_and(|a| a.len() == 1 && a[0]["name"] == "Comptoir")
+            && n.as_array().is_some_and(|a| a.len() == 1)
     })
     .await;
-    let (s, _) = send(&api, reqwest::Method::PATCH, &format!("{}/settings/hq", nice.base), json!({"accept_hq_printers": false})).await;
+    let (s, _) =
+        send(&api, reqwest::Method::PATCH, &format!("{}/settings/hq", nice.base), json!({"accept_hq_printers": false}))
+            .await;
     assert_eq!(s, 200);
-    let (s, _) = send(&api, reqwest::Method::PUT, &format!("{hq_base}/shops/NICE1/printers/P1"), printer("Renamed")).await;
+    let (s, _) =
+        send(&api, reqwest::Method::PUT, &format!("{hq_base}/shops/NICE1/printers/P1"), printer("Renamed")).await;
     assert_eq!(s, 200);
-    let (s, _) = send(&api, reqwest::Method::PUT, &format!("{hq_base}/shops/NICE1/printers/P3"), printer("New one")).await;
+    let (s, _) =
+        send(&api, reqwest::Method::PUT, &format!("{hq_base}/shops/NICE1/printers/P3"), printer("New one")).await;
     assert_eq!(s, 200);
     eventually(WAIT, "a new printer still arrives", || async {
         let (_, n) = api.get(&format!("{}/printers", nice.base)).await;

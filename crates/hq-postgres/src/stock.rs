@@ -39,13 +39,21 @@ pub(crate) async fn put(c: &impl GenericClient, p: &DocPut) -> R<()> {
 /// The chain's shop list gains a shop (every shop hears of it).
 pub(crate) async fn shop_added(c: &impl GenericClient, code: &str, name: &str) -> R<()> {
     let body = ShopBody { code: code.into(), name: name.into(), active: true };
-    let p = DocPut { entity: Entity::Shop, key: code.into(), body: serde_json::to_value(body)?, targets: vec![Target::All] };
+    let p = DocPut {
+        entity: Entity::Shop,
+        key: code.into(),
+        body: serde_json::to_value(body)?,
+        targets: vec![Target::All],
+    };
     put(c, &p).await
 }
 
 pub(crate) async fn canonical(c: &impl GenericClient, entity: Entity, key: &str) -> R<Option<serde_json::Value>> {
     let row = c
-        .query_opt("SELECT body FROM documents WHERE entity = $1 AND audience = '*' AND key = $2", &[&entity.as_str(), &key])
+        .query_opt(
+            "SELECT body FROM documents WHERE entity = $1 AND audience = '*' AND key = $2",
+            &[&entity.as_str(), &key],
+        )
         .await?;
     Ok(match row {
         Some(r) => Some(serde_json::from_str(&r.get::<_, String>(0))?),
@@ -83,7 +91,16 @@ pub(crate) async fn apply_record(
         c.execute(
             "INSERT INTO stock_movements (id, shop, article_id, sku, kind, qty_milli, reference, at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            &[&m.id.to_string(), &shop, &m.article_id.to_string(), &m.sku, &m.kind.as_str(), &m.qty.milli(), &m.reference, &m.at],
+            &[
+                &m.id.to_string(),
+                &shop,
+                &m.article_id.to_string(),
+                &m.sku,
+                &m.kind.as_str(),
+                &m.qty.milli(),
+                &m.reference,
+                &m.at,
+            ],
         )
         .await?;
     }
@@ -126,8 +143,9 @@ pub(crate) async fn put_documents(
 }
 
 pub(crate) async fn documents(c: &impl GenericClient, entity: Entity) -> R<Vec<serde_json::Value>> {
-    let rows =
-        c.query("SELECT body FROM documents WHERE entity = $1 AND audience = '*' ORDER BY key", &[&entity.as_str()]).await?;
+    let rows = c
+        .query("SELECT body FROM documents WHERE entity = $1 AND audience = '*' ORDER BY key", &[&entity.as_str()])
+        .await?;
     rows.iter().map(|r| Ok(serde_json::from_str(&r.get::<_, String>(0))?)).collect()
 }
 
@@ -167,10 +185,7 @@ pub(crate) async fn snapshot_items(
 }
 
 pub(crate) async fn snapshot_count(c: &impl GenericClient, shop: &str) -> R<i64> {
-    Ok(c.query_one(
-        "SELECT COUNT(*) FROM documents WHERE audience IN ('', $1) AND entity <> 'reception'",
-        &[&shop],
-    )
-    .await?
-    .get(0))
+    Ok(c.query_one("SELECT COUNT(*) FROM documents WHERE audience IN ('', $1) AND entity <> 'reception'", &[&shop])
+        .await?
+        .get(0))
 }

@@ -36,7 +36,15 @@ pub(crate) fn put(c: &Connection, p: &DocPut) -> R<()> {
 /// The chain's shop list gains a shop (every shop hears of it).
 pub(crate) fn shop_added(c: &Connection, code: &str, name: &str) -> R<()> {
     let body = ShopBody { code: code.into(), name: name.into(), active: true };
-    put(c, &DocPut { entity: Entity::Shop, key: code.into(), body: serde_json::to_value(body)?, targets: vec![Target::All] })
+    put(
+        c,
+        &DocPut {
+            entity: Entity::Shop,
+            key: code.into(),
+            body: serde_json::to_value(body)?,
+            targets: vec![Target::All],
+        },
+    )
 }
 
 pub(crate) fn canonical(c: &Connection, entity: Entity, key: &str) -> R<Option<serde_json::Value>> {
@@ -90,7 +98,16 @@ pub(crate) fn apply_record(c: &Connection, shop: &str, at: &str, record: &Record
         c.prepare_cached(
             "INSERT INTO punches (id, shop, register, user_code, kind, at, date, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )?
-        .execute(params![p.id.to_string(), shop, p.register, p.user, kind, p.at, p.date, serde_json::to_string(p)?])?;
+        .execute(params![
+            p.id.to_string(),
+            shop,
+            p.register,
+            p.user,
+            kind,
+            p.at,
+            p.date,
+            serde_json::to_string(p)?
+        ])?;
     }
     for p in &plan.puts {
         put(c, p)?;
@@ -134,8 +151,7 @@ pub(crate) fn stock_levels(c: &Connection, sku: &str) -> R<Vec<(String, i64)>> {
 }
 
 pub(crate) fn punches(c: &Connection, from: &str, to: &str) -> R<Vec<Punch>> {
-    let mut stmt =
-        c.prepare_cached("SELECT body FROM punches WHERE date >= ? AND date <= ? ORDER BY user_code, at")?;
+    let mut stmt = c.prepare_cached("SELECT body FROM punches WHERE date >= ? AND date <= ? ORDER BY user_code, at")?;
     let rows: Vec<String> = stmt.query_map([from, to], |r| r.get(0))?.collect::<Result<_, _>>()?;
     rows.iter().map(|b| Ok(serde_json::from_str(b)?)).collect()
 }

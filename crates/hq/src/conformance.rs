@@ -430,7 +430,11 @@ pub async fn stock_stories(storage: Arc<dyn HqStorage>) {
         at: now_text(),
     };
     let m1 = movement("LYON1", MovementKind::Reception, 10_000);
-    let out = push("LYON1", vec![Record::StockMovement(m1.clone()), Record::StockMovement(movement("LYON1", MovementKind::Sale, -1000))]).await;
+    let out = push(
+        "LYON1",
+        vec![Record::StockMovement(m1.clone()), Record::StockMovement(movement("LYON1", MovementKind::Sale, -1000))],
+    )
+    .await;
     assert_eq!(out.accepted.len(), 2);
     let again = push("LYON1", vec![Record::StockMovement(m1.clone())]).await;
     assert_eq!(again.duplicates, vec![m1.id], "a movement counts once");
@@ -448,10 +452,22 @@ pub async fn stock_stories(storage: Arc<dyn HqStorage>) {
         received_at: None,
         differences: false,
     };
-    let out = push("LYON1", vec![Record::Transfer(transfer.clone()), Record::StockMovement(movement("LYON1", MovementKind::TransferOut, -4000))]).await;
+    let out = push(
+        "LYON1",
+        vec![
+            Record::Transfer(transfer.clone()),
+            Record::StockMovement(movement("LYON1", MovementKind::TransferOut, -4000)),
+        ],
+    )
+    .await;
     assert_eq!(out.accepted.len(), 2, "{out:?}");
     let has_transfer = |shop: &'static str| async move {
-        s.feed(shop, 0, 1000).await.unwrap().changes.iter().any(|c| c.entity == Entity::Transfer && c.key == transfer.id.to_string())
+        s.feed(shop, 0, 1000)
+            .await
+            .unwrap()
+            .changes
+            .iter()
+            .any(|c| c.entity == Entity::Transfer && c.key == transfer.id.to_string())
     };
     assert!(has_transfer("NICE1").await && has_transfer("LYON1").await);
     assert!(!has_transfer("LILLE1").await, "a transfer goes to its shops only");
@@ -465,10 +481,21 @@ pub async fn stock_stories(storage: Arc<dyn HqStorage>) {
     };
     let unknown = push("NICE1", vec![Record::TransferReceipt(receipt(Uuid::now_v7()))]).await;
     assert!(unknown.quarantined[0].reason.contains("unknown"), "{unknown:?}");
-    let out = push("NICE1", vec![Record::TransferReceipt(receipt(transfer.id)), Record::StockMovement(movement("NICE1", MovementKind::TransferIn, 3000))]).await;
+    let out = push(
+        "NICE1",
+        vec![
+            Record::TransferReceipt(receipt(transfer.id)),
+            Record::StockMovement(movement("NICE1", MovementKind::TransferIn, 3000)),
+        ],
+    )
+    .await;
     assert_eq!(out.accepted.len(), 2, "{out:?}");
-    let slip: Transfer = serde_json::from_value(s.document(Entity::Transfer, &transfer.id.to_string()).await.unwrap().unwrap()).unwrap();
-    assert_eq!((slip.state, slip.differences, slip.lines[0].received), (TransferState::Received, true, Some(Quantity(3000))));
+    let slip: Transfer =
+        serde_json::from_value(s.document(Entity::Transfer, &transfer.id.to_string()).await.unwrap().unwrap()).unwrap();
+    assert_eq!(
+        (slip.state, slip.differences, slip.lines[0].received),
+        (TransferState::Received, true, Some(Quantity(3000)))
+    );
     assert_eq!(s.stock_levels("A1").await.unwrap(), vec![("LYON1".to_string(), 5000), ("NICE1".to_string(), 3000)]);
     assert_eq!(st::chain_stock("A1", s.stock_levels("A1").await.unwrap()).total, Quantity(8000));
 
@@ -479,10 +506,17 @@ pub async fn stock_stories(storage: Arc<dyn HqStorage>) {
         supplier: "Moulin".into(),
         origin: "HQ".into(),
         state: OrderState::Open,
-        lines: vec![OrderLine { article_id: article, sku: "A1".into(), ordered: Quantity(2000), received: Quantity(0), cost: None }],
+        lines: vec![OrderLine {
+            article_id: article,
+            sku: "A1".into(),
+            ordered: Quantity(2000),
+            received: Quantity(0),
+            cost: None,
+        }],
         created_at: now_text(),
     };
-    let e = s.put_documents(vec![("PARIS9".into(), "shop".into())], None, vec![st::order_put(&order)]).await.unwrap_err();
+    let e =
+        s.put_documents(vec![("PARIS9".into(), "shop".into())], None, vec![st::order_put(&order)]).await.unwrap_err();
     assert_eq!((e.kind(), e.field().as_deref()), ("not_found", Some("shop")));
     assert!(s.document(Entity::PurchaseOrder, &order.id.to_string()).await.unwrap().is_none(), "nothing written");
     s.put_documents(vec![("LILLE1".into(), "shop".into())], None, vec![st::order_put(&order)]).await.unwrap();
@@ -503,7 +537,9 @@ pub async fn stock_stories(storage: Arc<dyn HqStorage>) {
         at: now_text(),
     };
     assert_eq!(push("LILLE1", vec![Record::Reception(reception.clone())]).await.accepted.len(), 1);
-    let order: PurchaseOrder = serde_json::from_value(s.document(Entity::PurchaseOrder, &order.id.to_string()).await.unwrap().unwrap()).unwrap();
+    let order: PurchaseOrder =
+        serde_json::from_value(s.document(Entity::PurchaseOrder, &order.id.to_string()).await.unwrap().unwrap())
+            .unwrap();
     assert_eq!((order.state, order.lines[0].received), (OrderState::Received, Quantity(3000)));
     let receptions = s.documents(Entity::Reception).await.unwrap();
     assert_eq!(receptions.len(), 1);
@@ -551,11 +587,14 @@ pub async fn stock_stories(storage: Arc<dyn HqStorage>) {
         at: at.into(),
         date: at[..10].into(),
     };
-    let out = push("LYON1", vec![
-        Record::Punch(punch(PunchKind::In, "2026-12-01T08:00:00.000000Z")),
-        Record::Punch(punch(PunchKind::Out, "2026-12-01T12:15:00.000000Z")),
-        Record::Punch(punch(PunchKind::In, "2026-12-09T08:00:00.000000Z")),
-    ])
+    let out = push(
+        "LYON1",
+        vec![
+            Record::Punch(punch(PunchKind::In, "2026-12-01T08:00:00.000000Z")),
+            Record::Punch(punch(PunchKind::Out, "2026-12-01T12:15:00.000000Z")),
+            Record::Punch(punch(PunchKind::In, "2026-12-09T08:00:00.000000Z")),
+        ],
+    )
     .await;
     assert_eq!(out.accepted.len(), 3);
     let (mon, sun) = st::week_bounds("2026-W49").unwrap();

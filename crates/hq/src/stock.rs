@@ -213,11 +213,7 @@ impl From<UserBody> for ChainUser {
 
 fn shop_list(field: &str, shops: &[String]) -> Result<Vec<(String, String)>, HqError> {
     if shops.len() > 1000 {
-        return Err(HqError::bad_request(
-            "At most 1000 shops.",
-            "Au plus 1000 boutiques.",
-            Some(field),
-        ));
+        return Err(HqError::bad_request("At most 1000 shops.", "Au plus 1000 boutiques.", Some(field)));
     }
     shops
         .iter()
@@ -245,15 +241,14 @@ fn register_list(field: &str, shops: &[String], registers: &[String]) -> Result<
 
 /// Validates a new chain user; returns the shops to check and the puts (HQ's copy and one
 /// change per shop).
-pub fn new_user(input: NewChainUser) -> Result<(Vec<(String, String)>, UserBody, Vec<DocPut>), HqError> {
+/// What a user write does: the shops to check (`(code, field)`), the user, the puts.
+pub type UserWrite = (Vec<(String, String)>, UserBody, Vec<DocPut>);
+
+pub fn new_user(input: NewChainUser) -> Result<UserWrite, HqError> {
     let code = validate_code("code", &input.code)?;
     let name = validate_name("name", &input.name)?;
     let role = Role::parse(&input.role).ok_or_else(|| {
-        HqError::bad_request(
-            "role is cashier, manager or admin.",
-            "role vaut cashier, manager ou admin.",
-            Some("role"),
-        )
+        HqError::bad_request("role is cashier, manager or admin.", "role vaut cashier, manager ou admin.", Some("role"))
     })?;
     validate_pin("pin", &input.pin)?;
     let shops = shop_list("shops", &input.shops)?;
@@ -286,10 +281,7 @@ pub struct ChainUserChange {
 
 /// Applies a change to a user: the new copy goes to its shops, and a shop it no longer
 /// works at gets it inactive (so the shop stops accepting its PIN).
-pub fn change_user(
-    current: UserBody,
-    change: ChainUserChange,
-) -> Result<(Vec<(String, String)>, UserBody, Vec<DocPut>), HqError> {
+pub fn change_user(current: UserBody, change: ChainUserChange) -> Result<UserWrite, HqError> {
     let input = NewChainUser {
         code: current.code.clone(),
         name: change.name.unwrap_or(current.name.clone()),
@@ -481,10 +473,8 @@ pub struct ChainStock {
 
 pub fn chain_stock(sku: &str, levels: Vec<(String, i64)>) -> ChainStock {
     let total: i64 = levels.iter().map(|(_, q)| q).sum();
-    let shops: Vec<ShopStock> = levels
-        .into_iter()
-        .map(|(shop, q)| ShopStock { shop, quantity: Quantity(q), negative: q < 0 })
-        .collect();
+    let shops: Vec<ShopStock> =
+        levels.into_iter().map(|(shop, q)| ShopStock { shop, quantity: Quantity(q), negative: q < 0 }).collect();
     let negative = shops.iter().any(|s| s.negative);
     ChainStock { sku: sku.into(), shops, total: Quantity(total), negative }
 }
@@ -616,7 +606,13 @@ mod tests {
             supplier: "X".into(),
             origin: "HQ".into(),
             state: OrderState::Open,
-            lines: vec![OrderLine { article_id: a, sku: "A1".into(), ordered: Quantity(5000), received: Quantity(0), cost: None }],
+            lines: vec![OrderLine {
+                article_id: a,
+                sku: "A1".into(),
+                ordered: Quantity(5000),
+                received: Quantity(0),
+                cost: None,
+            }],
             created_at: "t".into(),
         };
         let line = |q| ReceptionLine {

@@ -56,8 +56,10 @@ pub fn apply(
         },
         Entity::Keyboard => match decode::<Keyboard>(entity, key, body.clone()) {
             Ok(k) => {
-                conn.prepare_cached("INSERT INTO keyboards (code, body) VALUES (?1, ?2) ON CONFLICT(code) DO UPDATE SET body = ?2")?
-                    .execute(params![k.code, body.to_string()])?;
+                conn.prepare_cached(
+                    "INSERT INTO keyboards (code, body) VALUES (?1, ?2) ON CONFLICT(code) DO UPDATE SET body = ?2",
+                )?
+                .execute(params![k.code, body.to_string()])?;
                 Ok(())
             }
             Err(w) => Err(w),
@@ -156,8 +158,10 @@ pub fn price_from_hq(conn: &Connection, a: &ArticleBody) -> Result<Money, ShopEr
             return Ok(Money(c));
         }
     }
-    let own: Option<i64> =
-        conn.query_row("SELECT shop_price FROM hq_prices WHERE article_id = ?", [&id], |r| r.get(0)).optional()?.flatten();
+    let own: Option<i64> = conn
+        .query_row("SELECT shop_price FROM hq_prices WHERE article_id = ?", [&id], |r| r.get(0))
+        .optional()?
+        .flatten();
     Ok(own.map(Money).unwrap_or(a.price))
 }
 
@@ -192,7 +196,11 @@ pub fn set_local_price(conn: &Connection, sku: &str, input: LocalPrice) -> Resul
         return Err(ShopError::CatalogOwnedByHq);
     }
     if input.price.cents() < 0 {
-        return Err(ShopError::bad_request("price cannot be negative.", "price ne peut pas être négatif.", Some("price")));
+        return Err(ShopError::bad_request(
+            "price cannot be negative.",
+            "price ne peut pas être négatif.",
+            Some("price"),
+        ));
     }
     let (id, sku) = crate::stock::article(conn, sku, "sku")?;
     conn.execute(
@@ -215,7 +223,7 @@ pub fn keyboard_for(conn: &Connection, shop: &str, register: &str) -> Result<Key
         .find(|k| k.registers.contains(&own))
         .or_else(|| all.iter().find(|k| k.shops.iter().any(|s| s == shop)))
         .cloned()
-        .ok_or_else(|| ShopError::NotFound { what: "keyboard", key: own, field: None })
+        .ok_or(ShopError::NotFound { what: "keyboard", key: own, field: None })
 }
 
 pub fn printers(conn: &Connection) -> Result<Vec<Printer>, ShopError> {

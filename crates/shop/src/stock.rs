@@ -152,25 +152,30 @@ pub fn requeue_movements(conn: &Connection) -> Result<(usize, usize), ShopError>
     let mut stmt = conn.prepare(
         "SELECT id, article_id, sku, kind, qty_milli, reference, counted_milli, at FROM stock_movements ORDER BY rowid",
     )?;
-    let rows: Vec<(String, String, String, String, i64, Option<String>, Option<i64>, String)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)))?
+    // (id, article id, kind) as text, then the movement with placeholders for them.
+    let rows: Vec<(String, String, String, StockMovement)> = stmt
+        .query_map([], |r| {
+            let m = StockMovement {
+                id: Uuid::nil(),
+                shop: shop.clone(),
+                article_id: Uuid::nil(),
+                sku: r.get(2)?,
+                kind: MovementKind::Adjustment,
+                qty: Quantity(r.get(4)?),
+                reference: r.get(5)?,
+                counted: r.get::<_, Option<i64>>(6)?.map(Quantity),
+                at: r.get(7)?,
+            };
+            Ok((r.get(0)?, r.get(1)?, r.get(3)?, m))
+        })?
         .collect::<Result<_, _>>()?;
     let n = rows.len();
-    for (id, article_id, sku, kind, qty, reference, counted, at) in rows {
-        let kind: MovementKind = serde_json::from_value(serde_json::Value::String(kind))
-            .map_err(|e| ShopError::Storage(format!("movement {id}: {e}")))?;
+    for (id, article_id, kind, mut m) in rows {
         let parse = |t: &str| Uuid::parse_str(t).map_err(|_| ShopError::Storage(format!("movement id {t}")));
-        let m = StockMovement {
-            id: parse(&id)?,
-            shop: shop.clone(),
-            article_id: parse(&article_id)?,
-            sku,
-            kind,
-            qty: Quantity(qty),
-            reference,
-            counted: counted.map(Quantity),
-            at,
-        };
+        m.id = parse(&id)?;
+        m.article_id = parse(&article_id)?;
+        m.kind = serde_json::from_value(serde_json::Value::String(kind))
+            .map_err(|e| ShopError::Storage(format!("movement {id}: {e}")))?;
         enqueue(conn, &Record::StockMovement(m))?;
     }
     Ok((n, levels(conn)?.len()))
@@ -224,7 +229,16 @@ pub fn count(conn: &Connection, input: NewCount) -> Result<StockLevel, ShopError
     let (id, sku) = article(conn, &input.sku, "sku")?;
     let delta = input.counted.milli() - level_of(conn, &id)?;
     // Recorded even when nothing changes: the count itself is a fact of the ledger.
-    record_movement(conn, &shop_code(conn)?, id, &sku, MovementKind::Count, Quantity(delta), None, Some(input.counted))?;
+    record_movement(
+        conn,
+        &shop_code(conn)?,
+        id,
+        &sku,
+        MovementKind::Count,
+        Quantity(delta),
+        None,
+        Some(input.counted),
+    )?;
     level(conn, &sku)
 }
 
@@ -331,11 +345,10 @@ fn to_json(v: &impl Serialize) -> Result<String, ShopError> {
 
 pub fn send_transfer(conn: &Connection, input: NewTransfer) -> Result<Transfer, ShopError> {
     let shop = shop_code(conn)?;
-    let known: bool = conn.query_row(
-        "SELECT EXISTS(SELECT 1 FROM chain_shops WHERE code = ? AND active = 1)",
-        [&input.to],
-        |r| r.get(0),
-    )?;
+    let known: bool =
+        conn.query_row("SELECT EXISTS(SELECT 1 FROM chain_shops WHERE code = ? AND active = 1)", [&input.to], |r| {
+            r.get(0)
+        })?;
     if !known || input.to == shop {
         return Err(if input.to == shop {
             ShopError::bad_request(
@@ -394,9 +407,11 @@ pub fn load_transfer(conn: &Connection, id: &str) -> Result<Option<Transfer>, Sh
 
 pub fn receive_transfer(conn: &Connection, id: &str, input: TransferReceiptInput) -> Result<Transfer, ShopError> {
     let shop = shop_code(conn)?;
-    let mut t = load_transfer(conn, id)?
-        .filter(|t| t.to == shop)
-        .ok_or_else(|| ShopError::NotFound { what: "transfer", key: id.into(), field: None })?;
+    let mut t = load_transfer(conn, id)?.filter(|t| t.to == shop).ok_or_else(|| ShopError::NotFound {
+        what: "transfer",
+        key: id.into(),
+        field: None,
+    })?;
     if t.state == TransferState::Received {
         return Err(ShopError::conflict(
             format!("Transfer {id} was already received."),
@@ -514,8 +529,9 @@ pub fn list_orders(conn: &Connection) -> Result<Vec<PurchaseOrder>, ShopError> {
 /// quantities are never behind HQ's: they are made here).
 pub fn apply_order(conn: &Connection, o: &PurchaseOrder) -> Result<(), ShopError> {
     match load_order(conn, &o.id.to_string())? {
-        Some(mine) if mine.lines.iter().map(|l| l.received.milli()).sum::<i64>()
-            > o.lines.iter().map(|l| l.received.milli()).sum::<i64>() =>
+        Some(mine)
+            if mine.lines.iter().map(|l| l.received.milli()).sum::<i64>()
+                > o.lines.iter().map(|l| l.received.milli()).sum::<i64>() =>
         {
             Ok(())
         }
@@ -534,9 +550,11 @@ pub struct NewReception {
 
 pub fn receive(conn: &Connection, input: NewReception) -> Result<Reception, ShopError> {
     let shop = shop_code(conn)?;
-    let mut o = load_order(conn, &input.order)?
-        .filter(|o| o.shop == shop)
-        .ok_or_else(|| ShopError::NotFound { what: "purchase order", key: input.order.clone(), field: Some("order".into()) })?;
+    let mut o = load_order(conn, &input.order)?.filter(|o| o.shop == shop).ok_or_else(|| ShopError::NotFound {
+        what: "purchase order",
+        key: input.order.clone(),
+        field: Some("order".into()),
+    })?;
     check_lines(&input.lines, false)?;
     let id = Uuid::now_v7();
     let mut lines = Vec::new();
@@ -548,7 +566,8 @@ pub fn receive(conn: &Connection, input: NewReception) -> Result<Reception, Shop
             .find(|ol| ol.article_id == article_id)
             .map(|ol| (ol.ordered, ol.received))
             .unwrap_or_default();
-        let earlier: i64 = lines.iter().filter(|x: &&ReceptionLine| x.article_id == article_id).map(|x| x.qty.milli()).sum();
+        let earlier: i64 =
+            lines.iter().filter(|x: &&ReceptionLine| x.article_id == article_id).map(|x| x.qty.milli()).sum();
         let before = Quantity(before.milli() + earlier);
         let difference = Quantity(ordered.milli() - before.milli() - l.qty.milli());
         record_movement(conn, &shop, article_id, &sku, MovementKind::Reception, l.qty, Some(id.to_string()), None)?;
@@ -562,14 +581,7 @@ pub fn receive(conn: &Connection, input: NewReception) -> Result<Reception, Shop
             over: difference.milli() < 0,
         });
     }
-    let r = Reception {
-        id,
-        order: o.id,
-        shop,
-        over: lines.iter().any(|l| l.over),
-        lines,
-        at: now_text(),
-    };
+    let r = Reception { id, order: o.id, shop, over: lines.iter().any(|l| l.over), lines, at: now_text() };
     // The same rule as HQ's (comptoir_hq::stock::apply_reception), applied here at once.
     for rl in &r.lines {
         match o.lines.iter_mut().find(|l| l.article_id == rl.article_id) {
@@ -583,11 +595,8 @@ pub fn receive(conn: &Connection, input: NewReception) -> Result<Reception, Shop
             }),
         }
     }
-    o.state = if o.lines.iter().all(|l| l.received >= l.ordered) {
-        OrderState::Received
-    } else {
-        OrderState::PartlyReceived
-    };
+    o.state =
+        if o.lines.iter().all(|l| l.received >= l.ordered) { OrderState::Received } else { OrderState::PartlyReceived };
     store_order(conn, &o)?;
     conn.execute(
         "INSERT INTO receptions (id, order_id, body, at) VALUES (?, ?, ?, ?)",

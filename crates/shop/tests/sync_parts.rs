@@ -98,7 +98,10 @@ fn each_committed_ticket_is_queued_in_the_same_transaction() {
     assert_eq!(t.number, "LYON1-R1-000001");
     assert_eq!(t.total, Money(240));
     let Record::StockMovement(m) = &pending[1].1 else { panic!("a stock movement") };
-    assert_eq!((m.sku.as_str(), m.qty, m.reference.as_deref()), ("A1", Quantity::from_units(-2), Some("LYON1-R1-000001")));
+    assert_eq!(
+        (m.sku.as_str(), m.qty, m.reference.as_deref()),
+        ("A1", Quantity::from_units(-2), Some("LYON1-R1-000001"))
+    );
     let (unsent, oldest) = shop.store.read_blocking(outbox::backlog).unwrap();
     assert_eq!(unsent, 2);
     assert!(oldest.is_some());

@@ -5,7 +5,10 @@
 use super::{AdminCaller, Body, ErrorBody};
 use crate::error::HqError;
 use crate::hq::Hq;
-use crate::stock::{self as st, ChainStock, ChainUser, ChainUserChange, NewChainUser, NewOrder, PrinterInput, ShopPriceInput, WeekReport};
+use crate::stock::{
+    self as st, ChainStock, ChainUser, ChainUserChange, NewChainUser, NewOrder, PrinterInput, ShopPriceInput,
+    WeekReport,
+};
 use crate::sync::now_text;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -19,8 +22,19 @@ use utoipa::{IntoParams, OpenApi};
 
 #[derive(OpenApi)]
 #[openapi(paths(
-    chain_stock, create_order, list_orders, list_transfers, list_receptions, create_user, list_users, update_user,
-    create_keyboard, list_keyboards, put_shop_price, put_printer, timeclock_report
+    chain_stock,
+    create_order,
+    list_orders,
+    list_transfers,
+    list_receptions,
+    create_user,
+    list_users,
+    update_user,
+    create_keyboard,
+    list_keyboards,
+    put_shop_price,
+    put_printer,
+    timeclock_report
 ))]
 pub struct StockDoc;
 

@@ -21,9 +21,23 @@ use utoipa::{IntoParams, OpenApi};
 
 #[derive(OpenApi)]
 #[openapi(paths(
-    get_stock, stock_movements, post_adjustment, post_count, list_shops, list_transfers, post_transfer,
-    receive_transfer, list_orders, post_order, post_reception, post_punch, register_keyboard, list_printers,
-    get_settings, patch_settings, put_price
+    get_stock,
+    stock_movements,
+    post_adjustment,
+    post_count,
+    list_shops,
+    list_transfers,
+    post_transfer,
+    receive_transfer,
+    list_orders,
+    post_order,
+    post_reception,
+    post_punch,
+    register_keyboard,
+    list_printers,
+    get_settings,
+    patch_settings,
+    put_price
 ))]
 pub struct StockDoc;
 
