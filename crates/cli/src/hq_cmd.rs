@@ -428,6 +428,11 @@ fn copy_columns(table: &str) -> Vec<(&'static str, &'static str)> {
         "sales_day_vat" => same(&["day", "shop", "rate_bp", "gross", "net", "vat"]),
         "sales_day_articles" => same(&["day", "shop", "sku", "name", "qty_milli", "revenue"]),
         "sales_month_articles" => same(&["month", "shop", "sku", "name", "qty_milli", "revenue"]),
+        // stock and people (0004_stock.sql)
+        "stock_records" => same(&["id", "shop", "kind", "received_at"]),
+        "stock_movements" => same(&["id", "shop", "article_id", "sku", "kind", "qty_milli", "reference", "at"]),
+        "punches" => same(&["id", "shop", "register", "user_code", "kind", "at", "date", "body"]),
+        "documents" => same(&["entity", "key", "audience", "body", "updated_at"]),
         _ => Vec::new(),
     }
 }

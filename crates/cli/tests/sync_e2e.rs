@@ -289,7 +289,7 @@ async fn a_revoked_shop_is_refused_and_a_quarantined_record_blocks_nothing(backe
     let out = comptoir(&["shop", "sync", "--data-dir", &d], None);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
-        text(&out.stdout).contains("3 record(s) sent: 2 accepted, 0 already at HQ, 1 quarantined"),
+        text(&out.stdout).contains("6 record(s) sent: 5 accepted, 0 already at HQ, 1 quarantined"),
         "{}",
         text(&out.stdout)
     );
@@ -346,7 +346,8 @@ async fn a_shop_behind_the_retained_feed_takes_a_snapshot_and_jobs_run_once(back
     assert_eq!(s, 201, "{b}");
     drop(shop);
     let out = comptoir(&["shop", "sync", "--data-dir", &d], None);
-    assert!(text(&out.stdout).contains("1 record(s) sent: 1 accepted"), "{}", text(&out.stdout));
+    // The ticket and its stock movement.
+    assert!(text(&out.stdout).contains("2 record(s) sent: 2 accepted"), "{}", text(&out.stdout));
     let (s, job) = api
         .post(
             &format!("{}/jobs", hq.server.base),

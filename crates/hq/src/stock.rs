@@ -121,11 +121,20 @@ pub fn plan(record: &Record, current: Option<Value>) -> Result<Plan, String> {
             apply_receipt(&mut t, r);
             plan.puts.push(transfer_puts(&t));
         }
-        Record::PurchaseOrder(o) => plan.puts.push(order_put(o)),
+        Record::PurchaseOrder(o) => {
+            // A shop orders for itself; orders for other shops are made at HQ.
+            if o.shop != o.origin {
+                return Err(format!("purchase order {}: made by {} for {}", o.id, o.origin, o.shop));
+            }
+            plan.puts.push(order_put(o));
+        }
         Record::Reception(r) => {
             let mut o: PurchaseOrder = current
                 .and_then(|v| serde_json::from_value(v).ok())
                 .ok_or_else(|| format!("reception {}: purchase order {} unknown at HQ", r.id, r.order))?;
+            if o.shop != r.shop {
+                return Err(format!("reception {}: order {} is delivered to {}, not {}", r.id, o.id, o.shop, r.shop));
+            }
             apply_reception(&mut o, r);
             plan.puts.push(order_put(&o));
             plan.puts.push(DocPut {
@@ -247,7 +256,10 @@ fn register_list(field: &str, shops: &[String], registers: &[String]) -> Result<
 
 /// Validates a new chain user; returns the shops to check and the puts (HQ's copy and one
 /// change per shop).
-pub fn new_user(input: NewChainUser) -> Result<(Vec<(String, String)>, UserBody, Vec<DocPut>), HqError> {
+/// What a user write does: the shops to check (`(code, field)`), the user, the puts.
+pub type UserWrite = (Vec<(String, String)>, UserBody, Vec<DocPut>);
+
+pub fn new_user(input: NewChainUser) -> Result<UserWrite, HqError> {
     let code = validate_code("code", &input.code)?;
     let name = validate_name("name", &input.name)?;
     let role = Role::parse(&input.role).ok_or_else(|| {
@@ -284,10 +296,7 @@ pub struct ChainUserChange {
 
 /// Applies a change to a user: the new copy goes to its shops, and a shop it no longer
 /// works at gets it inactive (so the shop stops accepting its PIN).
-pub fn change_user(
-    current: UserBody,
-    change: ChainUserChange,
-) -> Result<(Vec<(String, String)>, UserBody, Vec<DocPut>), HqError> {
+pub fn change_user(current: UserBody, change: ChainUserChange) -> Result<UserWrite, HqError> {
     let input = NewChainUser {
         code: current.code.clone(),
         name: change.name.unwrap_or(current.name.clone()),
@@ -665,7 +674,11 @@ mod tests {
         };
         apply_receipt(&mut t, &receipt);
         assert!(t.differences && t.state == TransferState::Received && t.lines[0].received == Some(Quantity(2000)));
-        let plan = plan(&Record::TransferReceipt(receipt), None);
-        assert!(plan.unwrap_err().contains("unknown"));
+        let plan_of = plan(&Record::TransferReceipt(receipt), None);
+        assert!(plan_of.unwrap_err().contains("unknown"));
+        // A shop receives only its own orders.
+        let elsewhere = Reception { shop: "T".into(), ..first };
+        let refused = plan(&Record::Reception(elsewhere), Some(serde_json::to_value(&o).unwrap()));
+        assert!(refused.unwrap_err().contains("delivered to S"));
     }
 }

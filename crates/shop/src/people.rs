@@ -223,7 +223,7 @@ pub fn keyboard_for(conn: &Connection, shop: &str, register: &str) -> Result<Key
         .find(|k| k.registers.contains(&own))
         .or_else(|| all.iter().find(|k| k.shops.iter().any(|s| s == shop)))
         .cloned()
-        .ok_or_else(|| ShopError::NotFound { what: "keyboard", key: own, field: None })
+        .ok_or(ShopError::NotFound { what: "keyboard", key: own, field: None })
 }
 
 pub fn printers(conn: &Connection) -> Result<Vec<Printer>, ShopError> {

@@ -152,27 +152,30 @@ pub fn requeue_movements(conn: &Connection) -> Result<(usize, usize), ShopError>
     let mut stmt = conn.prepare(
         "SELECT id, article_id, sku, kind, qty_milli, reference, counted_milli, at FROM stock_movements ORDER BY rowid",
     )?;
-    let rows: Vec<(String, String, String, String, i64, Option<String>, Option<i64>, String)> = stmt
+    // (id, article id, kind) as text, then the movement with placeholders for them.
+    let rows: Vec<(String, String, String, StockMovement)> = stmt
         .query_map([], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+            let m = StockMovement {
+                id: Uuid::nil(),
+                shop: shop.clone(),
+                article_id: Uuid::nil(),
+                sku: r.get(2)?,
+                kind: MovementKind::Adjustment,
+                qty: Quantity(r.get(4)?),
+                reference: r.get(5)?,
+                counted: r.get::<_, Option<i64>>(6)?.map(Quantity),
+                at: r.get(7)?,
+            };
+            Ok((r.get(0)?, r.get(1)?, r.get(3)?, m))
         })?
         .collect::<Result<_, _>>()?;
     let n = rows.len();
-    for (id, article_id, sku, kind, qty, reference, counted, at) in rows {
-        let kind: MovementKind = serde_json::from_value(serde_json::Value::String(kind))
-            .map_err(|e| ShopError::Storage(format!("movement {id}: {e}")))?;
+    for (id, article_id, kind, mut m) in rows {
         let parse = |t: &str| Uuid::parse_str(t).map_err(|_| ShopError::Storage(format!("movement id {t}")));
-        let m = StockMovement {
-            id: parse(&id)?,
-            shop: shop.clone(),
-            article_id: parse(&article_id)?,
-            sku,
-            kind,
-            qty: Quantity(qty),
-            reference,
-            counted: counted.map(Quantity),
-            at,
-        };
+        m.id = parse(&id)?;
+        m.article_id = parse(&article_id)?;
+        m.kind = serde_json::from_value(serde_json::Value::String(kind))
+            .map_err(|e| ShopError::Storage(format!("movement {id}: {e}")))?;
         enqueue(conn, &Record::StockMovement(m))?;
     }
     Ok((n, levels(conn)?.len()))
