@@ -77,14 +77,17 @@ impl TestHq {
     async fn enrol(&self, token: &str) -> (StatusCode, Value) {
         Self::send(
             self.req(Method::POST, "/api/v1/sync/enrol")
-                .header(HEADER_PROTOCOL, "1")
+                .header(HEADER_PROTOCOL, comptoir_protocol::PROTOCOL_VERSION.to_string())
                 .json(&json!({"token": token, "protocol": 1, "version": "0.1.0"})),
         )
         .await
     }
 
     fn shop(&self, method: Method, path: &str, credential: &str) -> reqwest::RequestBuilder {
-        self.req(method, path).bearer_auth(credential).header(HEADER_PROTOCOL, "1").header(HEADER_VERSION, "0.1.0")
+        self.req(method, path)
+            .bearer_auth(credential)
+            .header(HEADER_PROTOCOL, comptoir_protocol::PROTOCOL_VERSION.to_string())
+            .header(HEADER_VERSION, "0.1.0")
     }
 
     async fn push(&self, credential: &str, records: Vec<Value>) -> (StatusCode, Value) {
@@ -272,7 +275,7 @@ async fn enrolment_token_works_once_and_hello_names_both_sides() {
     assert_eq!(s, 200, "{hello}");
     assert_eq!(
         (hello["hq"]["id"].as_str(), hello["shop"]["code"].as_str(), hello["protocol"].as_u64()),
-        (Some(hq_id.as_str()), Some("LYON1"), Some(1))
+        (Some(hq_id.as_str()), Some("LYON1"), Some(u64::from(comptoir_protocol::PROTOCOL_VERSION)))
     );
     let (_, shops) = hq.get("/api/v1/shops").await;
     assert_eq!(shops[0]["version"], "0.1.0");
@@ -298,7 +301,7 @@ async fn enrolment_token_works_once_and_hello_names_both_sides() {
 async fn an_unsupported_protocol_is_refused_naming_what_hq_accepts() {
     let hq = TestHq::start().await;
     let cred = hq.enrolled_shop("LYON1").await;
-    for version in [Some("2"), Some("x"), None] {
+    for version in [Some("99"), Some("x"), None] {
         let mut rb = hq.req(Method::GET, "/api/v1/sync/hello").bearer_auth(&cred);
         if let Some(v) = version {
             rb = rb.header(HEADER_PROTOCOL, v);
@@ -373,8 +376,8 @@ async fn a_snapshot_cut_halfway_resumes_after_the_last_item() {
     let full = ndjson(&r.text().await.unwrap());
     assert_eq!(full[0]["type"], "begin");
     let total = full[0]["total"].as_u64().unwrap();
-    // Rates, categories, articles and the chain's one shop.
-    assert_eq!(total, 4 + 3 + 1200 + 1);
+    // 4 rates, 3 categories, 1200 articles, the loyalty rule and the chain's one shop.
+    assert_eq!(total, 4 + 3 + 1200 + 1 + 1);
     let items: Vec<&Value> = full.iter().filter(|l| l["type"] == "item").collect();
     assert_eq!(items.len() as u64, total);
     assert_eq!(full.last().unwrap()["type"], "end");

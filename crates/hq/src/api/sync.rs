@@ -169,8 +169,9 @@ pub async fn snapshot(
                 Ok(page) => {
                     let mut buf = Vec::new();
                     let last = page.last().map(|i| (i.entity, i.key.clone()));
+                    let page: Vec<_> = page.into_iter().filter(|i| i.entity.since_protocol() <= protocol).collect();
                     let count = page.len() as u64;
-                    for item in page.into_iter().filter(|i| i.entity.since_protocol() <= protocol) {
+                    for item in page {
                         let l = SnapshotLine::Item { entity: item.entity, key: item.key, body: item.body };
                         match line(&l) {
                             Ok(b) => buf.extend_from_slice(&b),
