@@ -41,15 +41,13 @@ fn check_tools() {
     }
 }
 
-async fn setup_shop(api: &Api, shop: &Server) {
-    for (path, body) in [
-        ("registers", json!({"code": "R1", "name": "Caisse 1"})),
-        ("registers", json!({"code": "R2", "name": "Caisse 2"})),
-        ("users", json!({"code": "C1", "name": "Alice", "role": "cashier", "pin": "1234"})),
-    ] {
-        let (status, b) = api.post(&format!("{}/{path}", shop.base), body).await;
+/// Two registers, and the cashier C1 defined at HQ (a chain's users come from HQ).
+async fn setup_shop(api: &Api, hq_base: &str, shop: &Server, code: &str) {
+    for body in [json!({"code": "R1", "name": "Caisse 1"}), json!({"code": "R2", "name": "Caisse 2"})] {
+        let (status, b) = api.post(&format!("{}/registers", shop.base), body).await;
         assert_eq!(status, 201, "{b}");
     }
+    chain_user(api, hq_base, &shop.base, code, "C1", "1234").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -74,7 +72,7 @@ async fn the_dashboard_works_in_a_real_browser() {
         let out = enroll(&dir, &hq.origin(), &token);
         assert!(out.status.success(), "enroll {code}: {}", text(&out.stderr));
         let shop = start_shop(&dir);
-        setup_shop(&api, &shop).await;
+        setup_shop(&api, &hq.server.base, &shop, code).await;
         shops.push((code, shop));
     }
     // Different sales per shop: LYON1 sells more, NICE1 gives change and has a return.
