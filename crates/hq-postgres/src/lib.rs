@@ -431,6 +431,11 @@ pub const COPIED_TABLES: &[&str] = &[
     "chain_events",
     "jobs",
     "job_targets",
+    "customers",
+    "loyalty_entries",
+    "offers",
+    "messages",
+    "message_acks",
 ];
 
 // ---------------------------------------------------------------- helpers in a transaction
