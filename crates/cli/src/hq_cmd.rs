@@ -385,6 +385,28 @@ fn copy_columns(table: &str) -> Vec<(&'static str, &'static str)> {
             "chain_ok",
         ]),
         "enrolment_tokens" => same(&["hash", "shop", "created_at", "expires_at", "used_at", "voided"]),
+        "customers" => same(&[
+            "id",
+            "card",
+            "name",
+            "name_hlc",
+            "email",
+            "email_hlc",
+            "phone",
+            "phone_hlc",
+            "grp",
+            "grp_hlc",
+            "origin",
+            "created_at",
+            "merged_into",
+            "merged_at",
+            "erased",
+            "erased_at",
+        ]),
+        "loyalty_entries" => same(&["id", "customer", "shop", "kind", "points", "ticket", "at", "note", "received_at"]),
+        "offers" => same(&["id", "body", "created_at"]),
+        "messages" => same(&["id", "shop", "register", "text", "created_at", "body"]),
+        "message_acks" => same(&["id", "message", "shop", "register", "user", "at", "received_at"]),
         "credentials" => same(&["id", "shop", "hash", "created_at", "revoked_at"]),
         "tickets" => same(&[
             "arrival",
@@ -512,7 +534,18 @@ async fn migrate(place: &Place, to: &str) -> Result<(), HqError> {
         .collect::<Result<_, _>>()
         .map_err(sqlite_error)?;
     drop(stmt);
+    // The one settings row of customers: the loyalty rule and HQ's card counter.
+    let (ppe, cpp, seq): (i64, i64, i64) = read
+        .query_row("SELECT points_per_euro, cents_per_point, card_seq FROM loyalty_settings WHERE id = 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .map_err(sqlite_error)?;
     drop(read);
+    target
+        .execute_batch(&format!(
+            "UPDATE loyalty_settings SET points_per_euro = {ppe}, cents_per_point = {cpp}, card_seq = {seq} WHERE id = 1"
+        ))
+        .await?;
     target.finish_import(head).await?;
 
     // The checks: same identity, same counts, same chain heads, same feed head.

@@ -445,6 +445,11 @@ pub const COPIED_TABLES: &[&str] = &[
     "stock_movements",
     "punches",
     "documents",
+    "customers",
+    "loyalty_entries",
+    "offers",
+    "messages",
+    "message_acks",
 ];
 
 // ---------------------------------------------------------------- helpers in a transaction
