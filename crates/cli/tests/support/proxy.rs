@@ -10,7 +10,8 @@ use tokio::net::{TcpListener, TcpStream};
 pub const PASS: u8 = 0;
 /// Each connection, with probability 1/3, is cut after a random number of bytes.
 pub const CHAOS: u8 = 1;
-/// Connections are accepted and closed at once.
+/// Connections are accepted and closed at once, and open ones (a client's pooled
+/// keep-alive connection) carry nothing more: the link is down for them too.
 pub const DOWN: u8 = 2;
 
 pub struct Proxy {
@@ -44,7 +45,7 @@ impl Proxy {
                     _ => u64::MAX,
                 };
                 let upstream = upstream.clone();
-                let (c, n) = (c.clone(), n.clone());
+                let (c, n, m) = (c.clone(), n.clone(), m.clone());
                 tokio::spawn(async move {
                     // Peek at the request: an armed snapshot cut applies to the snapshot's answer.
                     let mut first = vec![0u8; 4096];
@@ -60,7 +61,7 @@ impl Proxy {
                         limit
                     };
                     if let Ok(server) = TcpStream::connect(&upstream).await {
-                        relay(client, server, limit).await;
+                        relay(client, server, limit, m).await;
                     }
                 });
             }
@@ -82,15 +83,18 @@ impl Proxy {
     }
 }
 
-/// Copies both ways; the answer (server → client) is cut after `limit` bytes.
-async fn relay(client: TcpStream, server: TcpStream, limit: u64) {
+/// Copies both ways; the answer (server → client) is cut after `limit` bytes, and the
+/// connection is dropped as soon as the link is set down.
+async fn relay(client: TcpStream, server: TcpStream, limit: u64, mode: Arc<AtomicU8>) {
     let (mut cr, mut cw) = client.into_split();
     let (mut sr, mut sw) = server.into_split();
+    let down = mode.clone();
     let up = tokio::spawn(async move {
         let mut buf = vec![0u8; 16 * 1024];
         loop {
             match cr.read(&mut buf).await {
                 Ok(0) | Err(_) => break,
+                Ok(_) if down.load(Ordering::SeqCst) == DOWN => break,
                 Ok(n) => {
                     if sw.write_all(&buf[..n]).await.is_err() {
                         break;
@@ -105,6 +109,7 @@ async fn relay(client: TcpStream, server: TcpStream, limit: u64) {
     loop {
         match sr.read(&mut buf).await {
             Ok(0) | Err(_) => break,
+            Ok(_) if mode.load(Ordering::SeqCst) == DOWN => break,
             Ok(n) => {
                 let allowed = (limit - sent).min(n as u64) as usize;
                 if allowed > 0 && cw.write_all(&buf[..allowed]).await.is_err() {
