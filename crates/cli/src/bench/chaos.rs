@@ -25,7 +25,8 @@
 //! retry), and once HQ has caught up every [`Ledger`] is compared: the shop's side against
 //! HQ's, entry by entry: lost, duplicated, extra and differing entries. The ledgers today are
 //! tickets (id → number, total, hash), each register's chain head, and the catalog (HQ →
-//! shop). The stock and loyalty ledgers join as new variants of [`Ledger`] when they exist.
+//! shop), and the stock levels of every article sold. The loyalty ledger joins as a new
+//! variant of [`Ledger`] once the rounds' sales name customers.
 //!
 //! Round `i` of `--seed S` uses seed `S + i`; a failing round prints its seed, and
 //! `--seed <that> --rounds 1` runs the same plan again (timings between processes are real,
@@ -587,6 +588,18 @@ async fn template(root: &Path) -> Result<PathBuf, ShopError> {
         let (shop, _) = comptoir_shop::sync::enrol::enroll(&d, &hq.origin, &token, None, config.clone()).await?;
         let agent = SyncAgent::for_shop(&shop).await?;
         agent.take_snapshot(&|_, _| {}).await?;
+        // The shop's customer (card CODE-000001), sent to HQ in the first round.
+        let name = format!("Client {code}");
+        shop.store
+            .write(move |tx| {
+                comptoir_shop::customers::create_customer(
+                    tx,
+                    comptoir_shop::customers::NewCustomer { name, email: None, phone: None, group: None },
+                    true,
+                )
+                .map(|_| ())
+            })
+            .await?;
     }
     drop(hq);
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -698,9 +711,15 @@ enum Ledger {
     ChainHeads,
     /// SKU → price (HQ's catalog as the shop holds it after snapshots killed halfway).
     Catalog,
+    /// SKU → stock level of every article the shop's tickets sold: a level is the sum of its
+    /// movements, so a movement lost or counted twice on the way shows as a difference.
+    Stock,
+    /// Loyalty entry id → points, of the customers the shop's tickets named (each shop has its
+    /// own customer, made in the template: every other sale names it and earns points).
+    Loyalty,
 }
 
-const LEDGERS: [Ledger; 3] = [Ledger::Tickets, Ledger::ChainHeads, Ledger::Catalog];
+const LEDGERS: [Ledger; 5] = [Ledger::Tickets, Ledger::ChainHeads, Ledger::Catalog, Ledger::Stock, Ledger::Loyalty];
 
 #[derive(Debug, Default, Clone)]
 struct Mismatch {
@@ -717,6 +736,8 @@ impl Ledger {
             Ledger::Tickets => "tickets",
             Ledger::ChainHeads => "chain heads",
             Ledger::Catalog => "catalog",
+            Ledger::Stock => "stock",
+            Ledger::Loyalty => "loyalty",
         }
     }
 
@@ -729,6 +750,15 @@ impl Ledger {
             Ledger::Tickets => Ok(ticket_entries(&c.all(&format!("{base}/tickets")).await?)),
             Ledger::ChainHeads => Ok(chain_heads(&c.all(&format!("{base}/tickets")).await?)),
             Ledger::Catalog => Ok(article_entries(&c.all(&format!("{base}/articles")).await?)),
+            Ledger::Stock => {
+                let mut out = Vec::new();
+                for sku in sold_skus(&c.all(&format!("{base}/tickets")).await?) {
+                    let level = c.get(&format!("{base}/stock?sku={sku}")).await?;
+                    out.push((sku, level["quantity"].to_string()));
+                }
+                Ok(out)
+            }
+            Ledger::Loyalty => loyalty_entries(c, base, &c.all(&format!("{base}/tickets")).await?).await,
         }
     }
 
@@ -737,6 +767,20 @@ impl Ledger {
             Ledger::Tickets => Ok(ticket_entries(&c.all(&format!("{base}/tickets?shop={shop}")).await?)),
             Ledger::ChainHeads => Ok(chain_heads(&c.all(&format!("{base}/tickets?shop={shop}")).await?)),
             Ledger::Catalog => Ok(article_entries(&c.all(&format!("{base}/articles")).await?)),
+            Ledger::Stock => {
+                let mut out = Vec::new();
+                for sku in sold_skus(&c.all(&format!("{base}/tickets?shop={shop}")).await?) {
+                    let chain = c.get(&format!("{base}/stock?sku={sku}")).await?;
+                    let level = chain["shops"]
+                        .as_array()
+                        .and_then(|l| l.iter().find(|s| s["shop"] == shop))
+                        .map(|s| s["quantity"].to_string())
+                        .unwrap_or_else(|| "none".into());
+                    out.push((sku, level));
+                }
+                Ok(out)
+            }
+            Ledger::Loyalty => loyalty_entries(c, base, &c.all(&format!("{base}/tickets?shop={shop}")).await?).await,
         }
     }
 
@@ -805,6 +849,39 @@ fn chain_heads(items: &[serde_json::Value]) -> Vec<(String, String)> {
         }
     }
     heads.into_iter().map(|(r, (s, h))| (r, format!("{s} {h}"))).collect()
+}
+
+/// The loyalty entries a shop made for the customers its tickets named, as `base` (the
+/// shop's API or HQ's) holds them.
+async fn loyalty_entries(
+    c: &Client,
+    base: &str,
+    tickets: &[serde_json::Value],
+) -> Result<Vec<(String, String)>, ShopError> {
+    let named: std::collections::BTreeSet<(String, String)> = tickets
+        .iter()
+        .filter_map(|t| Some((t["customer"].as_str()?.to_string(), t["shop"].as_str()?.to_string())))
+        .collect();
+    let mut out = Vec::new();
+    for (customer, shop) in named {
+        let view = c.get(&format!("{base}/customers/{customer}/loyalty")).await?;
+        for e in view["entries"].as_array().cloned().unwrap_or_default() {
+            if e["shop"] == shop.as_str() {
+                out.push((e["id"].as_str().unwrap_or("?").to_string(), e["points"].to_string()));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The SKUs the tickets' lines name, each once.
+fn sold_skus(tickets: &[serde_json::Value]) -> Vec<String> {
+    let skus: std::collections::BTreeSet<String> = tickets
+        .iter()
+        .flat_map(|t| t["lines"].as_array().cloned().unwrap_or_default())
+        .filter_map(|l| l["sku"].as_str().map(str::to_string))
+        .collect();
+    skus.into_iter().collect()
 }
 
 fn article_entries(items: &[serde_json::Value]) -> Vec<(String, String)> {
@@ -886,7 +963,10 @@ impl RoundResult {
 
 fn sale_body(id: Uuid, k: usize) -> serde_json::Value {
     let sku = |m: usize| format!("A{:05}", 1 + (k * m) % ARTICLES);
+    // Sale k is made at shop k % SHOPS; every other one names that shop's customer.
+    let customer = (k / SHOPS.len()).is_multiple_of(2).then(|| format!("{}-000001", SHOPS[k % SHOPS.len()]));
     serde_json::json!({
+        "customer": customer,
         "id": id,
         "register": REGISTERS[(k / SHOPS.len()) % REGISTERS.len()],
         "cashier": "C1",
@@ -1203,6 +1283,25 @@ async fn run_round(template: &Path, dir: &Path, plan: &Plan, result: &mut RoundR
             kb.sort();
             if ka != kb {
                 all = false;
+                break;
+            }
+            // A sale's stock movements and loyalty entries follow its ticket in the outbox:
+            // wait for them too.
+            for ledger in [Ledger::Stock, Ledger::Loyalty] {
+                let (Ok(mut a), Ok(mut b)) =
+                    (ledger.at_shop(&c, base).await, ledger.at_hq(&c, &hq_base, SHOPS[i]).await)
+                else {
+                    all = false;
+                    break;
+                };
+                a.sort();
+                b.sort();
+                if a != b {
+                    all = false;
+                    break;
+                }
+            }
+            if !all {
                 break;
             }
         }

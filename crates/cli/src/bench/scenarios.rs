@@ -53,7 +53,8 @@ async fn tickets_at_hq(hq: &HqProcess) -> Result<u64, ShopError> {
     Ok(body["items"].as_array().map(|a| a.iter().map(|i| i["tickets"].as_u64().unwrap_or(0)).sum()).unwrap_or(0))
 }
 
-/// Pushes every shop's outbox at once; returns the seconds until HQ acknowledged all.
+/// Pushes every shop's outbox at once (tickets and their stock movements); returns the
+/// seconds until HQ acknowledged all.
 async fn push_everything(sims: &[SimShop], total: u64) -> Result<f64, ShopError> {
     let bar = progress(total, "tickets at HQ");
     let sent = Arc::new(AtomicU64::new(0));
@@ -77,8 +78,10 @@ async fn push_everything(sims: &[SimShop], total: u64) -> Result<f64, ShopError>
     }
     let seconds = start.elapsed().as_secs_f64();
     bar.finish_and_clear();
-    if sent.load(Ordering::Relaxed) != total {
-        return Err(harness(format!("{} of {total} tickets acknowledged", sent.load(Ordering::Relaxed))));
+    // Records, not tickets: each sale line also sends its stock movement (the callers count
+    // the tickets HQ holds).
+    if sent.load(Ordering::Relaxed) < total {
+        return Err(harness(format!("{} records acknowledged for {total} tickets", sent.load(Ordering::Relaxed))));
     }
     Ok(seconds)
 }
