@@ -203,7 +203,12 @@ pub async fn put_shop_price(
 
 /// Sets (or with `None` lifts) a shop's own price of an article and sends it to that shop
 /// only: the API's `PUT /api/v1/shops/{code}/prices/{sku}` and the dashboard's article page.
-pub async fn set_shop_price(hq: &Hq, code: &str, sku: &str, price: Option<comptoir_core::Money>) -> Result<ShopPrice, HqError> {
+pub async fn set_shop_price(
+    hq: &Hq,
+    code: &str,
+    sku: &str,
+    price: Option<comptoir_core::Money>,
+) -> Result<ShopPrice, HqError> {
     let code = validate_code("shop", code)?;
     if price.is_some_and(|p| p.cents() < 0) {
         return Err(HqError::bad_request(
