@@ -125,7 +125,7 @@ try {
   await page.fill('input[name=price]', '3.45');
   await Promise.all([page.waitForNavigation(), page.click('main form button[type=submit]')]);
   assert.match(await page.textContent('[role=status]'), /Saved/);
-  assert.ok(await page.$('#shop-prices'), 'the place kept for per-shop prices');
+  assert.ok(await page.$('#shop-prices form input[name=csrf]'), 'the per-shop price form carries its CSRF token');
   await page.screenshot({ path: join(shots, 'article.png'), fullPage: true });
   await noSeriousViolations(page, 'article');
   const hqArticle = await api(`${hq}/api/v1/articles/A1`);
@@ -148,6 +148,89 @@ try {
   }, hq);
   assert.equal(forged, 403);
   assert.equal((await api(`${hq}/api/v1/articles/A1`)).body.price, 345, 'nothing changed');
+
+  step('a shop\'s own price set on the article page reaches that shop only');
+  await page.goto(`${hq}/dashboard/catalog/articles/B2`);
+  await page.fill('#shop-prices input[name=shop]', 'NOPE9');
+  await page.fill('#shop-prices input[name=price]', '9.99');
+  const [unknown] = await Promise.all([page.waitForNavigation(), page.click('#shop-prices button[type=submit]')]);
+  assert.equal(unknown.status(), 422);
+  assert.match(await page.textContent('[role=alert]'), /shop NOPE9 does not exist/);
+  assert.equal(await page.getAttribute('[role=alert]', 'data-kind'), 'not_found');
+  await page.fill('#shop-prices input[name=shop]', 'NICE1');
+  await page.fill('#shop-prices input[name=price]', 'cheap');
+  const [badPrice] = await Promise.all([page.waitForNavigation(), page.click('#shop-prices button[type=submit]')]);
+  assert.equal(badPrice.status(), 400);
+  assert.match(await page.textContent('[role=alert]'), /price: "cheap" is not an amount/);
+  await page.fill('#shop-prices input[name=shop]', 'NICE1');
+  await page.fill('#shop-prices input[name=price]', '9.99');
+  await Promise.all([page.waitForNavigation(), page.click('#shop-prices button[type=submit]')]);
+  assert.match(await page.textContent('[role=status]'), /Price of shop NICE1: €9\.99/);
+  const priceDeadline = Date.now() + 10000;
+  for (;;) {
+    const a = await api(`${shops.NICE1}/articles/B2`);
+    if (a.status === 200 && a.body.price === 999) break;
+    assert.ok(Date.now() < priceDeadline, `the shop price did not reach NICE1: ${JSON.stringify(a.body)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.equal((await api(`${shops.LYON1}/articles/B2`)).body.price, 1290, 'LYON1 keeps the chain price');
+  assert.equal((await api(`${hq}/api/v1/articles/B2`)).body.price, 1290, 'the chain price is unchanged');
+
+  step('customers: the list, the overdrawn filter and a customer\'s loyalty entries');
+  const alice = await api(`${hq}/api/v1/customers`, { method: 'POST', body: JSON.stringify({ name: 'Alice Martin', email: 'alice@example.com', phone: '+33600000001' }) });
+  assert.equal(alice.status, 201, JSON.stringify(alice.body));
+  const bob = await api(`${hq}/api/v1/customers`, { method: 'POST', body: JSON.stringify({ name: 'Bob Durand' }) });
+  assert.equal(bob.status, 201, JSON.stringify(bob.body));
+  for (const [c, points] of [[alice, 120], [bob, -40]]) {
+    const r = await api(`${hq}/api/v1/customers/${c.body.id}/loyalty`, { method: 'POST', body: JSON.stringify({ kind: 'adjust', points, note: 'test' }) });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  }
+  await page.goto(`${hq}/dashboard/customers`);
+  const customerRows = await page.$$eval('#customers tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent.trim())));
+  const byName = Object.fromEntries(customerRows.map((r) => [r[1], r]));
+  assert.deepEqual(byName['Alice Martin'], [alice.body.card, 'Alice Martin', 'alice@example.com', '+33600000001', '120']);
+  assert.deepEqual(byName['Bob Durand'], [bob.body.card, 'Bob Durand', '—', '—', '-40 overdrawn']);
+  await page.screenshot({ path: join(shots, 'customers.png'), fullPage: true });
+  await noSeriousViolations(page, 'customers');
+  await page.check('input[name=overdrawn]');
+  await Promise.all([page.waitForNavigation(), page.click('main form button[type=submit]')]);
+  const overdrawn = await page.$$eval('#customers tbody tr', (trs) => trs.map((tr) => tr.children[1].textContent.trim()));
+  assert.deepEqual(overdrawn, ['Bob Durand']);
+  await page.click(`#customers a:text("${bob.body.card}")`);
+  assert.match(await page.textContent('#customer'), /-40 overdrawn/);
+  const entries = await page.$$eval('#loyalty-entries tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent.trim())));
+  assert.equal(entries.length, 1);
+  assert.deepEqual(entries[0].slice(1), ['HQ', 'adjusted', '-40', '—', 'test']);
+  await noSeriousViolations(page, 'customer');
+
+  step('stock: a SKU\'s level per shop and the chain total, as HQ\'s API gives them');
+  const stock = await api(`${hq}/api/v1/stock?sku=A1`);
+  assert.equal(stock.status, 200, JSON.stringify(stock.body));
+  await page.goto(`${hq}/dashboard/stock`);
+  await page.fill('input[name=sku]', 'A1');
+  await Promise.all([page.waitForNavigation(), page.click('main form button[type=submit]')]);
+  const stockRows = await page.$$eval('#stock tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent.trim())));
+  const label = (q, negative) => `${q}${negative ? ' negative' : ''}`;
+  const expectedStock = stock.body.shops.map((s) => [s.shop, label(s.quantity, s.negative)]);
+  expectedStock.push(['Chain total', label(stock.body.total, stock.body.total < 0)]);
+  assert.deepEqual(stockRows, expectedStock);
+  assert.ok(stock.body.shops.length >= 1 && stock.body.negative, 'sales without a reception leave negative stock');
+  await page.screenshot({ path: join(shots, 'stock.png'), fullPage: true });
+  await noSeriousViolations(page, 'stock');
+  await page.fill('input[name=sku]', 'NOPE');
+  const [noSku] = await Promise.all([page.waitForNavigation(), page.click('main form button[type=submit]')]);
+  assert.equal(noSku.status(), 422);
+  assert.match(await page.textContent('[role=alert]'), /article NOPE does not exist/);
+
+  step('users: the chain\'s users, read-only');
+  const users = await api(`${hq}/api/v1/users`);
+  await page.goto(`${hq}/dashboard/users`);
+  const userRows = await page.$$eval('#users tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent.trim())));
+  assert.deepEqual(userRows, users.body.map((u) => [u.code, u.name, u.role, u.shops.join(', ') || '—', u.registers.join(', ') || '—']));
+  assert.ok(userRows.some((r) => r[0] === 'C1'), 'the cashier made at HQ');
+  assert.equal(await page.$('main form'), null, 'read-only');
+  await page.screenshot({ path: join(shots, 'users.png'), fullPage: true });
+  await noSeriousViolations(page, 'users');
 
   step('shops and their registers');
   await page.goto(`${hq}/dashboard/shops`);

@@ -2,7 +2,9 @@
 //! loopback, simulated sales through the shops' API, then `tests/browser/dashboard.mjs`
 //! drives Debian's headless Chromium (Playwright) through the pages: a wrong password is
 //! refused, sign-in, the sales page's totals per shop equal HQ's API, an article edited in
-//! the dashboard reaches a shop, a job is created and done, axe-core finds no serious or
+//! the dashboard reaches a shop, a shop's own price set on the article page reaches that shop
+//! only, the customers (overdrawn marked), stock and users pages show what HQ's API gives,
+//! a job is created and done, axe-core finds no serious or
 //! critical accessibility violation, screenshots of the main pages are saved.
 //!
 //! Needs `node`, `/usr/bin/chromium` and `npm ci` in `tests/browser/` (scripts/test does
@@ -126,7 +128,7 @@ async fn the_dashboard_works_in_a_real_browser() {
     eprintln!("{}", text(&out.stderr));
     assert!(out.status.success(), "the browser test failed (see its output above)");
     println!("browser part: {:?}; screenshots in {}", started.elapsed(), screenshots.display());
-    for page in ["login", "sales", "health", "catalog", "article", "shops", "jobs"] {
+    for page in ["login", "sales", "health", "catalog", "article", "customers", "stock", "users", "shops", "jobs"] {
         let shot = screenshots.join(format!("{page}.png"));
         assert!(std::fs::metadata(&shot).is_ok_and(|m| m.len() > 1000), "no screenshot {}", shot.display());
     }

@@ -3,8 +3,10 @@
 //! validation as the API (`crate::catalog`) and the same storage call, so it reaches the
 //! shops through the feed like any other catalog change.
 //!
-//! Per-shop prices are another issue's: the article page keeps a marked, empty place for
-//! them (`<section id="shop-prices">`).
+//! The article page also sets a shop's own price (`<section id="shop-prices">`), through
+//! the API's `PUT /api/v1/shops/{code}/prices/{sku}` path (`api::stock::set_shop_price`):
+//! the price reaches that shop only. HQ's storage lists no shop prices by article, so the
+//! page shows the price just set, not the ones set before.
 
 use super::html::{self, Tr, csrf_field, esc};
 use super::session::{Fields, Signed, error_page};
@@ -262,14 +264,22 @@ async fn render_article(hq: &Hq, signed: &Signed, sku: &str, status: StatusCode,
     );
     let _ = write!(
         b,
-        "<p>{} {}</p><section id=\"shop-prices\" class=\"later\" aria-labelledby=\"shop-prices-title\"><h2 id=\"shop-prices-title\">{}</h2><p>{}</p></section>",
+        "<p>{} {}</p><section id=\"shop-prices\" aria-labelledby=\"shop-prices-title\"><h2 id=\"shop-prices-title\">{}</h2><p>{}</p>\
+         <form class=\"inline\" method=\"post\" action=\"/dashboard/catalog/articles/{}/shop-price\">{}\
+         <label>{}<input name=\"shop\" required maxlength=\"32\"></label>\
+         <label>{}<input name=\"price\" inputmode=\"decimal\"></label><button type=\"submit\">{}</button></form></section>",
         l.t("Last changed:", "Dernière modification :"),
         esc(&html::instant(Some(&a.updated_at))),
         l.t("Per-shop prices", "Prix par magasin"),
         l.t(
-            "Prices that differ from one shop to another will be set here.",
-            "Les prix propres à un magasin se régleront ici."
-        )
+            "A shop's own price replaces the chain's price in that shop only; leave the price empty to go back to the chain's price.",
+            "Le prix propre à un magasin remplace le prix du réseau dans ce magasin seulement ; laissez le prix vide pour revenir au prix du réseau."
+        ),
+        html::url(&a.sku),
+        csrf_field(&signed.csrf),
+        l.t("Shop code", "Code du magasin"),
+        l.t("Price in euros (tax included)", "Prix en euros (TTC)"),
+        l.t("Set the shop's price", "Fixer le prix du magasin")
     );
     let title = format!("{} {}", esc(&a.sku), esc(&a.name));
     html::page(&signed.frame("catalog"), status, &title, &b)
@@ -312,6 +322,48 @@ pub async fn update_article(
                 "Enregistré : les magasins reçoivent la modification dans la seconde.",
             ));
             render_article(&hq, &signed, &sku, StatusCode::OK, &msg).await
+        }
+        Err(e) => render_article(&hq, &signed, &sku, e.status(), &html::alert(l, &e)).await,
+    }
+}
+
+pub async fn shop_price(
+    State(hq): State<Hq>,
+    signed: Signed,
+    Path(sku): Path<String>,
+    axum::Form(form): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    let form = Fields(form);
+    if let Some(r) = signed.refuse_bad_csrf(form.get("csrf")) {
+        return r;
+    }
+    let l = signed.lang;
+    let text = form.text("price");
+    let result = async {
+        let price = if text.is_empty() { None } else { Some(parse_price(&text)?) };
+        crate::api::stock::set_shop_price(&hq, &form.text("shop"), &sku, price).await
+    }
+    .await;
+    match result {
+        Ok(p) => {
+            tracing::info!(sku = %p.sku, shop = %p.shop, user = %signed.user, "shop price set from the dashboard");
+            let msg = match p.price {
+                Some(m) => format!(
+                    "{} {}{} {}. {}",
+                    l.t("Price of shop", "Prix du magasin"),
+                    p.shop,
+                    l.t(":", " :"),
+                    html::money(l, m.cents()),
+                    l.t("The shop receives it within a second.", "Le magasin le reçoit dans la seconde.")
+                ),
+                None => format!(
+                    "{} {} {}",
+                    l.t("Shop", "Le magasin"),
+                    p.shop,
+                    l.t("goes back to the chain's price.", "revient au prix du réseau.")
+                ),
+            };
+            render_article(&hq, &signed, &sku, StatusCode::OK, &html::notice(&msg)).await
         }
         Err(e) => render_article(&hq, &signed, &sku, e.status(), &html::alert(l, &e)).await,
     }

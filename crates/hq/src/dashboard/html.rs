@@ -122,8 +122,7 @@ pub struct Frame<'a> {
     pub active: &'a str,
 }
 
-/// The navigation: `(key, path, English, French)`. Customers, stock and users are the
-/// places another issue fills in (docs/dashboard.md).
+/// The navigation: `(key, path, English, French)`.
 pub const NAV: &[(&str, &str, &str, &str)] = &[
     ("sales", "/dashboard/sales", "Sales", "Ventes"),
     ("health", "/dashboard/health", "Chain health", "Santé du réseau"),
@@ -349,5 +348,8 @@ figure.chart{margin:0 0 1rem;background:#fff;border:1px solid #d5d9de;padding:.5
 figure.chart svg{width:100%;height:auto;max-height:240px;display:block}
 figcaption{font-size:.85rem;color:#333}
 .later{background:#fff;border:1px dashed #6b7280;padding:1rem;border-radius:.4rem}
+dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;background:#fff;border:1px solid #d5d9de;padding:.75rem;margin:0 0 1rem}
+dl.facts dt{font-weight:600}
+dl.facts dd{margin:0}
 @media (max-width:640px){header.top{flex-direction:column;align-items:flex-start}.tools{margin-left:0}main{padding:.5rem}}
 "#;

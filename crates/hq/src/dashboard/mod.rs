@@ -5,15 +5,14 @@
 //! - [`session`]: sign-in (the API's lockout), database-held sessions, CSRF, language;
 //! - [`html`]: escaping, layout and navigation, amounts, tables, the SVG chart, the stylesheet;
 //! - [`sales`], [`health`], [`catalog`], [`shops`], [`jobs`]: the pages;
+//! - [`people`]: customers and loyalty, the chain's stock of an article, the chain's users;
 //! - [`summary`]: what a ticket adds to the sales summary tables (no database).
-//!
-//! Customers and loyalty, stock and users have their place in the navigation and a page
-//! saying they are not here yet ([`later`]): the issue that brings them fills them in.
 
 pub mod catalog;
 pub mod health;
 pub mod html;
 pub mod jobs;
+pub mod people;
 pub mod sales;
 pub mod session;
 pub mod shops;
@@ -32,21 +31,6 @@ async fn stylesheet() -> Response {
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
     r
-}
-
-/// The page of a capability that has not landed yet.
-async fn later(signed: Signed, uri: axum::http::Uri) -> Response {
-    let l = signed.lang;
-    let key = uri.path().trim_start_matches("/dashboard/");
-    let (_, _, en, fr) = html::NAV.iter().find(|n| n.0 == key).copied().unwrap_or(("", "", "Not found", "Introuvable"));
-    let body = format!(
-        "<div class=\"later\"><p>{}</p></div>",
-        l.t(
-            "This part of the dashboard comes with its feature; nothing to see here yet.",
-            "Cette partie du tableau de bord arrive avec sa fonctionnalité ; rien à voir ici pour l'instant."
-        )
-    );
-    html::page(&signed.frame(key), StatusCode::OK, l.t(en, fr), &body)
 }
 
 /// Any other `/dashboard/...` path.
@@ -72,14 +56,16 @@ pub fn routes() -> Router<Hq> {
         .route("/dashboard/health", get(health::page))
         .route("/dashboard/catalog", get(catalog::articles).post(catalog::create_article))
         .route("/dashboard/catalog/articles/{sku}", get(catalog::article).post(catalog::update_article))
+        .route("/dashboard/catalog/articles/{sku}/shop-price", axum::routing::post(catalog::shop_price))
         .route("/dashboard/catalog/categories", get(catalog::categories).post(catalog::category_action))
         .route("/dashboard/catalog/tax-rates", get(catalog::tax_rates).post(catalog::tax_rate_action))
         .route("/dashboard/catalog/import", get(catalog::import_page).post(catalog::import))
         .route("/dashboard/catalog/export.csv", get(catalog::export))
         .route("/dashboard/shops", get(shops::page).post(shops::action))
         .route("/dashboard/jobs", get(jobs::page).post(jobs::create))
-        .route("/dashboard/customers", get(later))
-        .route("/dashboard/stock", get(later))
-        .route("/dashboard/users", get(later))
+        .route("/dashboard/customers", get(people::customers))
+        .route("/dashboard/customers/{id}", get(people::customer))
+        .route("/dashboard/stock", get(people::stock))
+        .route("/dashboard/users", get(people::users))
         .route("/dashboard/{*rest}", get(not_found))
 }
