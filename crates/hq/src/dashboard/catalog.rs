@@ -9,7 +9,7 @@
 //! page shows the price just set, not the ones set before.
 
 use super::html::{self, Tr, csrf_field, esc};
-use super::session::{Fields, Signed, error_page};
+use super::session::{Signed, SignedForm, error_page};
 use crate::HqError;
 use crate::catalog::{self as cat, ArticleChange, NewArticle};
 use crate::hq::Hq;
@@ -195,15 +195,7 @@ pub async fn articles(State(hq): State<Hq>, signed: Signed, Query(q): Query<List
     render_list(&hq, &signed, &q, StatusCode::OK, "").await
 }
 
-pub async fn create_article(
-    State(hq): State<Hq>,
-    signed: Signed,
-    axum::Form(form): axum::Form<Vec<(String, String)>>,
-) -> Response {
-    let form = Fields(form);
-    if let Some(r) = signed.refuse_bad_csrf(form.get("csrf")) {
-        return r;
-    }
+pub async fn create_article(State(hq): State<Hq>, SignedForm(signed, form): SignedForm) -> Response {
     let l = signed.lang;
     let result = async {
         let input = NewArticle {
@@ -291,14 +283,9 @@ pub async fn article(State(hq): State<Hq>, signed: Signed, Path(sku): Path<Strin
 
 pub async fn update_article(
     State(hq): State<Hq>,
-    signed: Signed,
     Path(sku): Path<String>,
-    axum::Form(form): axum::Form<Vec<(String, String)>>,
+    SignedForm(signed, form): SignedForm,
 ) -> Response {
-    let form = Fields(form);
-    if let Some(r) = signed.refuse_bad_csrf(form.get("csrf")) {
-        return r;
-    }
     let l = signed.lang;
     let result = async {
         let change = ArticleChange {
@@ -329,14 +316,9 @@ pub async fn update_article(
 
 pub async fn shop_price(
     State(hq): State<Hq>,
-    signed: Signed,
     Path(sku): Path<String>,
-    axum::Form(form): axum::Form<Vec<(String, String)>>,
+    SignedForm(signed, form): SignedForm,
 ) -> Response {
-    let form = Fields(form);
-    if let Some(r) = signed.refuse_bad_csrf(form.get("csrf")) {
-        return r;
-    }
     let l = signed.lang;
     let text = form.text("price");
     let result = async {
@@ -423,15 +405,7 @@ pub async fn categories(State(hq): State<Hq>, signed: Signed) -> Response {
     render_categories(&hq, &signed, StatusCode::OK, "").await
 }
 
-pub async fn category_action(
-    State(hq): State<Hq>,
-    signed: Signed,
-    axum::Form(form): axum::Form<Vec<(String, String)>>,
-) -> Response {
-    let form = Fields(form);
-    if let Some(r) = signed.refuse_bad_csrf(form.get("csrf")) {
-        return r;
-    }
+pub async fn category_action(State(hq): State<Hq>, SignedForm(signed, form): SignedForm) -> Response {
     let l = signed.lang;
     let result = async {
         let c = match form.get("action") {
@@ -520,15 +494,7 @@ pub async fn tax_rates(State(hq): State<Hq>, signed: Signed) -> Response {
     render_rates(&hq, &signed, StatusCode::OK, "").await
 }
 
-pub async fn tax_rate_action(
-    State(hq): State<Hq>,
-    signed: Signed,
-    axum::Form(form): axum::Form<Vec<(String, String)>>,
-) -> Response {
-    let form = Fields(form);
-    if let Some(r) = signed.refuse_bad_csrf(form.get("csrf")) {
-        return r;
-    }
+pub async fn tax_rate_action(State(hq): State<Hq>, SignedForm(signed, form): SignedForm) -> Response {
     let l = signed.lang;
     let result = async {
         let name = validate_name("name", &form.text("name"))?;
@@ -592,15 +558,7 @@ pub async fn import_page(signed: Signed) -> Response {
     html::page(&signed.frame("catalog"), StatusCode::OK, l.t("CSV import", "Import CSV"), &b)
 }
 
-pub async fn import(
-    State(hq): State<Hq>,
-    signed: Signed,
-    axum::Form(form): axum::Form<Vec<(String, String)>>,
-) -> Response {
-    let form = Fields(form);
-    if let Some(r) = signed.refuse_bad_csrf(form.get("csrf")) {
-        return r;
-    }
+pub async fn import(State(hq): State<Hq>, SignedForm(signed, form): SignedForm) -> Response {
     let l = signed.lang;
     let text = form.get("csv").unwrap_or("").to_string();
     let mut b = subnav(l, "import");

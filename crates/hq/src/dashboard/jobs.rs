@@ -2,7 +2,7 @@
 //! send stock, upload logs) and follow its state per shop, with when it last changed.
 
 use super::html::{self, Tr, csrf_field, esc};
-use super::session::{Fields, Signed, error_page};
+use super::session::{Fields, Signed, SignedForm, error_page};
 use crate::HqError;
 use crate::hq::Hq;
 use crate::sync::now_text;
@@ -123,15 +123,7 @@ fn parse(form: &Fields) -> Result<(JobBody, Vec<String>), HqError> {
     Ok((JobBody { id: Uuid::now_v7(), kind, since, created_at: now_text() }, shops))
 }
 
-pub async fn create(
-    State(hq): State<Hq>,
-    signed: Signed,
-    axum::Form(form): axum::Form<Vec<(String, String)>>,
-) -> Response {
-    let form = Fields(form);
-    if let Some(r) = signed.refuse_bad_csrf(form.get("csrf")) {
-        return r;
-    }
+pub async fn create(State(hq): State<Hq>, SignedForm(signed, form): SignedForm) -> Response {
     let l = signed.lang;
     let result = match parse(&form) {
         Ok((job, shops)) => hq.storage.create_job(&job, &shops).await,

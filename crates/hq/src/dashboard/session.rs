@@ -18,7 +18,7 @@ use crate::api::SourceAddress;
 use crate::hq::Hq;
 use crate::storage::DashboardSession;
 use crate::sync::{format_instant, now_text, secret_hash};
-use axum::extract::{FromRequestParts, Query, State};
+use axum::extract::{FromRequest, FromRequestParts, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -142,6 +142,28 @@ pub fn error_page(lang: Lang, here: &str, e: &HqError) -> Response {
 }
 
 /// Form fields as sent (`application/x-www-form-urlencoded`), repeated names kept.
+/// A form posted by a signed-in admin, its CSRF token already checked: every dashboard
+/// form handler takes this, so none can forget the check. Rejections: the sign-in
+/// redirect, an unreadable form, or the 403 "form expired" page.
+pub struct SignedForm(pub Signed, pub Fields);
+
+impl FromRequest<Hq> for SignedForm {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, hq: &Hq) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let signed = Signed::from_request_parts(&mut parts, hq).await?;
+        let axum::Form(pairs) = axum::Form::<Vec<(String, String)>>::from_request(Request::from_parts(parts, body), hq)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let form = Fields(pairs);
+        match signed.refuse_bad_csrf(form.get("csrf")) {
+            Some(refusal) => Err(refusal),
+            None => Ok(SignedForm(signed, form)),
+        }
+    }
+}
+
 pub struct Fields(pub Vec<(String, String)>);
 
 impl Fields {
@@ -253,15 +275,7 @@ pub async fn login(
     r
 }
 
-pub async fn logout(
-    State(hq): State<Hq>,
-    signed: Signed,
-    axum::Form(form): axum::Form<Vec<(String, String)>>,
-) -> Response {
-    let form = Fields(form);
-    if let Some(r) = signed.refuse_bad_csrf(form.get("csrf")) {
-        return r;
-    }
+pub async fn logout(State(hq): State<Hq>, SignedForm(signed, _): SignedForm) -> Response {
     if let Err(e) = hq.storage.delete_session(&signed.token_hash).await {
         return error_page(signed.lang, &signed.here, &e);
     }

@@ -3,7 +3,7 @@
 //! (the chain heads).
 
 use super::html::{self, Tr, csrf_field, esc};
-use super::session::{Fields, Signed, error_page};
+use super::session::{Signed, SignedForm, error_page};
 use crate::HqError;
 use crate::api::admin::{NewShop, add_shop, reissue_token, validate_shop};
 use crate::hq::Hq;
@@ -114,15 +114,7 @@ fn token_box(l: comptoir_core::Lang, code: &str, token: &str) -> String {
     )
 }
 
-pub async fn action(
-    State(hq): State<Hq>,
-    signed: Signed,
-    axum::Form(form): axum::Form<Vec<(String, String)>>,
-) -> Response {
-    let form = Fields(form);
-    if let Some(r) = signed.refuse_bad_csrf(form.get("csrf")) {
-        return r;
-    }
+pub async fn action(State(hq): State<Hq>, SignedForm(signed, form): SignedForm) -> Response {
     let l = signed.lang;
     let code = form.text("code");
     let result: Result<String, HqError> = match form.get("action") {
