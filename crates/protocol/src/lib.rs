@@ -139,29 +139,27 @@ pub enum Entity {
     Reception,
 }
 
-/// Every entity, in snapshot order.
-pub const ENTITIES: [Entity; 17] = [
-    Entity::TaxRate,
-    Entity::Category,
-    Entity::Article,
-    Entity::Job,
-    Entity::LoyaltyRule,
-    Entity::Customer,
-    Entity::LoyaltyEntry,
-    Entity::Offer,
-    Entity::Message,
-    Entity::Shop,
-    Entity::User,
-    Entity::Keyboard,
-    Entity::ShopPrice,
-    Entity::Printer,
-    Entity::PurchaseOrder,
-    Entity::Transfer,
-    Entity::Reception,
-];
-
 impl Entity {
-    pub const ALL: [Entity; 17] = ENTITIES;
+    /// Every entity, in snapshot order (the declaration order, which `Ord` follows).
+    pub const ALL: [Entity; 17] = [
+        Entity::TaxRate,
+        Entity::Category,
+        Entity::Article,
+        Entity::Job,
+        Entity::LoyaltyRule,
+        Entity::Customer,
+        Entity::LoyaltyEntry,
+        Entity::Offer,
+        Entity::Message,
+        Entity::Shop,
+        Entity::User,
+        Entity::Keyboard,
+        Entity::ShopPrice,
+        Entity::Printer,
+        Entity::PurchaseOrder,
+        Entity::Transfer,
+        Entity::Reception,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
