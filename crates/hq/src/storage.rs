@@ -231,13 +231,14 @@ impl RecordKind {
     }
     /// A record of [`crate::stock`] (not part of a register's chain).
     pub fn is_stock(self) -> bool {
-        !matches!(
+        matches!(
             self,
-            RecordKind::Ticket
-                | RecordKind::Closure
-                | RecordKind::Customer
-                | RecordKind::LoyaltyEntry
-                | RecordKind::MessageAck
+            RecordKind::StockMovement
+                | RecordKind::Transfer
+                | RecordKind::TransferReceipt
+                | RecordKind::PurchaseOrder
+                | RecordKind::Reception
+                | RecordKind::Punch
         )
     }
 }
