@@ -175,54 +175,27 @@ pub fn prepare_push_raw(shop: &str, records: Vec<Box<serde_json::value::RawValue
             }
         };
         let id = record.id();
-        match &record {
-            Record::Customer(c) => {
-                let action = match crate::customers::check_pushed(c) {
-                    Ok(()) => PushAction::Insert(Box::new(record)),
-                    Err(reason) => PushAction::Quarantine(reason),
-                };
-                let raw = if matches!(action, PushAction::Insert(_)) { String::new() } else { text.get().to_string() };
-                items.push(PushItem { id, kind: RecordKind::Customer, raw, action });
-                continue;
-            }
-            Record::MessageAck(a) => {
-                let action = if a.shop != shop {
-                    PushAction::Quarantine(format!(
-                        "message acknowledgement {} names shop {}, credential is shop {shop}",
-                        a.id, a.shop
-                    ))
-                } else {
-                    PushAction::Insert(Box::new(record))
-                };
-                let raw = if matches!(action, PushAction::Insert(_)) { String::new() } else { text.get().to_string() };
-                items.push(PushItem { id, kind: RecordKind::MessageAck, raw, action });
-                continue;
-            }
-            Record::LoyaltyEntry(e) => {
-                let action = if e.shop != shop {
-                    PushAction::Quarantine(format!(
-                        "loyalty entry {} names shop {}, credential is shop {shop}",
-                        e.id, e.shop
-                    ))
-                } else {
-                    PushAction::Insert(Box::new(record))
-                };
-                let raw = if matches!(action, PushAction::Insert(_)) { String::new() } else { text.get().to_string() };
-                items.push(PushItem { id, kind: RecordKind::LoyaltyEntry, raw, action });
-                continue;
-            }
-            _ => {}
+        if let Record::Customer(c) = &record {
+            let action = match crate::customers::check_pushed(c) {
+                Ok(()) => PushAction::Insert(Box::new(record)),
+                Err(reason) => PushAction::Quarantine(reason),
+            };
+            let raw = if matches!(action, PushAction::Insert(_)) { String::new() } else { text.get().to_string() };
+            items.push(PushItem { id, kind: RecordKind::Customer, raw, action });
+            continue;
         }
         let kind = RecordKind::parse(record.kind_str());
-        if kind.is_stock() {
-            // Not chained: only the shop it names is checked here; what it does at HQ is
+        if !matches!(kind, RecordKind::Ticket | RecordKind::Closure) {
+            // Not chained (loyalty entries, message acknowledgements, stock records): only the
+            // shop it names is checked here; what a stock record does at HQ is
             // `crate::stock::plan`, in the backend's transaction.
+            let label = match kind {
+                RecordKind::LoyaltyEntry => "loyalty entry",
+                RecordKind::MessageAck => "message acknowledgement",
+                other => other.as_str(),
+            };
             let action = if record.shop() != shop {
-                PushAction::Quarantine(format!(
-                    "{} {id} names shop {}, credential is shop {shop}",
-                    kind.as_str(),
-                    record.shop()
-                ))
+                PushAction::Quarantine(format!("{label} {id} names shop {}, credential is shop {shop}", record.shop()))
             } else {
                 PushAction::Insert(Box::new(record))
             };
@@ -231,7 +204,6 @@ pub fn prepare_push_raw(shop: &str, records: Vec<Box<serde_json::value::RawValue
             continue;
         }
         let (named_shop, stored_hash, recomputed, label) = match &record {
-            Record::Customer(_) | Record::LoyaltyEntry(_) | Record::MessageAck(_) => continue, // handled above
             Record::Ticket(t) => (t.shop.as_str(), t.hash.as_str(), ticket_hash(t), t.number.clone()),
             Record::Closure(c) => (
                 c.shop.as_str(),
@@ -239,7 +211,7 @@ pub fn prepare_push_raw(shop: &str, records: Vec<Box<serde_json::value::RawValue
                 closure_hash(c),
                 format!("{} {} {}", c.register, c.kind.as_str(), c.period),
             ),
-            _ => unreachable!("stock records are sorted out above"),
+            _ => unreachable!("customers and unchained records are sorted out above"),
         };
         let number_ok = match &record {
             Record::Ticket(t) => t.number.starts_with(&format!("{}-{}-", t.shop, t.register)),
