@@ -249,7 +249,9 @@ async fn chain(args: DemoArgs) -> Result<(), String> {
 
     println!();
     println!("The Comptoir demo chain is running (data in {}).", root.display());
-    println!("  Dashboard:  http://127.0.0.1:{hq_port}/dashboard/   (sales, chain health, catalog, shops, jobs, customers, stock, users)");
+    println!(
+        "  Dashboard:  http://127.0.0.1:{hq_port}/dashboard/   (sales, chain health, catalog, shops, jobs, customers, stock, users)"
+    );
     println!("  HQ API:     {hq_api}   (sales report: {hq_api}/reports/sales, shops' health: {hq_api}/shops)");
     for (code, api) in &shop_urls {
         println!("  Shop {code:<7} {api}");
