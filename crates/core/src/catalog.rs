@@ -17,14 +17,33 @@ pub fn validate_code(field: &str, value: &str) -> Result<String, DomainError> {
     if ok { Ok(value.to_string()) } else { Err(DomainError::InvalidCode { field: field.into(), value: value.into() }) }
 }
 
-/// A name shown on screens and receipts: trimmed, 1 to 200 characters, no control characters.
+/// A name shown on screens and receipts: trimmed, 1 to 200 characters, no control or
+/// text-direction character ([`refuse_hidden_characters`]).
 pub fn validate_name(field: &str, value: &str) -> Result<String, DomainError> {
     let trimmed = value.trim();
+    refuse_hidden_characters(field, trimmed)?;
     let count = trimmed.chars().count();
-    if (1..=200).contains(&count) && !trimmed.chars().any(char::is_control) {
-        Ok(trimmed.to_string())
-    } else {
-        Err(DomainError::InvalidName { field: field.into() })
+    if (1..=200).contains(&count) { Ok(trimmed.to_string()) } else { Err(DomainError::InvalidName { field: field.into() }) }
+}
+
+/// Whether a character changes how the text around it reads without being seen: the
+/// direction overrides and isolates of Unicode's bidirectional algorithm (U+202E turns
+/// "Tarte 4.50" into "05.4 etraT" on a receipt or a dashboard), the direction marks, and
+/// zero-width characters that make two identical-looking names differ.
+pub fn is_hidden_character(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}'
+        )
+}
+
+/// Refuses a text typed by a person that holds a control or text-direction character,
+/// naming the first one: the message says what to retype instead of "1 to 200 characters".
+pub fn refuse_hidden_characters(field: &str, text: &str) -> Result<(), DomainError> {
+    match text.chars().find(|c| is_hidden_character(*c)) {
+        Some(c) => Err(DomainError::HiddenCharacter { field: field.into(), code_point: c as u32 }),
+        None => Ok(()),
     }
 }
 
@@ -152,6 +171,16 @@ mod tests {
         assert!(validate_code("sku", &"x".repeat(33)).is_err());
         assert_eq!(validate_name("name", "  Baguette ").unwrap(), "Baguette");
         assert!(validate_name("name", "   ").is_err());
+        // A right-to-left override would print "Tarte" backwards on a receipt.
+        assert_eq!(
+            validate_name("name", "Tarte \u{202E}05.4").unwrap_err(),
+            DomainError::HiddenCharacter { field: "name".into(), code_point: 0x202E }
+        );
+        assert_eq!(
+            validate_name("name", "Pain\0").unwrap_err(),
+            DomainError::HiddenCharacter { field: "name".into(), code_point: 0 }
+        );
+        assert!(validate_name("name", "Crème brûlée — 250 g").is_ok());
         assert!(validate_pin("pin", "1234").is_ok());
         assert!(validate_pin("pin", "12a4").is_err());
         assert!(validate_pin("pin", "123").is_err());

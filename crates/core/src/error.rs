@@ -64,6 +64,8 @@ pub enum DomainError {
     InvalidCode { field: String, value: String },
     #[error("{field}: invalid name")]
     InvalidName { field: String },
+    #[error("{field}: hidden character U+{code_point:04X}")]
+    HiddenCharacter { field: String, code_point: u32 },
     #[error("{field}: PIN must be 4 to 8 digits")]
     InvalidPin { field: String },
     #[error("{field}: password too short")]
@@ -100,6 +102,7 @@ impl DomainError {
             DomainError::InvalidBarcode { .. } => "invalid_barcode",
             DomainError::InvalidCode { .. } => "invalid_code",
             DomainError::InvalidName { .. } => "invalid_name",
+            DomainError::HiddenCharacter { .. } => "hidden_character",
             DomainError::InvalidPin { .. } => "invalid_pin",
             DomainError::WeakPassword { .. } => "weak_password",
             DomainError::InvalidTaxRate { .. } => "invalid_tax_rate",
@@ -129,6 +132,7 @@ impl DomainError {
             | DomainError::InvalidBarcode { field, .. }
             | DomainError::InvalidCode { field, .. }
             | DomainError::InvalidName { field }
+            | DomainError::HiddenCharacter { field, .. }
             | DomainError::InvalidPin { field }
             | DomainError::WeakPassword { field }
             | DomainError::InvalidTaxRate { field, .. }
@@ -207,6 +211,10 @@ impl DomainError {
             InvalidName { field } => lang.pick(
                 format!("{field}: the name must have 1 to 200 characters."),
                 format!("{field} : le nom doit avoir de 1 à 200 caractères."),
+            ),
+            HiddenCharacter { field, code_point } => lang.pick(
+                format!("{field}: the text holds an invisible control or text-direction character (U+{code_point:04X}), which could make it read differently on a receipt or a screen; type the text again without it."),
+                format!("{field} : le texte contient un caractère de contrôle ou de sens d'écriture invisible (U+{code_point:04X}), qui pourrait le faire lire autrement sur un ticket ou un écran ; saisissez le texte à nouveau sans lui."),
             ),
             InvalidPin { field } => lang.pick(
                 format!("{field}: a PIN is 4 to 8 digits."),

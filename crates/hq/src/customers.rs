@@ -187,6 +187,8 @@ pub fn validate_message(i: &MessageInput) -> Result<comptoir_protocol::MessageBo
     validate_code("shop", &i.shop)?;
     let register = i.register.as_deref().map(|r| validate_code("register", r)).transpose()?;
     let text = i.text.trim();
+    // Line breaks are how a message is laid out; every other hidden character is refused.
+    comptoir_core::catalog::refuse_hidden_characters("text", &text.replace(['\n', '\r'], " "))?;
     if text.is_empty() || text.chars().count() > MAX_MESSAGE {
         return Err(bad(
             "text",
