@@ -23,7 +23,11 @@ pub fn validate_name(field: &str, value: &str) -> Result<String, DomainError> {
     let trimmed = value.trim();
     refuse_hidden_characters(field, trimmed)?;
     let count = trimmed.chars().count();
-    if (1..=200).contains(&count) { Ok(trimmed.to_string()) } else { Err(DomainError::InvalidName { field: field.into() }) }
+    if (1..=200).contains(&count) {
+        Ok(trimmed.to_string())
+    } else {
+        Err(DomainError::InvalidName { field: field.into() })
+    }
 }
 
 /// Whether a character changes how the text around it reads without being seen: the

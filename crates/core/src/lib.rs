@@ -10,6 +10,7 @@
 //! - [`chain`]: the canonical encoding and SHA-256 hash chain of tickets and closures;
 //! - [`customer`]: validating customers' emails and phones, search words, the loyalty rule;
 //! - [`hlc`]: the hybrid logical clock that orders edits of a customer across the chain;
+//! - [`spreadsheet`]: CSV cells a spreadsheet cannot run as formulas;
 //! - [`secret`]: Argon2id hashing of passwords and PINs;
 //! - [`login_guard`]: locking accounts and addresses after repeated failed sign-ins;
 //! - [`error`]: the domain's refusals, each with a French and an English message.
@@ -24,6 +25,7 @@ pub mod hlc;
 pub mod login_guard;
 pub mod money;
 pub mod secret;
+pub mod spreadsheet;
 pub mod tax;
 pub mod ticket;
 

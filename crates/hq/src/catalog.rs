@@ -11,6 +11,7 @@
 use crate::error::{HqError, RowError};
 use crate::storage::{Article, ArticleUpdate, ArticleWrite, HqStorage};
 use comptoir_core::catalog::{validate_barcode, validate_code, validate_name, validate_price};
+use comptoir_core::spreadsheet::{read_cell, safe_cell};
 use comptoir_core::{Lang, Money, TaxRate};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -206,7 +207,7 @@ pub fn parse_csv(data: &[u8], lang: Lang) -> Result<ParsedCsv, HqError> {
                 continue;
             }
         };
-        let cell = |k: &str| index.get(k).and_then(|i| record.get(*i)).unwrap_or("");
+        let cell = |k: &str| index.get(k).and_then(|i| record.get(*i)).map(read_cell).unwrap_or("");
         let mut bad = |column: Option<String>, message: String| errors.push(RowError { line, column, message });
         let sku = match validate_code("sku", cell("sku")) {
             Ok(s) => s,
@@ -327,18 +328,17 @@ pub async fn export_csv(storage: &dyn HqStorage) -> Result<Vec<u8>, HqError> {
     loop {
         let (page, next): (Vec<Article>, _) = storage.list_articles(None, after.as_deref(), 1000).await?;
         for a in page {
-            writer
-                .write_record([
-                    a.sku.as_str(),
-                    a.name.as_str(),
-                    &a.price.to_string(),
-                    &TaxRate(a.tax_rate_bp).percent_text(),
-                    a.category.as_deref().unwrap_or(""),
-                    &a.barcodes.join("|"),
-                    if a.web { "1" } else { "0" },
-                    if a.active { "1" } else { "0" },
-                ])
-                .map_err(csv_err)?;
+            let cells = [
+                a.sku.as_str(),
+                a.name.as_str(),
+                &a.price.to_string(),
+                &TaxRate(a.tax_rate_bp).percent_text(),
+                a.category.as_deref().unwrap_or(""),
+                &a.barcodes.join("|"),
+                if a.web { "1" } else { "0" },
+                if a.active { "1" } else { "0" },
+            ];
+            writer.write_record(cells.map(safe_cell).iter().map(|c| c.as_bytes())).map_err(csv_err)?;
         }
         match next {
             Some(n) => after = Some(n),

@@ -251,6 +251,24 @@ async fn csv_import_is_all_or_nothing_and_exports_back() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_catalog_export_neutralises_spreadsheet_formulas() {
+    let hq = TestHq::start().await;
+    let csv =
+        "sku,name,price,tax_rate,category,barcodes,web,active\nF1,@SUM(A1:A9),1.00,20,,,0,1\nF2,-2+3,2.00,20,,,0,1\n";
+    let (s, r) = TestHq::send(hq.admin(Method::POST, "/api/v1/catalog/import").body(csv)).await;
+    assert_eq!(s, 200, "{r}");
+    let exported = hq.admin(Method::GET, "/api/v1/catalog/export").send().await.unwrap().text().await.unwrap();
+    assert!(exported.contains("F1,'@SUM(A1:A9),1.00,20,"), "{exported}");
+    assert!(exported.contains("F2,'-2+3,2.00,20,"), "{exported}");
+    // Imported back, the names are the ones typed.
+    let (s, r) = TestHq::send(hq.admin(Method::POST, "/api/v1/catalog/import").body(exported)).await;
+    assert_eq!((s.as_u16(), r["updated"].as_i64()), (200, Some(2)), "{r}");
+    let (_, page) = hq.get("/api/v1/articles").await;
+    let names: Vec<&str> = page["items"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+    assert_eq!(names, vec!["@SUM(A1:A9)", "-2+3"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn enrolment_token_works_once_and_hello_names_both_sides() {
     let hq = TestHq::start().await;
     let (s, created) = hq.post("/api/v1/shops", json!({"code":"LYON1","name":"Lyon","postal_code":"69003"})).await;

@@ -15,6 +15,7 @@ use crate::catalog::{
     list_categories, list_tax_rates, update_article,
 };
 use crate::error::{RowError, ShopError};
+use comptoir_core::spreadsheet::{read_cell, safe_cell};
 use comptoir_core::{Lang, Money, TaxRate};
 use rusqlite::Connection;
 use serde::Serialize;
@@ -115,7 +116,7 @@ pub fn import(conn: &Connection, data: &[u8], lang: Lang) -> Result<ImportReport
                 continue;
             }
         };
-        let cell = |k: &str| index.get(k).and_then(|i| record.get(*i)).unwrap_or("");
+        let cell = |k: &str| index.get(k).and_then(|i| record.get(*i)).map(read_cell).unwrap_or("");
         let sku = cell("sku").to_string();
         if let Some(first) = seen_skus.insert(sku.clone(), line) {
             errors.push(row_error(
@@ -259,18 +260,17 @@ pub fn export(conn: &Connection) -> Result<Vec<u8>, ShopError> {
     loop {
         let (page, next) = list_articles(conn, None, after.as_deref(), 1000)?;
         for a in page {
-            writer
-                .write_record([
-                    a.sku.as_str(),
-                    a.name.as_str(),
-                    &a.price.to_string(),
-                    &TaxRate(a.tax_rate_bp).percent_text(),
-                    a.category.as_deref().unwrap_or(""),
-                    &a.barcodes.join("|"),
-                    if a.web { "1" } else { "0" },
-                    if a.active { "1" } else { "0" },
-                ])
-                .map_err(csv_err)?;
+            let cells = [
+                a.sku.as_str(),
+                a.name.as_str(),
+                &a.price.to_string(),
+                &TaxRate(a.tax_rate_bp).percent_text(),
+                a.category.as_deref().unwrap_or(""),
+                &a.barcodes.join("|"),
+                if a.web { "1" } else { "0" },
+                if a.active { "1" } else { "0" },
+            ];
+            writer.write_record(cells.map(safe_cell).iter().map(|c| c.as_bytes())).map_err(csv_err)?;
         }
         match next {
             Some(n) => after = Some(n),

@@ -805,6 +805,28 @@ async fn csv_export_and_reimport_round_trip() {
     assert_eq!(theirs, exported);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exported_catalog_runs_no_formula_in_a_spreadsheet_and_imports_back_unchanged() {
+    let shop = TestShop::with_catalog().await;
+    let api = &shop.api;
+    // Someone names an article as a spreadsheet formula; a manager then opens the export.
+    let (s, _) = api
+        .post("/api/v1/articles", json!({"sku":"Z9","name":"=HYPERLINK(\"http://x\")","price":100,"tax_rate_bp":2000}))
+        .await;
+    assert_eq!(s, 201);
+    let (_, _, exported) = api.raw(Method::GET, "/api/v1/catalog/export", None, vec![]).await;
+    // The cell is marked as text with a leading quote, so the spreadsheet shows it, never runs it.
+    assert!(exported.contains("Z9,\"'=HYPERLINK(\"\"http://x\"\")\",1.00,20,"), "{exported}");
+    assert!(exported.contains("A1,Baguette,1.20,5.5,"), "prices stay numbers: {exported}");
+    // Imported into another shop, the name is the one typed, without the mark.
+    let other = TestShop::empty().await;
+    let (s, _, text) =
+        other.api.raw(Method::POST, "/api/v1/catalog/import", Some("text/csv"), exported.into_bytes()).await;
+    assert_eq!(s, 200, "{text}");
+    let (_, article) = other.api.get("/api/v1/articles/Z9").await;
+    assert_eq!(article["name"], "=HYPERLINK(\"http://x\")");
+}
+
 // ---------------------------------------------------------------- roles
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -446,7 +446,7 @@ pub async fn csv(State(hq): State<Hq>, signed: Signed, Query(q): Query<SalesQuer
     };
     let _ = w.write_record(&heads);
     for row in rows {
-        let _ = w.write_record(&row);
+        let _ = w.write_record(row.iter().map(|c| comptoir_core::spreadsheet::safe_cell(c).into_owned()));
     }
     let data = w.into_inner().unwrap_or_default();
     let name = format!("attachment; filename=\"sales-{id}-{}-{}.csv\"", f.from, f.to);
