@@ -64,6 +64,8 @@ pub enum DomainError {
     InvalidCode { field: String, value: String },
     #[error("{field}: invalid name")]
     InvalidName { field: String },
+    #[error("{field}: barcode {barcode} is article {barcode_sku}, not {sku}")]
+    SkuAndBarcodeDiffer { field: String, sku: String, barcode: String, barcode_sku: String },
     #[error("{field}: hidden character U+{code_point:04X}")]
     HiddenCharacter { field: String, code_point: u32 },
     #[error("{field}: PIN must be 4 to 8 digits")]
@@ -103,6 +105,7 @@ impl DomainError {
             DomainError::InvalidCode { .. } => "invalid_code",
             DomainError::InvalidName { .. } => "invalid_name",
             DomainError::HiddenCharacter { .. } => "hidden_character",
+            DomainError::SkuAndBarcodeDiffer { .. } => "sku_and_barcode_differ",
             DomainError::InvalidPin { .. } => "invalid_pin",
             DomainError::WeakPassword { .. } => "weak_password",
             DomainError::InvalidTaxRate { .. } => "invalid_tax_rate",
@@ -133,6 +136,7 @@ impl DomainError {
             | DomainError::InvalidCode { field, .. }
             | DomainError::InvalidName { field }
             | DomainError::HiddenCharacter { field, .. }
+            | DomainError::SkuAndBarcodeDiffer { field, .. }
             | DomainError::InvalidPin { field }
             | DomainError::WeakPassword { field }
             | DomainError::InvalidTaxRate { field, .. }
@@ -215,6 +219,10 @@ impl DomainError {
             HiddenCharacter { field, code_point } => lang.pick(
                 format!("{field}: the text holds an invisible control or text-direction character (U+{code_point:04X}), which could make it read differently on a receipt or a screen; type the text again without it."),
                 format!("{field} : le texte contient un caractère de contrôle ou de sens d'écriture invisible (U+{code_point:04X}), qui pourrait le faire lire autrement sur un ticket ou un écran ; saisissez le texte à nouveau sans lui."),
+            ),
+            SkuAndBarcodeDiffer { field, sku, barcode, barcode_sku } => lang.pick(
+                format!("{field}: the line names article {sku} but barcode {barcode}, which is article {barcode_sku}; give the sku or the barcode of the article sold, not both of different articles."),
+                format!("{field} : la ligne désigne l'article {sku} mais le code-barres {barcode}, qui est l'article {barcode_sku} ; donnez le sku ou le code-barres de l'article vendu, pas ceux de deux articles différents."),
             ),
             InvalidPin { field } => lang.pick(
                 format!("{field}: a PIN is 4 to 8 digits."),

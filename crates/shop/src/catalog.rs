@@ -8,7 +8,7 @@
 use crate::error::ShopError;
 use crate::store::now_text;
 use comptoir_core::catalog::{validate_barcode, validate_code, validate_name, validate_price};
-use comptoir_core::{Money, TaxRate};
+use comptoir_core::{DomainError, Money, TaxRate};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -420,7 +420,8 @@ pub fn article_for_sale(
     field: &str,
 ) -> Result<Article, ShopError> {
     let (found, key, sub) = match (sku, barcode) {
-        (Some(s), _) => (get_article(conn, s)?, s, "sku"),
+        (Some(s), Some(b)) => (article_by_sku_and_barcode(conn, s, b, field)?, s, "sku"),
+        (Some(s), None) => (get_article(conn, s)?, s, "sku"),
         (None, Some(b)) => (get_article_by_barcode(conn, b)?, b, "barcode"),
         (None, None) => {
             return Err(ShopError::bad_request(
@@ -435,6 +436,30 @@ pub fn article_for_sale(
         Some(a) if a.active => Ok(a),
         Some(_) => Err(ShopError::Inactive { what: "article", key: key.into(), field: Some(format!("{field}.{sub}")) }),
         None => Err(ShopError::NotFound { what, key: key.into(), field: Some(format!("{field}.{sub}")) }),
+    }
+}
+
+/// The article of a line that names both: the barcode must be one of the SKU's, or the line
+/// would be sold as the SKU while the scanner said another article.
+pub fn article_by_sku_and_barcode(
+    conn: &Connection,
+    sku: &str,
+    barcode: &str,
+    field: &str,
+) -> Result<Option<Article>, ShopError> {
+    let Some(article) = get_article(conn, sku)? else { return Ok(None) };
+    match get_article_by_barcode(conn, barcode)? {
+        Some(scanned) if scanned.id == article.id => Ok(Some(article)),
+        Some(scanned) => Err(DomainError::SkuAndBarcodeDiffer {
+            field: field.into(),
+            sku: sku.into(),
+            barcode: barcode.into(),
+            barcode_sku: scanned.sku,
+        }
+        .into()),
+        None => {
+            Err(ShopError::NotFound { what: "barcode", key: barcode.into(), field: Some(format!("{field}.barcode")) })
+        }
     }
 }
 

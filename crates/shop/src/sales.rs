@@ -9,7 +9,7 @@
 //! A ticket may carry its own `id`: posting the same id again returns the ticket already
 //! committed instead of selling twice, so a register can retry safely after a timeout.
 
-use crate::catalog::{Article, article_for_sale, get_article, get_article_by_barcode};
+use crate::catalog::{Article, article_by_sku_and_barcode, article_for_sale, get_article, get_article_by_barcode};
 use crate::error::ShopError;
 use crate::staff::{get_register, get_user};
 use comptoir_core::chain::{GENESIS, ticket_hash};
@@ -327,7 +327,12 @@ fn return_lines(conn: &Connection, original: &Ticket, lines: &[NewLine]) -> Resu
 /// The article a return line names; deactivated articles can still be given back.
 fn returned_article(conn: &Connection, l: &NewLine, field: &str) -> Result<Article, ShopError> {
     match (l.sku.as_deref(), l.barcode.as_deref()) {
-        (Some(s), _) => get_article(conn, s)?.ok_or_else(|| ShopError::NotFound {
+        (Some(s), Some(b)) => article_by_sku_and_barcode(conn, s, b, field)?.ok_or_else(|| ShopError::NotFound {
+            what: "article",
+            key: s.into(),
+            field: Some(format!("{field}.sku")),
+        }),
+        (Some(s), None) => get_article(conn, s)?.ok_or_else(|| ShopError::NotFound {
             what: "article",
             key: s.into(),
             field: Some(format!("{field}.sku")),

@@ -283,6 +283,45 @@ async fn a_line_may_name_a_barcode_and_a_weighed_quantity() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_line_naming_one_article_by_sku_and_another_by_barcode_is_refused() {
+    let shop = TestShop::with_catalog().await;
+    let api = &shop.api;
+    // 3017620422003 is the baguette (A1): the same article twice is fine.
+    let t = api
+        .sell(json!({"register":"R1","cashier":"C1",
+            "lines":[{"sku":"A1","barcode":"3017620422003","qty":1}],
+            "payments":[{"method":"cash","amount":120}]}))
+        .await;
+    assert_eq!(t["lines"][0]["sku"], "A1");
+    // The croissant's SKU with the baguette's barcode: which one was sold? Refused, nothing sold.
+    let (s, e) = api
+        .post(
+            "/api/v1/tickets",
+            json!({"register":"R1","cashier":"C1",
+            "lines":[{"sku":"F1","barcode":"3017620422003","qty":1}],
+            "payments":[{"method":"cash","amount":2000}]}),
+        )
+        .await;
+    assert_eq!(
+        (s, e["kind"].as_str(), e["field"].as_str()),
+        (422, Some("sku_and_barcode_differ"), Some("lines[0]")),
+        "{e}"
+    );
+    assert!(e["message"].as_str().unwrap().contains("article A1"), "{e}");
+    let (s, e) = api
+        .post(
+            "/api/v1/tickets",
+            json!({"register":"R1","cashier":"C1",
+            "lines":[{"sku":"A1","barcode":"2000000000008","qty":1}],
+            "payments":[{"method":"cash","amount":120}]}),
+        )
+        .await;
+    assert_eq!((s, e["kind"].as_str(), e["field"].as_str()), (422, Some("not_found"), Some("lines[0].barcode")), "{e}");
+    let (_, page) = api.get("/api/v1/tickets?register=R1").await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 1, "only the first ticket was sold");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn line_and_ticket_discounts_are_shared_exactly() {
     let shop = TestShop::with_catalog().await;
     let api = &shop.api;
