@@ -310,10 +310,12 @@ async fn status(data_dir: &Path, json: bool) -> Result<(), ShopError> {
     }
     println!("Comptoir {}", s.version);
     println!("Shop:          {} ({})", s.shop, s.name);
-    match &s.hq {
-        None => println!("HQ:            none (single shop)"),
-        Some(hq) => println!("HQ:            {} at {} (enrolled {})", hq.name, hq.url, hq.enrolled_at),
-    }
+    let Some(hq) = &s.hq else {
+        println!("HQ:            none (single shop): nothing is synced");
+        println!("Kept for HQ:   {} record(s), sent to HQ if this shop joins a chain (comptoir shop enroll)", s.unsent);
+        return Ok(());
+    };
+    println!("HQ:            {} at {} (enrolled {})", hq.name, hq.url, hq.enrolled_at);
     println!("Automatic sync: {}", if s.auto_sync { "on" } else { "off" });
     println!("Last push:     {}", s.last_push_at.as_deref().unwrap_or("never"));
     println!("Last pull:     {}", s.last_pull_at.as_deref().unwrap_or("never"));

@@ -128,6 +128,21 @@ fn version_is_printed() {
 }
 
 #[test]
+fn a_single_shop_says_it_syncs_nothing_and_what_it_keeps_for_a_chain() {
+    let (_tmp, dir) = data_dir();
+    init_shop(&dir, "PARIS1");
+    let out = comptoir(&["shop", "status", "--data-dir", dir.to_str().unwrap()], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    assert!(shown.contains("HQ:            none (single shop): nothing is synced"), "{shown}");
+    assert!(shown.contains("sent to HQ if this shop joins a chain"), "{shown}");
+    assert!(!shown.contains("Automatic sync: on"), "{shown}");
+    let out = comptoir(&["shop", "status", "--data-dir", dir.to_str().unwrap(), "--json"], None);
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((status["enrolled"].as_bool(), status["auto_sync"].as_bool()), (Some(false), Some(false)), "{status}");
+}
+
+#[test]
 fn init_refuses_an_existing_shop_and_a_missing_password() {
     let (_tmp, dir) = data_dir();
     init_shop(&dir, "PARIS1");

@@ -1,5 +1,9 @@
 //! What `comptoir shop status` shows: version, shop, HQ, the last successful push and
 //! pull, what is still unsent and since when, the feed cursor, the last error.
+//!
+//! A shop with no HQ syncs nothing (`auto_sync` is false whatever the setting says), yet its
+//! outbox keeps every record since `shop init`: a single shop that later joins a chain sends
+//! its whole history to HQ at enrolment. `unsent` then counts what is kept for that day.
 
 use super::agent::age_seconds;
 use super::{link, outbox};
@@ -22,6 +26,7 @@ pub struct ShopStatus {
     pub name: String,
     pub enrolled: bool,
     pub hq: Option<HqStatus>,
+    /// Whether the sync agent runs: the `sync.auto` setting, and an HQ to sync with.
     pub auto_sync: bool,
     pub last_push_at: Option<String>,
     pub last_pull_at: Option<String>,
@@ -45,13 +50,13 @@ pub async fn status(shop: &Shop) -> Result<ShopStatus, ShopError> {
                 shop: code,
                 name,
                 enrolled: hq.is_some(),
+                auto_sync: auto && hq.is_some(),
                 hq: hq.map(|l| HqStatus {
                     url: l.url,
                     id: l.hq_id.to_string(),
                     name: l.hq_name,
                     enrolled_at: l.enrolled_at,
                 }),
-                auto_sync: auto,
                 last_push_at: state.last_push_at,
                 last_pull_at: state.last_pull_at,
                 unsent,
