@@ -267,6 +267,10 @@ async fn points_earned_in_one_shop_are_spent_in_another_and_offline_double_spend
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 422, "a negative rule is refused");
+    // The refusal speaks of points per euro, not of an amount in euros out of range.
+    let e: serde_json::Value = r.json().await.unwrap();
+    assert_eq!((e["kind"].as_str(), e["field"].as_str()), (Some("loyalty_rule_out_of_range"), Some("points_per_euro")));
+    assert!(e["message"].as_str().unwrap().contains("points earned per euro spent are a whole number from 0"), "{e}");
     tokio::time::sleep(Duration::from_millis(1500)).await;
 
     // Both shops offline spend the same 29 points.
@@ -310,6 +314,14 @@ async fn points_earned_in_one_shop_are_spent_in_another_and_offline_double_spend
     .await;
     let (status, e) = api.post(&format!("{hq}/customers/{pid}/loyalty"), json!({"kind": "adjust", "points": 0})).await;
     assert_eq!((status, e["field"].as_str()), (400, Some("points")), "{e}");
+    // A note longer than the history keeps is refused whole, not cut.
+    let (status, e) = api
+        .post(
+            &format!("{hq}/customers/{pid}/loyalty"),
+            json!({"kind": "adjust", "points": 10, "note": "x".repeat(201)}),
+        )
+        .await;
+    assert_eq!((status, e["kind"].as_str(), e["field"].as_str()), (422, Some("text_too_long"), Some("note")), "{e}");
     let (status, v) = api
         .post(&format!("{hq}/customers/{pid}/loyalty"), json!({"kind": "adjust", "points": 10, "note": "welcome"}))
         .await;

@@ -141,10 +141,18 @@ impl LoyaltyRule {
 
     pub fn validate(&self) -> Result<(), DomainError> {
         if !(0..=Self::MAX_POINTS_PER_EURO).contains(&self.points_per_euro) {
-            return Err(DomainError::AmountOutOfRange { field: "points_per_euro".into() });
+            return Err(DomainError::LoyaltyRuleOutOfRange {
+                field: "points_per_euro".into(),
+                min: 0,
+                max: Self::MAX_POINTS_PER_EURO,
+            });
         }
         if !(1..=Self::MAX_CENTS_PER_POINT).contains(&self.cents_per_point) {
-            return Err(DomainError::AmountOutOfRange { field: "cents_per_point".into() });
+            return Err(DomainError::LoyaltyRuleOutOfRange {
+                field: "cents_per_point".into(),
+                min: 1,
+                max: Self::MAX_CENTS_PER_POINT,
+            });
         }
         Ok(())
     }

@@ -66,6 +66,10 @@ pub enum DomainError {
     InvalidName { field: String },
     #[error("{field}: barcode {barcode} is article {barcode_sku}, not {sku}")]
     SkuAndBarcodeDiffer { field: String, sku: String, barcode: String, barcode_sku: String },
+    #[error("{field}: at most {max} characters")]
+    TextTooLong { field: String, max: usize },
+    #[error("{field}: between {min} and {max}")]
+    LoyaltyRuleOutOfRange { field: String, min: i64, max: i64 },
     #[error("{field}: hidden character U+{code_point:04X}")]
     HiddenCharacter { field: String, code_point: u32 },
     #[error("{field}: PIN must be 4 to 8 digits")]
@@ -105,6 +109,8 @@ impl DomainError {
             DomainError::InvalidCode { .. } => "invalid_code",
             DomainError::InvalidName { .. } => "invalid_name",
             DomainError::HiddenCharacter { .. } => "hidden_character",
+            DomainError::TextTooLong { .. } => "text_too_long",
+            DomainError::LoyaltyRuleOutOfRange { .. } => "loyalty_rule_out_of_range",
             DomainError::SkuAndBarcodeDiffer { .. } => "sku_and_barcode_differ",
             DomainError::InvalidPin { .. } => "invalid_pin",
             DomainError::WeakPassword { .. } => "weak_password",
@@ -136,6 +142,8 @@ impl DomainError {
             | DomainError::InvalidCode { field, .. }
             | DomainError::InvalidName { field }
             | DomainError::HiddenCharacter { field, .. }
+            | DomainError::TextTooLong { field, .. }
+            | DomainError::LoyaltyRuleOutOfRange { field, .. }
             | DomainError::SkuAndBarcodeDiffer { field, .. }
             | DomainError::InvalidPin { field }
             | DomainError::WeakPassword { field }
@@ -223,6 +231,18 @@ impl DomainError {
             SkuAndBarcodeDiffer { field, sku, barcode, barcode_sku } => lang.pick(
                 format!("{field}: the line names article {sku} but barcode {barcode}, which is article {barcode_sku}; give the sku or the barcode of the article sold, not both of different articles."),
                 format!("{field} : la ligne désigne l'article {sku} mais le code-barres {barcode}, qui est l'article {barcode_sku} ; donnez le sku ou le code-barres de l'article vendu, pas ceux de deux articles différents."),
+            ),
+            TextTooLong { field, max } => lang.pick(
+                format!("{field}: at most {max} characters; shorten the text (nothing was saved)."),
+                format!("{field} : au plus {max} caractères ; raccourcissez le texte (rien n'a été enregistré)."),
+            ),
+            LoyaltyRuleOutOfRange { field, min, max } if field == "points_per_euro" => lang.pick(
+                format!("{field}: the points earned per euro spent are a whole number from {min} (no points) to {max}."),
+                format!("{field} : les points gagnés par euro dépensé sont un nombre entier de {min} (aucun point) à {max}."),
+            ),
+            LoyaltyRuleOutOfRange { field, min, max } => lang.pick(
+                format!("{field}: what one point is worth when redeemed is a whole number of cents from {min} to {max}."),
+                format!("{field} : la valeur d'un point utilisé est un nombre entier de centimes de {min} à {max}."),
             ),
             InvalidPin { field } => lang.pick(
                 format!("{field}: a PIN is 4 to 8 digits."),

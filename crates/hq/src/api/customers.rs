@@ -166,6 +166,9 @@ pub async fn get_loyalty(
     Ok(Json(LoyaltyView { customer, entries: hq.storage.loyalty_entries(id).await? }))
 }
 
+/// Longest note an adjustment keeps (it is shown in the customer's history).
+const MAX_NOTE: usize = 200;
+
 /// Most points one adjustment may move.
 const MAX_ADJUST: i64 = 10_000_000;
 
@@ -200,6 +203,11 @@ pub async fn post_loyalty(
             ));
         }
     };
+    let note = req.note.trim();
+    comptoir_core::catalog::refuse_hidden_characters("note", note)?;
+    if note.chars().count() > MAX_NOTE {
+        return Err(comptoir_core::DomainError::TextTooLong { field: "note".into(), max: MAX_NOTE }.into());
+    }
     if points == 0 {
         return Ok(Json(customer));
     }
@@ -211,7 +219,7 @@ pub async fn post_loyalty(
         points,
         ticket: None,
         at: now_text(),
-        note: req.note.chars().take(200).collect(),
+        note: note.into(),
     };
     let view = hq.storage.add_loyalty_entry(entry).await?;
     hq.notify_change();
