@@ -182,6 +182,17 @@ async fn customers_made_offline_in_two_shops_merge_at_hq() {
     .await;
     let v = customer_at(api, &lyon.base, &a_id).await;
     assert!(v["erased"].as_bool().unwrap() && v["name"] == "" && v["phone"].is_null(), "{v}");
+    // Nice's record, merged into the erased one, is the same person: erased too, at HQ and in
+    // both shops, and its phone no longer finds anybody.
+    eventually(Duration::from_secs(10), "the merged record erased everywhere", || async {
+        let mut all = search(api, nice, "0600000001").await.is_empty();
+        for base in [&c.hq.server.base, &lyon.base, &nice.base] {
+            let v = customer_at(api, base, &b_id).await;
+            all &= v["erased"] == true && v["name"] == "" && v["phone"].is_null() && v["email"].is_null();
+        }
+        all
+    })
+    .await;
     let (status, t2) = api.get(&format!("{}/tickets/{}", nice.base, t["id"].as_str().unwrap())).await;
     assert_eq!(status, 200);
     assert_eq!(t2["customer"], a_id.as_str());

@@ -238,12 +238,19 @@ pub(crate) async fn erase(c: &impl GenericClient, id: &str) -> R<CustomerView> {
     if body(c, id).await?.is_none() {
         return Err(HqError::NotFound { what: "customer", key: id.into(), field: None }.into());
     }
+    // The records merged into this one are the same person: their personal data goes too,
+    // and each goes down the feed so that every shop erases it as well.
+    let merged: Vec<String> =
+        c.query("SELECT id FROM customers WHERE merged_into = $1", &[&id]).await?.iter().map(|r| r.get(0)).collect();
     c.execute(
         "UPDATE customers SET name = '', email = NULL, phone = NULL, erased = TRUE,
-             erased_at = COALESCE(erased_at, $1) WHERE id = $2",
+             erased_at = COALESCE(erased_at, $1) WHERE id = $2 OR merged_into = $2",
         &[&now_text(), &id],
     )
     .await?;
+    for m in &merged {
+        feed(c, m).await?;
+    }
     feed(c, id).await?;
     must_view(c, id).await
 }

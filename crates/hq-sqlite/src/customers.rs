@@ -266,10 +266,20 @@ pub(crate) fn erase(c: &Connection, id: &str) -> R<CustomerView> {
     if body(c, id)?.is_none() {
         return Err(HqError::NotFound { what: "customer", key: id.into(), field: None }.into());
     }
+    // The records merged into this one are the same person: their personal data goes too,
+    // and each goes down the feed so that every shop erases it as well.
+    let merged: Vec<String> = c
+        .prepare_cached("SELECT id FROM customers WHERE merged_into = ?")?
+        .query_map([id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
     c.execute(
-        "UPDATE customers SET name = '', email = NULL, phone = NULL, erased = 1, erased_at = COALESCE(erased_at, ?) WHERE id = ?",
+        "UPDATE customers SET name = '', email = NULL, phone = NULL, erased = 1, erased_at = COALESCE(erased_at, ?1)
+         WHERE id = ?2 OR merged_into = ?2",
         params![now_text(), id],
     )?;
+    for m in merged {
+        feed(c, &m)?;
+    }
     feed(c, id)?;
     must_view(c, id)
 }

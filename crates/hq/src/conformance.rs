@@ -513,6 +513,8 @@ pub async fn customer_stories(s: &dyn HqStorage) {
     let erased = s.erase_customer(id).await.unwrap();
     assert!(erased.erased && erased.name.is_empty() && erased.email.is_none() && erased.phone.is_none());
     assert_eq!(erased.loyalty_balance, 30);
+    let twin_now = s.get_customer(twin).await.unwrap().unwrap();
+    assert!(twin_now.erased && twin_now.name.is_empty(), "the record merged into the erased one is erased too");
     let mut late = lyon2.clone();
     late.name = "Back".into();
     late.name_hlc = stamp(9_000_000_000_000, "LYON1");
@@ -531,6 +533,7 @@ pub async fn customer_stories(s: &dyn HqStorage) {
     assert_eq!(c.body["name"], "");
     assert!(feed.iter().any(|c| c.entity == Entity::LoyaltyEntry && c.key == earn.id.to_string()));
     assert_eq!(last_of(&twin.to_string()).body["merged_into"], id.to_string());
+    assert_eq!(last_of(&twin.to_string()).body["erased"], true, "shops erase the merged record too");
     assert_eq!(last_of("chain").body["points_per_euro"], 2);
     let snapshot = all_snapshot(s, "PARIS1", 2).await;
     assert_eq!(snapshot.len() as u64, s.snapshot_begin("PARIS1").await.unwrap().1);
