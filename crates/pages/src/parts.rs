@@ -66,15 +66,15 @@ pub fn notice(text: &str) -> Markup {
 pub enum Outcome {
     Shown,
     Done(Markup),
-    Refused { form: &'static str, problem: Problem },
+    Refused { form: String, problem: Problem },
 }
 
 impl Outcome {
     /// The outcome of the action of form `form`: `Ok` holds what to tell the reader.
-    pub fn of<E: Refusal>(lang: Lang, form: &'static str, result: Result<Markup, E>) -> Outcome {
+    pub fn of<E: Refusal>(lang: Lang, form: impl Into<String>, result: Result<Markup, E>) -> Outcome {
         match result {
             Ok(done) => Outcome::Done(done),
-            Err(e) => Outcome::Refused { form, problem: Problem::of(lang, &e) },
+            Err(e) => Outcome::Refused { form: form.into(), problem: Problem::of(lang, &e) },
         }
     }
 
