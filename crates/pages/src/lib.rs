@@ -4,7 +4,7 @@
 //! Pages are written with [maud]'s `html!` macro: the markup is checked when the crate
 //! compiles and every value spliced into it, text or attribute, is escaped by its type. Only
 //! a [`Markup`] (itself built by `html!`) goes in unescaped, so no page can forget to
-//! escape a name that came from data. [`PreEscaped`] is deliberately not re-exported.
+//! escape a name that came from data. `maud::PreEscaped` is deliberately not re-exported.
 //!
 //! - [`text`]: French or English ([`Tr`]), amounts, counts, quantities, changes and
 //!   instants in the reader's language, query-string escaping;
