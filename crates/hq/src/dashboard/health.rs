@@ -7,14 +7,13 @@
 //! - *stalled*: enrolled, not revoked, and either silent for [`STALLED_SECONDS`] or with
 //!   records waiting longer than that (`lag_seconds`).
 
-use super::html::{self, Tr, esc};
 use super::session::{Signed, error_page};
 use crate::api::admin::ShopView;
 use crate::hq::Hq;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use std::fmt::Write;
+use comptoir_pages::{self as pages, Badge, Table, Tr, badge, html};
 
 pub const ONLINE_SECONDS: i64 = 120;
 pub const STALLED_SECONDS: i64 = 900;
@@ -53,100 +52,74 @@ pub async fn page(State(hq): State<Hq>, signed: Signed) -> Response {
         (!st.stalled && v.chain_ok, v.code.clone())
     });
     let troubled = views.iter().filter(|v| state_of(v, now).stalled || !v.chain_ok).count();
-    let mut b = String::new();
-    if troubled > 0 {
-        let _ = write!(
-            b,
-            "<div class=\"alert\" role=\"alert\">{} {}</div>",
-            troubled,
+    let banner = if troubled > 0 {
+        pages::alert_text(&format!(
+            "{troubled} {}",
             l.t(
                 "shop(s) need attention: stalled or broken chain.",
                 "magasin(s) à surveiller : bloqué ou chaîne rompue."
             )
-        );
+        ))
     } else {
-        b.push_str(&html::notice(l.t(
+        pages::notice(l.t(
             "Every shop is in sync and every chain is intact.",
             "Tous les magasins sont synchronisés et toutes les chaînes sont intactes.",
-        )));
-    }
-    let _ = write!(
-        b,
-        "<div class=\"scroll\"><table id=\"health\"><caption>{}</caption><thead><tr>",
-        l.t("Shops", "Magasins")
-    );
-    for (h, num) in [
-        (l.t("Shop", "Magasin"), false),
-        (l.t("State", "État"), false),
-        (l.t("Last contact", "Dernier contact"), false),
-        (l.t("Sync lag", "Retard de synchro"), true),
-        (l.t("Unsent", "Non envoyés"), true),
-        (l.t("Version", "Version"), false),
-        (l.t("Chain", "Chaîne"), false),
-        (l.t("Quarantined", "En quarantaine"), true),
-    ] {
-        let class = if num { " class=\"num\"" } else { "" };
-        let _ = write!(b, "<th scope=\"col\"{class}>{h}</th>");
-    }
-    b.push_str("</tr></thead><tbody>");
-    for v in &views {
-        let st = state_of(v, now);
-        let bad = st.stalled || !v.chain_ok;
-        let state = if v.revoked {
-            format!("<span class=\"badge off\">{}</span>", l.t("revoked", "révoqué"))
-        } else if !v.enrolled {
-            format!("<span class=\"badge off\">{}</span>", l.t("not enrolled", "non inscrit"))
-        } else if st.stalled {
-            format!("<span class=\"badge bad\">{}</span>", l.t("stalled", "bloqué"))
-        } else if st.online {
-            format!("<span class=\"badge ok\">{}</span>", l.t("online", "en ligne"))
-        } else {
-            format!("<span class=\"badge warn\">{}</span>", l.t("offline", "hors ligne"))
-        };
-        let chain = if v.chain_ok {
-            format!("<span class=\"badge ok\">{}</span>", l.t("verified", "vérifiée"))
-        } else {
-            format!("<span class=\"badge bad\">{}</span>", l.t("broken", "rompue"))
-        };
-        let lag = match v.lag_seconds {
-            Some(s) => format!("{s} s"),
-            None => "—".into(),
-        };
-        let _ = write!(
-            b,
-            "<tr{} data-shop=\"{}\"><th scope=\"row\">{} <small>{}</small></th><td>{state}</td><td>{}</td><td class=\"num\">{lag}</td><td class=\"num\">{}</td><td>{}</td><td>{chain}</td><td class=\"num\">{}</td></tr>",
-            if bad { " class=\"bad\"" } else { "" },
-            esc(&v.code),
-            esc(&v.code),
-            esc(&v.name),
-            esc(&html::instant(v.last_contact.as_deref())),
-            v.unsent.map(|u| u.to_string()).unwrap_or_else(|| "—".into()),
-            esc(v.version.as_deref().unwrap_or("—")),
-            v.quarantined
-        );
-    }
-    if views.is_empty() {
-        b.push_str("<tr><td colspan=\"8\" class=\"empty\">—</td></tr>");
-    }
-    b.push_str("</tbody></table></div>");
+        ))
+    };
+    let heads = [
+        l.t("Shop", "Magasin"),
+        l.t("State", "État"),
+        l.t("Last contact", "Dernier contact"),
+        l.t("#Sync lag", "#Retard de synchro"),
+        l.t("#Unsent", "#Non envoyés"),
+        l.t("Version", "Version"),
+        l.t("Chain", "Chaîne"),
+        l.t("#Quarantined", "#En quarantaine"),
+    ];
+    // Each row is headed by its shop and marked (class and data attribute) when in trouble.
+    let rows = html! {
+        @for v in &views {
+            @let st = state_of(v, now);
+            tr class=[(st.stalled || !v.chain_ok).then_some("bad")] data-shop=(v.code) {
+                th scope="row" { (v.code) " " small { (v.name) } }
+                td { (if v.revoked {
+                    badge(Badge::Off, l.t("revoked", "révoqué"))
+                } else if !v.enrolled {
+                    badge(Badge::Off, l.t("not enrolled", "non inscrit"))
+                } else if st.stalled {
+                    badge(Badge::Bad, l.t("stalled", "bloqué"))
+                } else if st.online {
+                    badge(Badge::Ok, l.t("online", "en ligne"))
+                } else {
+                    badge(Badge::Warn, l.t("offline", "hors ligne"))
+                }) }
+                td { (pages::instant(v.last_contact.as_deref())) }
+                td.num { @match v.lag_seconds { Some(s) => { (s) " s" } None => { "—" } } }
+                td.num { @match v.unsent { Some(u) => { (u) } None => { "—" } } }
+                td { (v.version.as_deref().unwrap_or("—")) }
+                td { (if v.chain_ok { badge(Badge::Ok, l.t("verified", "vérifiée")) } else { badge(Badge::Bad, l.t("broken", "rompue")) }) }
+                td.num { (v.quarantined) }
+            }
+        }
+    };
+    let shops = Table { id: "health", caption: l.t("Shops", "Magasins"), heads: &heads, csv: None };
     let recent: Vec<Vec<String>> = events
         .iter()
         .rev()
         .take(50)
         .map(|e| {
             vec![
-                esc(&html::instant(Some(&e.at))),
-                esc(&e.shop),
-                esc(&e.register),
-                esc(e.chain.as_str()),
-                esc(&e.kind),
+                pages::instant(Some(&e.at)),
+                e.shop.clone(),
+                e.register.clone(),
+                e.chain.as_str().to_string(),
+                e.kind.clone(),
                 e.sequence.to_string(),
-                esc(&e.detail),
+                e.detail.clone(),
             ]
         })
         .collect();
-    let _ = write!(b, "<h2>{}</h2>", l.t("Chain events", "Événements de chaîne"));
-    let heads = [
+    let event_heads = [
         l.t("When", "Quand"),
         l.t("Shop", "Magasin"),
         l.t("Register", "Caisse"),
@@ -155,6 +128,11 @@ pub async fn page(State(hq): State<Hq>, signed: Signed) -> Response {
         "#N°",
         l.t("Detail", "Détail"),
     ];
-    b.push_str(&html::table("chain-events", l.t("The 50 latest", "Les 50 derniers"), &heads, &recent, None));
-    html::page(&signed.frame("health"), StatusCode::OK, l.t("Chain health", "Santé du réseau"), &b)
+    let body = html! {
+        (banner)
+        (shops.body(rows, views.is_empty()))
+        h2 { (l.t("Chain events", "Événements de chaîne")) }
+        (pages::table("chain-events", l.t("The 50 latest", "Les 50 derniers"), &event_heads, &recent, None))
+    };
+    pages::page(&signed.frame("health"), StatusCode::OK, l.t("Chain health", "Santé du réseau"), body)
 }

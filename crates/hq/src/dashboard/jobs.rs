@@ -1,16 +1,16 @@
 //! Jobs: create one for one or several shops (resync the catalog, resend sales since a day,
 //! send stock, upload logs) and follow its state per shop, with when it last changed.
 
-use super::html::{self, Tr, csrf_field, esc};
 use super::session::{Fields, Signed, SignedForm, error_page};
 use crate::HqError;
 use crate::hq::Hq;
 use crate::sync::now_text;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::Response;
+use comptoir_pages::{
+    self as pages, Badge, Check, Choice, Field, Form, Layout, Markup, Outcome, Select, Table, Tr, badge, html,
+};
 use comptoir_protocol::{JobBody, JobKind, JobState};
-use std::fmt::Write;
 use uuid::Uuid;
 
 const KINDS: [(&str, &str, &str); 4] = [
@@ -20,62 +20,48 @@ const KINDS: [(&str, &str, &str); 4] = [
     ("upload_logs", "Upload logs", "Envoyer les journaux"),
 ];
 
-async fn render(hq: &Hq, signed: &Signed, status: StatusCode, message: &str) -> Response {
+async fn render(hq: &Hq, signed: &Signed, said: Outcome) -> Response {
     let l = signed.lang;
     let (shops, jobs) = match tokio::try_join!(hq.storage.list_shops(), hq.storage.list_jobs()) {
         Ok(x) => x,
         Err(e) => return error_page(l, &signed.here, &e),
     };
-    let mut b = String::from(message);
-    let _ = write!(
-        b,
-        "<h2>{}</h2><form class=\"stack\" method=\"post\" action=\"/dashboard/jobs\">{}<label>{}<select name=\"kind\">",
-        l.t("New job", "Nouvelle tâche"),
-        csrf_field(&signed.csrf),
-        l.t("Kind", "Type")
-    );
-    for (k, en, fr) in KINDS {
-        let _ = write!(b, "<option value=\"{k}\">{}</option>", l.t(en, fr));
-    }
-    let _ = write!(
-        b,
-        "</select></label><label>{}<input type=\"date\" name=\"since\"></label><fieldset><legend>{}</legend>",
-        l.t("Since (resend sales only)", "Depuis (renvoi des ventes seulement)"),
-        l.t("Shops", "Magasins")
-    );
-    for s in shops.iter().filter(|s| !s.revoked) {
-        let _ = write!(
-            b,
-            "<label class=\"check\"><input type=\"checkbox\" name=\"shops\" value=\"{}\"> {} — {}</label>",
-            esc(&s.code),
-            esc(&s.code),
-            esc(&s.name)
-        );
-    }
-    let _ = write!(b, "</fieldset><button type=\"submit\">{}</button></form>", l.t("Create the job", "Créer la tâche"));
-    let mut rows = Vec::new();
+    let problem = said.problem_in("job");
+    let kinds =
+        KINDS.iter().map(|(k, en, fr)| Choice { value: k.to_string(), text: l.t(en, fr).into(), selected: false });
+    let fields = html! {
+        (Select::new(l.t("Kind", "Type"), "kind", kinds.collect()).problem(problem))
+        (Field::new(l.t("Since (resend sales only)", "Depuis (renvoi des ventes seulement)"), "since").kind("date").problem(problem))
+        fieldset {
+            legend { (l.t("Shops", "Magasins")) }
+            @if let Some(e) = problem.and_then(|p| p.on("shops")) { span.field-error { (e) } }
+            @for s in shops.iter().filter(|s| !s.revoked) {
+                (Check { label: &format!("{} — {}", s.code, s.name), name: "shops", value: Some(&s.code), checked: false })
+            }
+        }
+    };
+    let mut rows: Vec<Vec<Markup>> = Vec::new();
     for j in &jobs {
         let kind = serde_json::to_value(j.kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
         let kind_label = KINDS.iter().find(|k| k.0 == kind).map(|k| l.t(k.1, k.2)).unwrap_or(kind.as_str()).to_string();
         for t in &j.shops {
-            let (class, state) = match t.state {
-                JobState::Pending => ("warn", l.t("pending", "en attente")),
-                JobState::Done => ("ok", l.t("done", "faite")),
-                JobState::Failed => ("bad", l.t("failed", "échouée")),
+            let state = match t.state {
+                JobState::Pending => badge(Badge::Warn, l.t("pending", "en attente")),
+                JobState::Done => badge(Badge::Ok, l.t("done", "faite")),
+                JobState::Failed => badge(Badge::Bad, l.t("failed", "échouée")),
             };
             let detail: String = t.detail.chars().take(200).collect();
             rows.push(vec![
-                esc(&html::instant(Some(&j.created_at))),
-                esc(&kind_label),
-                esc(j.since.as_deref().unwrap_or("—")),
-                esc(&t.shop),
-                format!("<span class=\"badge {class}\">{state}</span>"),
-                esc(&html::instant(Some(&t.updated_at))),
-                esc(&detail),
+                html! { (pages::instant(Some(&j.created_at))) },
+                html! { (kind_label) },
+                html! { (j.since.as_deref().unwrap_or("—")) },
+                html! { (t.shop) },
+                state,
+                html! { (pages::instant(Some(&t.updated_at))) },
+                html! { (detail) },
             ]);
         }
     }
-    let _ = write!(b, "<h2>{}</h2>", l.t("Jobs and their state per shop", "Tâches et leur état par magasin"));
     let heads = [
         l.t("Created", "Créée"),
         l.t("Kind", "Type"),
@@ -85,12 +71,20 @@ async fn render(hq: &Hq, signed: &Signed, status: StatusCode, message: &str) -> 
         l.t("Updated", "Mise à jour"),
         l.t("Detail", "Détail"),
     ];
-    b.push_str(&html::table("jobs", l.t("Newest first", "Les plus récentes d'abord"), &heads, &rows, None));
-    html::page(&signed.frame("jobs"), status, l.t("Jobs", "Tâches"), &b)
+    let table =
+        Table { id: "jobs", caption: l.t("Newest first", "Les plus récentes d'abord"), heads: &heads, csv: None };
+    let body = html! {
+        (said.banner())
+        h2 { (l.t("New job", "Nouvelle tâche")) }
+        (Form::post("/dashboard/jobs", &signed.csrf, Layout::Stack).with(fields, l.t("Create the job", "Créer la tâche")))
+        h2 { (l.t("Jobs and their state per shop", "Tâches et leur état par magasin")) }
+        (table.rows(&rows))
+    };
+    pages::page(&signed.frame("jobs"), said.status(), l.t("Jobs", "Tâches"), body)
 }
 
 pub async fn page(State(hq): State<Hq>, signed: Signed) -> Response {
-    render(&hq, &signed, StatusCode::OK, "").await
+    render(&hq, &signed, Outcome::Shown).await
 }
 
 fn parse(form: &Fields) -> Result<(JobBody, Vec<String>), HqError> {
@@ -129,17 +123,14 @@ pub async fn create(State(hq): State<Hq>, SignedForm(signed, form): SignedForm) 
         Ok((job, shops)) => hq.storage.create_job(&job, &shops).await,
         Err(e) => Err(e),
     };
-    match result {
-        Ok(view) => {
-            hq.notify_change();
-            tracing::info!(job = %view.id, user = %signed.user, "job created from the dashboard");
-            let msg = html::notice(&format!(
-                "{} ({})",
-                l.t("Job created", "Tâche créée"),
-                view.shops.iter().map(|s| s.shop.as_str()).collect::<Vec<_>>().join(", ")
-            ));
-            render(&hq, &signed, StatusCode::OK, &msg).await
-        }
-        Err(e) => render(&hq, &signed, e.status(), &html::alert(l, &e)).await,
-    }
+    let done = result.map(|view| {
+        hq.notify_change();
+        tracing::info!(job = %view.id, user = %signed.user, "job created from the dashboard");
+        pages::notice(&format!(
+            "{} ({})",
+            l.t("Job created", "Tâche créée"),
+            view.shops.iter().map(|s| s.shop.as_str()).collect::<Vec<_>>().join(", ")
+        ))
+    });
+    render(&hq, &signed, Outcome::of(l, "job", done)).await
 }

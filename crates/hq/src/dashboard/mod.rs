@@ -1,16 +1,18 @@
 //! The HQ web dashboard: pages served by the HQ process itself under `/dashboard/`
 //! (docs/dashboard.md). Server-rendered HTML in French or English, no JavaScript; charts are
-//! inline SVG drawn here. Every page but the sign-in needs a session.
+//! inline SVG. Every page but the sign-in needs a session.
+//!
+//! The markup is written with `comptoir_pages` (maud): checked when HQ compiles, every
+//! value escaped by its type, the frame, tables, forms and the CSP shared with the shop's
+//! pages. This module gives it HQ's [`SITE`] and lets it show an [`HqError`].
 //!
 //! - [`session`]: sign-in (the API's lockout), database-held sessions, CSRF, language;
-//! - [`html`]: escaping, layout and navigation, amounts, tables, the SVG chart, the stylesheet;
 //! - [`sales`], [`health`], [`catalog`], [`shops`], [`jobs`]: the pages;
 //! - [`people`]: customers and loyalty, the chain's stock of an article, the chain's users;
 //! - [`summary`]: what a ticket adds to the sales summary tables (no database).
 
 pub mod catalog;
 pub mod health;
-pub mod html;
 pub mod jobs;
 pub mod people;
 pub mod sales;
@@ -18,26 +20,60 @@ pub mod session;
 pub mod shops;
 pub mod summary;
 
+use crate::HqError;
 use crate::hq::Hq;
 use axum::Router;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
-use html::Tr;
+use axum::http::StatusCode;
+use axum::response::{Redirect, Response};
+use comptoir_core::Lang;
+use comptoir_pages::{self as pages, Markup, Nav, Problem, Site, Tr, html};
 use session::Signed;
 
-async fn stylesheet() -> Response {
-    let mut r = html::STYLE.into_response();
-    let h = r.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
-    r
+/// HQ's pages: their name, paths and navigation.
+pub const SITE: Site = Site {
+    name: "Comptoir HQ",
+    home: "/dashboard/sales",
+    stylesheet: "/dashboard/style.css",
+    lang_switch: "/dashboard/lang",
+    sign_out: "/dashboard/logout",
+    nav: &[
+        Nav { key: "sales", path: "/dashboard/sales", en: "Sales", fr: "Ventes" },
+        Nav { key: "health", path: "/dashboard/health", en: "Chain health", fr: "Santé du réseau" },
+        Nav { key: "catalog", path: "/dashboard/catalog", en: "Catalog", fr: "Catalogue" },
+        Nav { key: "shops", path: "/dashboard/shops", en: "Shops", fr: "Magasins" },
+        Nav { key: "jobs", path: "/dashboard/jobs", en: "Jobs", fr: "Tâches" },
+        Nav { key: "customers", path: "/dashboard/customers", en: "Customers", fr: "Clients" },
+        Nav { key: "stock", path: "/dashboard/stock", en: "Stock", fr: "Stock" },
+        Nav { key: "users", path: "/dashboard/users", en: "Users", fr: "Utilisateurs" },
+    ],
+};
+
+/// An HQ error on a page: its own status, kind, field and message (`error.rs`).
+impl pages::Refusal for HqError {
+    fn status(&self) -> StatusCode {
+        HqError::status(self)
+    }
+    fn kind(&self) -> &str {
+        HqError::kind(self)
+    }
+    fn field(&self) -> Option<String> {
+        HqError::field(self)
+    }
+    fn message(&self, lang: Lang) -> String {
+        HqError::message(self, lang)
+    }
+}
+
+/// An error shown at the top of a page.
+pub fn alert(lang: Lang, e: &HqError) -> Markup {
+    pages::alert(&Problem::of(lang, e))
 }
 
 /// Any other `/dashboard/...` path.
 async fn not_found(signed: Signed) -> Response {
     let l = signed.lang;
-    let body = format!("<p><a href=\"/dashboard/sales\">{}</a></p>", l.t("Go to the sales", "Aller aux ventes"));
-    html::page(&signed.frame(""), StatusCode::NOT_FOUND, l.t("Page not found", "Page introuvable"), &body)
+    let body = html! { p { a href="/dashboard/sales" { (l.t("Go to the sales", "Aller aux ventes")) } } };
+    pages::page(&signed.frame(""), StatusCode::NOT_FOUND, l.t("Page not found", "Page introuvable"), body)
 }
 
 /// The dashboard's routes (merged into the API's router, under its limits).
@@ -47,7 +83,7 @@ pub fn routes() -> Router<Hq> {
         .route("/", get(|| async { Redirect::to("/dashboard/sales") }))
         .route("/dashboard", get(|| async { Redirect::to("/dashboard/sales") }))
         .route("/dashboard/", get(|| async { Redirect::to("/dashboard/sales") }))
-        .route("/dashboard/style.css", get(stylesheet))
+        .route("/dashboard/style.css", get(|| async { pages::stylesheet() }))
         .route("/dashboard/login", get(session::login_page).post(session::login))
         .route("/dashboard/logout", axum::routing::post(session::logout))
         .route("/dashboard/lang", get(session::switch_lang))

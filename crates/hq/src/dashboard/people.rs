@@ -4,7 +4,6 @@
 //! A signal is never colour alone: an overdrawn customer and a negative stock level carry a
 //! text badge ("overdrawn", "negative") beside the number.
 
-use super::html::{self, Tr, esc};
 use super::session::{Signed, error_page};
 use crate::HqError;
 use crate::hq::Hq;
@@ -12,26 +11,21 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use comptoir_core::Lang;
+use comptoir_pages::{self as pages, Badge, Check, Field, Form, Markup, Table, Tr, badge, html};
 use comptoir_protocol::Entity;
 use comptoir_protocol::stock::UserBody;
 use serde::Deserialize;
-use std::fmt::Write;
 use uuid::Uuid;
 
 /// Most customers one page lists (the API's own bound is 1000).
 const CUSTOMERS: usize = 200;
 
-fn overdrawn_badge(l: Lang) -> String {
-    format!("<span class=\"badge bad\">{}</span>", l.t("overdrawn", "à découvert"))
-}
-
-fn points(l: Lang, balance: i64, overdrawn: bool) -> String {
-    let mut s = esc(&html::count(l, balance));
-    if overdrawn {
-        s.push(' ');
-        s.push_str(&overdrawn_badge(l));
+/// A loyalty balance, labelled when overdrawn.
+fn points(l: Lang, balance: i64, overdrawn: bool) -> Markup {
+    html! {
+        (pages::count(l, balance))
+        @if overdrawn { " " (badge(Badge::Bad, l.t("overdrawn", "à découvert"))) }
     }
-    s
 }
 
 #[derive(Deserialize)]
@@ -46,45 +40,39 @@ pub async fn customers(State(hq): State<Hq>, signed: Signed, Query(q): Query<Cus
         Ok(x) => x,
         Err(e) => return error_page(l, &signed.here, &e),
     };
-    let mut b = String::new();
-    let _ = write!(
-        b,
-        "<form class=\"inline\" method=\"get\" action=\"/dashboard/customers\" role=\"search\">\
-         <label class=\"check\"><input type=\"checkbox\" name=\"overdrawn\" value=\"1\"{}>{}</label>\
-         <button type=\"submit\">{}</button></form>",
-        if only_overdrawn { " checked" } else { "" },
-        l.t("Only overdrawn customers", "Seulement les clients à découvert"),
-        l.t("Show", "Afficher")
-    );
-    let rows: Vec<Vec<String>> = list
+    let filter = Check {
+        label: l.t("Only overdrawn customers", "Seulement les clients à découvert"),
+        name: "overdrawn",
+        value: Some("1"),
+        checked: only_overdrawn,
+    };
+    let rows: Vec<Vec<Markup>> = list
         .iter()
         .map(|c| {
             vec![
-                format!("<a href=\"/dashboard/customers/{}\">{}</a>", c.id, esc(&c.card)),
-                esc(&c.name),
-                esc(c.email.as_deref().unwrap_or("—")),
-                esc(c.phone.as_deref().unwrap_or("—")),
+                html! { a href=(format!("/dashboard/customers/{}", c.id)) { (c.card) } },
+                html! { (c.name) },
+                html! { (c.email.as_deref().unwrap_or("—")) },
+                html! { (c.phone.as_deref().unwrap_or("—")) },
                 points(l, c.loyalty_balance, c.overdrawn),
             ]
         })
         .collect();
-    b.push_str(&html::table(
-        "customers",
-        l.t("Customers", "Clients"),
-        &[
-            l.t("Card", "Carte"),
-            l.t("Name", "Nom"),
-            l.t("Email", "E-mail"),
-            l.t("Phone", "Téléphone"),
-            l.t("#Loyalty points", "#Points de fidélité"),
-        ],
-        &rows,
-        None,
-    ));
-    if list.len() == CUSTOMERS {
-        let _ = write!(b, "<p>{}</p>", l.t("Only the first 200 are shown.", "Seuls les 200 premiers sont affichés."));
-    }
-    html::page(&signed.frame("customers"), StatusCode::OK, l.t("Customers", "Clients"), &b)
+    let heads = [
+        l.t("Card", "Carte"),
+        l.t("Name", "Nom"),
+        l.t("Email", "E-mail"),
+        l.t("Phone", "Téléphone"),
+        l.t("#Loyalty points", "#Points de fidélité"),
+    ];
+    let body = html! {
+        (Form::search("/dashboard/customers").with(html! { (filter) }, l.t("Show", "Afficher")))
+        (Table { id: "customers", caption: l.t("Customers", "Clients"), heads: &heads, csv: None }.rows(&rows))
+        @if list.len() == CUSTOMERS {
+            p { (l.t("Only the first 200 are shown.", "Seuls les 200 premiers sont affichés.")) }
+        }
+    };
+    pages::page(&signed.frame("customers"), StatusCode::OK, l.t("Customers", "Clients"), body)
 }
 
 pub async fn customer(State(hq): State<Hq>, signed: Signed, Path(id): Path<String>) -> Response {
@@ -99,33 +87,23 @@ pub async fn customer(State(hq): State<Hq>, signed: Signed, Path(id): Path<Strin
         Err(_) => None,
     };
     let Some((c, entries)) = found else {
-        return html::page(
+        return pages::page(
             &signed.frame("customers"),
             StatusCode::NOT_FOUND,
             l.t("Customers", "Clients"),
-            &html::alert(l, &not_found()),
+            super::alert(l, &not_found()),
         );
     };
-    let mut b = format!("<p><a href=\"/dashboard/customers\">{}</a></p>", l.t("All customers", "Tous les clients"));
-    let _ = write!(b, "<dl class=\"facts\" id=\"customer\">");
-    for (k, v) in [
-        (l.t("Card", "Carte"), esc(&c.card)),
-        (l.t("Email", "E-mail"), esc(c.email.as_deref().unwrap_or("—"))),
-        (l.t("Phone", "Téléphone"), esc(c.phone.as_deref().unwrap_or("—"))),
-        (l.t("Group", "Groupe"), esc(c.group.as_deref().unwrap_or("—"))),
+    let mut facts = vec![
+        (l.t("Card", "Carte"), html! { (c.card) }),
+        (l.t("Email", "E-mail"), html! { (c.email.as_deref().unwrap_or("—")) }),
+        (l.t("Phone", "Téléphone"), html! { (c.phone.as_deref().unwrap_or("—")) }),
+        (l.t("Group", "Groupe"), html! { (c.group.as_deref().unwrap_or("—")) }),
         (l.t("Loyalty points", "Points de fidélité"), points(l, c.loyalty_balance, c.overdrawn)),
-    ] {
-        let _ = write!(b, "<dt>{k}</dt><dd>{v}</dd>");
-    }
+    ];
     if c.erased {
-        let _ = write!(
-            b,
-            "<dt>{}</dt><dd>{}</dd>",
-            l.t("Personal data", "Données personnelles"),
-            l.t("erased", "effacées")
-        );
+        facts.push((l.t("Personal data", "Données personnelles"), html! { (l.t("erased", "effacées")) }));
     }
-    b.push_str("</dl>");
     let rows: Vec<Vec<String>> = entries
         .iter()
         .map(|e| {
@@ -136,31 +114,30 @@ pub async fn customer(State(hq): State<Hq>, signed: Signed, Path(id): Path<Strin
                 _ => l.t("expired", "expirés"),
             };
             vec![
-                esc(&html::instant(Some(&e.at))),
-                esc(&e.shop),
+                pages::instant(Some(&e.at)),
+                e.shop.clone(),
                 kind.to_string(),
-                esc(&html::count(l, e.points)),
-                esc(e.ticket.map(|t| t.to_string()).as_deref().unwrap_or("—")),
-                esc(&e.note),
+                pages::count(l, e.points),
+                e.ticket.map(|t| t.to_string()).unwrap_or_else(|| "—".into()),
+                e.note.clone(),
             ]
         })
         .collect();
-    b.push_str(&html::table(
-        "loyalty-entries",
-        l.t("Loyalty entries", "Mouvements de points"),
-        &[
-            l.t("When", "Quand"),
-            l.t("Shop", "Magasin"),
-            l.t("Kind", "Type"),
-            l.t("#Points", "#Points"),
-            l.t("Ticket", "Ticket"),
-            l.t("Note", "Note"),
-        ],
-        &rows,
-        None,
-    ));
+    let heads = [
+        l.t("When", "Quand"),
+        l.t("Shop", "Magasin"),
+        l.t("Kind", "Type"),
+        l.t("#Points", "#Points"),
+        l.t("Ticket", "Ticket"),
+        l.t("Note", "Note"),
+    ];
+    let body = html! {
+        p { a href="/dashboard/customers" { (l.t("All customers", "Tous les clients")) } }
+        (pages::facts("customer", &facts))
+        (pages::table("loyalty-entries", l.t("Loyalty entries", "Mouvements de points"), &heads, &rows, None))
+    };
     let title = format!("{} {}", c.card, c.name);
-    html::page(&signed.frame("customers"), StatusCode::OK, &title, &b)
+    pages::page(&signed.frame("customers"), StatusCode::OK, &title, body)
 }
 
 #[derive(Deserialize)]
@@ -171,16 +148,8 @@ pub struct StockQuery {
 pub async fn stock(State(hq): State<Hq>, signed: Signed, Query(q): Query<StockQuery>) -> Response {
     let l = signed.lang;
     let sku = q.sku.as_deref().unwrap_or("").trim().to_string();
-    let mut b = String::new();
-    let _ = write!(
-        b,
-        "<form class=\"inline\" method=\"get\" action=\"/dashboard/stock\" role=\"search\">\
-         <label>{}<input name=\"sku\" required maxlength=\"64\" value=\"{}\"></label><button type=\"submit\">{}</button></form>",
-        l.t("Article SKU", "Référence de l'article"),
-        esc(&sku),
-        l.t("Look up", "Consulter")
-    );
     let mut status = StatusCode::OK;
+    let mut shown = html! {};
     if !sku.is_empty() {
         let found = match hq.storage.get_article(&sku).await {
             Ok(a) => a,
@@ -190,7 +159,7 @@ pub async fn stock(State(hq): State<Hq>, signed: Signed, Query(q): Query<StockQu
             None => {
                 let e = HqError::NotFound { what: "article", key: sku.clone(), field: Some("sku".into()) };
                 status = e.status();
-                b.push_str(&html::alert(l, &e));
+                shown = super::alert(l, &e);
             }
             Some(a) => {
                 let levels = match hq.storage.stock_levels(&a.sku).await {
@@ -199,30 +168,32 @@ pub async fn stock(State(hq): State<Hq>, signed: Signed, Query(q): Query<StockQu
                 };
                 let chain = crate::stock::chain_stock(&a.sku, levels);
                 let level = |milli: i64, negative: bool| {
-                    let mut s = esc(&html::quantity(l, milli));
-                    if negative {
-                        let _ = write!(s, " <span class=\"badge bad\">{}</span>", l.t("negative", "négatif"));
+                    html! {
+                        (pages::quantity(l, milli))
+                        @if negative { " " (badge(Badge::Bad, l.t("negative", "négatif"))) }
                     }
-                    s
                 };
-                let mut rows: Vec<Vec<String>> =
-                    chain.shops.iter().map(|s| vec![esc(&s.shop), level(s.quantity.milli(), s.negative)]).collect();
+                let mut rows: Vec<Vec<Markup>> = chain
+                    .shops
+                    .iter()
+                    .map(|s| vec![html! { (s.shop) }, level(s.quantity.milli(), s.negative)])
+                    .collect();
                 rows.push(vec![
-                    format!("<strong>{}</strong>", l.t("Chain total", "Total du réseau")),
-                    format!("<strong>{}</strong>", level(chain.total.milli(), chain.total.milli() < 0)),
+                    html! { strong { (l.t("Chain total", "Total du réseau")) } },
+                    html! { strong { (level(chain.total.milli(), chain.total.milli() < 0)) } },
                 ]);
                 let caption = format!("{} {} {}", l.t("Stock of", "Stock de"), a.sku, a.name);
-                b.push_str(&html::table(
-                    "stock",
-                    &caption,
-                    &[l.t("Shop", "Magasin"), l.t("#Quantity", "#Quantité")],
-                    &rows,
-                    None,
-                ));
+                let heads = [l.t("Shop", "Magasin"), l.t("#Quantity", "#Quantité")];
+                shown = Table { id: "stock", caption: &caption, heads: &heads, csv: None }.rows(&rows);
             }
         }
     }
-    html::page(&signed.frame("stock"), status, l.t("Stock", "Stock"), &b)
+    let lookup = Field::new(l.t("Article SKU", "Référence de l'article"), "sku").required().maxlength(64).value(&sku);
+    let body = html! {
+        (Form::search("/dashboard/stock").with(html! { (lookup) }, l.t("Look up", "Consulter")))
+        (shown)
+    };
+    pages::page(&signed.frame("stock"), status, l.t("Stock", "Stock"), body)
 }
 
 pub async fn users(State(hq): State<Hq>, signed: Signed) -> Response {
@@ -232,12 +203,12 @@ pub async fn users(State(hq): State<Hq>, signed: Signed) -> Response {
         Err(e) => return error_page(l, &signed.here, &e),
     };
     let users: Vec<UserBody> = docs.into_iter().filter_map(|v| serde_json::from_value(v).ok()).collect();
-    let list = |items: &[String]| if items.is_empty() { "—".to_string() } else { esc(&items.join(", ")) };
+    let list = |items: &[String]| if items.is_empty() { "—".to_string() } else { items.join(", ") };
     let rows: Vec<Vec<String>> = users
         .iter()
-        .map(|u| vec![esc(&u.code), esc(&u.name), esc(&u.role), list(&u.shops), list(&u.registers)])
+        .map(|u| vec![u.code.clone(), u.name.clone(), u.role.clone(), list(&u.shops), list(&u.registers)])
         .collect();
-    let b = html::table(
+    let b = pages::table(
         "users",
         l.t("The chain's users", "Les utilisateurs du réseau"),
         &[
@@ -250,5 +221,5 @@ pub async fn users(State(hq): State<Hq>, signed: Signed) -> Response {
         &rows,
         None,
     );
-    html::page(&signed.frame("users"), StatusCode::OK, l.t("Users", "Utilisateurs"), &b)
+    pages::page(&signed.frame("users"), StatusCode::OK, l.t("Users", "Utilisateurs"), b)
 }

@@ -6,7 +6,6 @@
 //! Everything is read from the summary tables (`HqStorage::sales_days` and friends), never
 //! from the tickets: a year of 50 shops is a few thousand rows.
 
-use super::html::{self, Tr, esc};
 use super::session::{Signed, error_page};
 use crate::HqError;
 use crate::hq::Hq;
@@ -15,9 +14,9 @@ use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use comptoir_core::Lang;
+use comptoir_pages::{self as pages, Choice, Field, Form, Select, Tr, html};
 use jiff::civil::Date;
 use std::collections::BTreeMap;
-use std::fmt::Write;
 
 /// The longest range one page shows.
 const MAX_DAYS: i64 = 3 * 366;
@@ -224,7 +223,7 @@ fn tables(l: Lang, f: &Filters, s: &Sales, money: &dyn Fn(i64) -> String, qty: &
                 money(basket(r, n)),
                 pn.to_string(),
                 money(pr),
-                html::change(l, r, pr),
+                pages::change(l, r, pr),
             ]
         })
         .collect();
@@ -318,7 +317,7 @@ fn caption(l: Lang, id: &str) -> &'static str {
 }
 
 fn query_string(f: &Filters) -> String {
-    format!("from={}&to={}&shop={}&by={}", f.from, f.to, html::url(f.shop.as_deref().unwrap_or("")), f.by.as_str())
+    format!("from={}&to={}&shop={}&by={}", f.from, f.to, pages::url(f.shop.as_deref().unwrap_or("")), f.by.as_str())
 }
 
 pub async fn page(State(hq): State<Hq>, signed: Signed, Query(q): Query<SalesQuery>) -> Response {
@@ -327,90 +326,80 @@ pub async fn page(State(hq): State<Hq>, signed: Signed, Query(q): Query<SalesQue
     let f = match filters(&q) {
         Ok(f) => f,
         Err(e) => {
-            let body = format!(
-                "{}<p><a href=\"/dashboard/sales\">{}</a></p>",
-                html::alert(l, &e),
-                l.t("Back to the last 30 days", "Revenir aux 30 derniers jours")
-            );
-            return html::page(&signed.frame("sales"), StatusCode::BAD_REQUEST, title, &body);
+            let body = html! {
+                (super::alert(l, &e))
+                p { a href="/dashboard/sales" { (l.t("Back to the last 30 days", "Revenir aux 30 derniers jours")) } }
+            };
+            return pages::page(&signed.frame("sales"), StatusCode::BAD_REQUEST, title, body);
         }
     };
     let s = match load(&hq, &f).await {
         Ok(s) => s,
         Err(e) => return error_page(l, &signed.here, &e),
     };
-    let mut b = String::new();
-    // Filters.
-    let _ = write!(
-        b,
-        "<form class=\"inline\" method=\"get\" action=\"/dashboard/sales\" role=\"search\">\
-         <label>{}<input type=\"date\" name=\"from\" value=\"{}\"></label>\
-         <label>{}<input type=\"date\" name=\"to\" value=\"{}\"></label>\
-         <label>{}<select name=\"shop\"><option value=\"\">{}</option>",
-        l.t("From", "Du"),
-        f.from,
-        l.t("To", "Au"),
-        f.to,
-        l.t("Shop", "Magasin"),
-        l.t("All shops", "Tous les magasins")
-    );
-    for (code, name) in &s.shops {
-        let sel = if f.shop.as_deref() == Some(code) { " selected" } else { "" };
-        let _ = write!(b, "<option value=\"{}\"{sel}>{} — {}</option>", esc(code), esc(code), esc(name));
-    }
-    let _ = write!(b, "</select></label><label>{}<select name=\"by\">", l.t("Per", "Par"));
-    for (by, en, fr) in [(By::Day, "day", "jour"), (By::Week, "week", "semaine"), (By::Month, "month", "mois")] {
-        let sel = if f.by == by { " selected" } else { "" };
-        let _ = write!(b, "<option value=\"{}\"{sel}>{}</option>", by.as_str(), l.t(en, fr));
-    }
-    let _ = write!(b, "</select></label><button type=\"submit\">{}</button></form>", l.t("Show", "Afficher"));
+    let (from, to) = (f.from.to_string(), f.to.to_string());
+    let mut shops =
+        vec![Choice { value: String::new(), text: l.t("All shops", "Tous les magasins").into(), selected: false }];
+    shops.extend(s.shops.iter().map(|(code, name)| Choice {
+        value: code.clone(),
+        text: format!("{code} — {name}"),
+        selected: f.shop.as_deref() == Some(code),
+    }));
+    let per = [(By::Day, "day", "jour"), (By::Week, "week", "semaine"), (By::Month, "month", "mois")]
+        .into_iter()
+        .map(|(by, en, fr)| Choice { value: by.as_str().into(), text: l.t(en, fr).into(), selected: f.by == by })
+        .collect();
+    let filters = html! {
+        (Field::new(l.t("From", "Du"), "from").kind("date").value(&from))
+        (Field::new(l.t("To", "Au"), "to").kind("date").value(&to))
+        (Select::new(l.t("Shop", "Magasin"), "shop", shops))
+        (Select::new(l.t("Per", "Par"), "by", per))
+    };
 
     // Headline figures against the period before.
     let (n, r) = total(&s.current);
     let (pn, pr) = total(&s.previous);
-    let _ = write!(
-        b,
-        "<p>{} {} → {} ({} {} → {})</p><div class=\"cards\">",
-        l.t("Business days", "Jours de vente"),
-        f.from,
-        f.to,
-        l.t("compared with", "comparé à"),
-        s.prev_from,
-        s.prev_to
-    );
-    for (id, label, now, before, is_money) in [
-        ("revenue", l.t("Revenue", "Chiffre d'affaires"), r, pr, true),
-        ("tickets", l.t("Tickets", "Tickets"), n, pn, false),
-        ("basket", l.t("Average basket", "Panier moyen"), basket(r, n), basket(pr, pn), true),
-    ] {
-        let shown = if is_money { html::money(l, now) } else { html::count(l, now) };
-        let _ = write!(
-            b,
-            "<div class=\"card\" id=\"total-{id}\"><div>{label}</div><div class=\"value\">{}</div><div class=\"delta\">{} {}</div></div>",
-            esc(&shown),
-            esc(&html::change(l, now, before)),
-            l.t("vs previous period", "vs période précédente")
-        );
-    }
-    b.push_str("</div>");
+    let cards = [
+        ("total-revenue", l.t("Revenue", "Chiffre d'affaires"), pages::money(l, r), pages::change(l, r, pr)),
+        ("total-tickets", l.t("Tickets", "Tickets"), pages::count(l, n), pages::change(l, n, pn)),
+        (
+            "total-basket",
+            l.t("Average basket", "Panier moyen"),
+            pages::money(l, basket(r, n)),
+            pages::change(l, basket(r, n), basket(pr, pn)),
+        ),
+    ];
     let bars: Vec<(String, i64)> = periods(&f, &s.current).into_iter().map(|(k, _, r)| (k, r)).collect();
-    b.push_str(&html::bar_chart(l, l.t("Revenue per period", "Chiffre d'affaires par période"), &bars));
-
-    let money = |c: i64| html::money(l, c);
-    let qty = |m: i64| html::quantity(l, m);
+    let money = |c: i64| pages::money(l, c);
+    let qty = |m: i64| pages::quantity(l, m);
     let qs = query_string(&f);
-    for (id, _, rows) in tables(l, &f, &s, &money, &qty) {
-        let rows: Vec<Vec<String>> = rows.into_iter().map(|row| row.into_iter().map(|c| esc(&c)).collect()).collect();
-        let heads = shown_heads(l, id);
-        b.push_str(&html::table(
-            &format!("sales-{id}"),
-            caption(l, id),
-            &heads,
-            &rows,
-            Some(&format!("/dashboard/sales.csv?table={id}&{qs}")),
-        ));
-    }
-    html::page(&signed.frame("sales"), StatusCode::OK, title, &b)
+    let body = html! {
+        (Form::search("/dashboard/sales").with(filters, l.t("Show", "Afficher")))
+        p {
+            (l.t("Business days", "Jours de vente")) " " (f.from) " → " (f.to)
+            " (" (l.t("compared with", "comparé à")) " " (s.prev_from) " → " (s.prev_to) ")"
+        }
+        div.cards {
+            @for (id, label, shown, change) in &cards {
+                div.card id=(id) {
+                    div { (label) }
+                    div.value { (shown) }
+                    div.delta { (change) " " (l.t("vs previous period", "vs période précédente")) }
+                }
+            }
+        }
+        (pages::bar_chart(l, l.t("Revenue per period", "Chiffre d'affaires par période"), &bars))
+        @for (id, _, rows) in tables(l, &f, &s, &money, &qty) {
+            (pages::table(
+                &format!("sales-{id}"),
+                caption(l, id),
+                &shown_heads(l, id),
+                &rows,
+                Some(&format!("/dashboard/sales.csv?table={id}&{qs}")),
+            ))
+        }
+    };
+    pages::page(&signed.frame("sales"), StatusCode::OK, title, body)
 }
 
 pub async fn csv(State(hq): State<Hq>, signed: Signed, Query(q): Query<SalesQuery>) -> Response {

@@ -12,7 +12,7 @@
 //!   token: the same random value in a `SameSite=Strict` cookie and in the form.
 //! - **Language**: the `comptoir_lang` cookie set by the switch, else `Accept-Language`.
 
-use super::html::{self, Frame, Tr, esc};
+use super::SITE;
 use crate::HqError;
 use crate::api::SourceAddress;
 use crate::hq::Hq;
@@ -24,6 +24,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
 use comptoir_core::Lang;
+use comptoir_pages::{self as pages, Field, Form, Frame, Layout, Problem, Tr, html};
 use subtle::ConstantTimeEq;
 
 /// How long a dashboard session lasts.
@@ -89,7 +90,7 @@ pub struct Signed {
 
 impl Signed {
     pub fn frame<'a>(&'a self, active: &'a str) -> Frame<'a> {
-        Frame { lang: self.lang, user: Some((&self.user, &self.csrf)), here: &self.here, active }
+        Frame { site: &SITE, lang: self.lang, user: Some((&self.user, &self.csrf)), here: &self.here, active }
     }
 
     /// The refusal of a form without this session's CSRF token (`None`: the token is right).
@@ -100,20 +101,14 @@ impl Signed {
         }
         tracing::warn!(user = %self.user, "dashboard form without a valid CSRF token");
         let l = self.lang;
-        Some(html::page(
-            &self.frame(""),
-            StatusCode::FORBIDDEN,
-            l.t("Form expired", "Formulaire expiré"),
-            &format!(
-                "<p>{}</p><p><a href=\"{}\">{}</a></p>",
-                l.t(
-                    "This form was not sent from this session's page (or the page is too old). Nothing was changed.",
-                    "Ce formulaire ne vient pas d'une page de cette session (ou la page est trop ancienne). Rien n'a été modifié."
-                ),
-                esc(&self.here),
-                l.t("Open the page again", "Rouvrir la page")
-            ),
-        ))
+        let body = html! {
+            p { (l.t(
+                "This form was not sent from this session's page (or the page is too old). Nothing was changed.",
+                "Ce formulaire ne vient pas d'une page de cette session (ou la page est trop ancienne). Rien n'a été modifié."
+            )) }
+            p { a href=(self.here) { (l.t("Open the page again", "Rouvrir la page")) } }
+        };
+        Some(pages::page(&self.frame(""), StatusCode::FORBIDDEN, l.t("Form expired", "Formulaire expiré"), body))
     }
 }
 
@@ -123,7 +118,7 @@ impl FromRequestParts<Hq> for Signed {
     async fn from_request_parts(parts: &mut Parts, hq: &Hq) -> Result<Self, Response> {
         let lang = lang_of(&parts.headers);
         let here = here(parts);
-        let login = || Redirect::to(&format!("/dashboard/login?next={}", html::url(&here))).into_response();
+        let login = || Redirect::to(&format!("/dashboard/login?next={}", pages::url(&here))).into_response();
         let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else { return Err(login()) };
         let hash = secret_hash(token);
         match hq.storage.session(&hash, &now_text()).await {
@@ -137,8 +132,8 @@ impl FromRequestParts<Hq> for Signed {
 /// A storage failure as a page.
 pub fn error_page(lang: Lang, here: &str, e: &HqError) -> Response {
     tracing::error!(error = %e, "dashboard page failed");
-    let frame = Frame { lang, user: None, here, active: "" };
-    html::page(&frame, e.status(), lang.t("Something went wrong", "Un problème est survenu"), &html::alert(lang, e))
+    let frame = Frame { site: &SITE, lang, user: None, here, active: "" };
+    pages::page(&frame, e.status(), lang.t("Something went wrong", "Un problème est survenu"), super::alert(lang, e))
 }
 
 /// Form fields as sent (`application/x-www-form-urlencoded`), repeated names kept.
@@ -190,25 +185,23 @@ pub struct NextQuery {
 fn login_form(hq: &Hq, lang: Lang, next: &str, user: &str, error: Option<&HqError>, status: StatusCode) -> Response {
     let token = random_token();
     let l = lang;
-    let mut body = String::new();
-    if let Some(e) = error {
-        body.push_str(&html::alert(l, e));
-    }
-    body.push_str(&format!(
-        "<form class=\"stack\" method=\"post\" action=\"/dashboard/login\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{token}\"><input type=\"hidden\" name=\"next\" value=\"{}\">\
-         <label>{}<input name=\"user\" autocomplete=\"username\" required maxlength=\"64\" value=\"{}\"></label>\
-         <label>{}<input name=\"password\" type=\"password\" autocomplete=\"current-password\" required maxlength=\"256\"></label>\
-         <button type=\"submit\">{}</button></form>",
-        esc(next),
-        l.t("User", "Utilisateur"),
-        esc(user),
-        l.t("Password", "Mot de passe"),
-        l.t("Sign in", "Se connecter"),
-    ));
-    let here = format!("/dashboard/login?next={}", html::url(next));
-    let frame = Frame { lang, user: None, here: &here, active: "" };
-    let mut r = html::page(&frame, status, l.t("Sign in", "Connexion"), &body);
+    let problem = error.map(|e| Problem::of(l, e));
+    let fields = html! {
+        (Field::new(l.t("User", "Utilisateur"), "user").autocomplete("username").required().maxlength(64).value(user).problem(problem.as_ref()))
+        (Field::new(l.t("Password", "Mot de passe"), "password")
+            .kind("password")
+            .autocomplete("current-password")
+            .required()
+            .maxlength(256)
+            .problem(problem.as_ref()))
+    };
+    let body = html! {
+        @if let Some(p) = &problem { (pages::alert(p)) }
+        (Form::post("/dashboard/login", &token, Layout::Stack).hidden("next", next).with(fields, l.t("Sign in", "Se connecter")))
+    };
+    let here = format!("/dashboard/login?next={}", pages::url(next));
+    let frame = Frame { site: &SITE, lang, user: None, here: &here, active: "" };
+    let mut r = pages::page(&frame, status, l.t("Sign in", "Connexion"), body);
     r.headers_mut()
         .append(header::SET_COOKIE, set_cookie(hq, LOGIN_COOKIE, &token, "/dashboard/login", "Strict", 3600));
     r
