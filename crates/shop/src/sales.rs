@@ -135,6 +135,9 @@ pub fn commit_ticket_shared(
     if !cashier.active {
         return Err(ShopError::Inactive { what: "user", key: cashier.code, field: Some("cashier".into()) });
     }
+    if !crate::staff::may_use_register(conn, &cashier.code, &register.code)? {
+        return Err(crate::staff::not_at_this_register(&cashier.code, &register.code));
+    }
     let mut customer = match input.customer.as_deref().map(str::trim) {
         Some(c) if !c.is_empty() => {
             let found = crate::customers::resolve(conn, c)?.filter(|b| !b.erased);
