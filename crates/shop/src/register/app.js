@@ -232,7 +232,8 @@ function renderStatus() {
   $('st-register').textContent = S.session ? `${t('register')} ${S.session.register.name}` : registerCode ? `${t('register')} ${registerCode}` : '';
   $('st-cashier').textContent = S.session ? `${t('cashier')} ${S.session.user.name}` : '';
   $('lang').textContent = lang() === 'fr' ? 'EN' : 'FR';
-  $('lang').setAttribute('aria-label', t('switch_language'));
+  // The accessible name starts with the visible text (WCAG 2.5.3).
+  $('lang').setAttribute('aria-label', `${$('lang').textContent} – ${t('switch_language')}`);
 }
 
 async function chooseRegister() {
@@ -459,14 +460,26 @@ function renderTicket() {
   if (cart.customer) chip.textContent = `${cart.customer.name} · ${cart.customer.card} · ${t('points', { n: cart.customer.points ?? '…' })}`;
   const offers = $('offers');
   offers.hidden = !(cart.customer && S.offers.length);
-  offers.replaceChildren(el('strong', { text: t('offers') + ' ' }), S.offers.map((o) => el('span', { class: 'chip', text: o.name })));
+  offers.replaceChildren(el('strong', { text: t('offers') + ' ' }), ...S.offers.map((o) => el('span', { class: 'chip', text: o.name })));
   $('act-pay').disabled = !cart.lines.length || S.sending;
   $('act-pay').textContent = `${cart.return_of ? t('refund') : t('pay')} ${money(total())}`;
 }
 
 // ---- ringing articles
 
-async function ring(code) {
+// Rings run one after the other, in the order scanned or tapped; paying, parking and
+// the other ticket actions wait for the rings in flight (`settled`).
+let ringing = Promise.resolve();
+function ring(code) {
+  ringing = ringing.then(() => ringNow(code));
+  return ringing;
+}
+
+function settled() {
+  return ringing;
+}
+
+async function ringNow(code) {
   code = String(code).trim();
   if (!code) return;
   $('sale-error').textContent = '';
@@ -617,7 +630,7 @@ function openDialog(title, body, actions) {
   $('dialog-title').textContent = title;
   $('dialog-body').replaceChildren(...[body].flat().filter(Boolean));
   $('dialog-error').textContent = '';
-  $('dialog-actions').replaceChildren(...actions);
+  $('dialog-actions').replaceChildren(...actions.filter(Boolean));
   $('overlay').hidden = false;
   const focus = $('dialog-body').querySelector('input') || $('dialog-actions').querySelector('.primary') || $('dialog-actions').querySelector('button');
   if (focus) focus.focus();
@@ -664,6 +677,7 @@ function paid() {
 }
 
 async function payDialog() {
+  await settled();
   if (!cart.lines.length || S.sending) return;
   // The amount to pay is the server's: wait for its preview.
   clearTimeout(previewTimer);
@@ -867,6 +881,7 @@ function customerDialog() {
 // ---------------------------------------------------------------- park and resume
 
 async function park() {
+  await settled();
   if (!cart.lines.length || cart.return_of || cart.sending) return;
   const label = await ask({ title: t('park'), label: t('park_label'), value: '' });
   if (label === null) return;
@@ -890,6 +905,7 @@ async function park() {
 }
 
 async function resumeDialog() {
+  await settled();
   if (cart.sending) return;
   let list;
   try {
@@ -933,6 +949,7 @@ async function resume(id) {
 // ---------------------------------------------------------------- returns
 
 async function startReturn() {
+  await settled();
   if (cart.lines.length || cart.sending) return ($('sale-error').textContent = t('finish_first'));
   const key = await ask({ title: t('return'), label: t('return_number'), value: '' });
   if (!key) return;
@@ -1045,7 +1062,7 @@ async function doZ(period) {
   try {
     const z = await api('POST', '/closures', { register: registerCode, kind: 'day', period: period || undefined });
     dialogDone = null;
-    openDialog(t('z_done', { day: z.period }), [totalsView(z.totals)], [
+    openDialog(t('z_done', { day: z.period }), [totalsView(z), el('p', { class: 'spread' }, el('span', { text: t('grand_total') }), el('strong', { text: money(z.grand_total) }))], [
       el('button', { type: 'button', text: t('print'), onclick: () => window.print() }),
       el('button', { type: 'button', class: 'primary', id: 'z-ok', text: t('ok'), onclick: async () => { closeDialog(null); await messages('closure'); await refreshTill(); } }),
     ]);
@@ -1148,6 +1165,7 @@ function wire() {
   });
   $('open-button').addEventListener('click', openTill);
   $('z-due-button').addEventListener('click', () => doZ(S.till && S.till.z_due));
+  $('z-today').addEventListener('click', () => doZ());
   for (const b of document.querySelectorAll('.switch-user')) b.addEventListener('click', () => signOut(false));
   $('act-lock').addEventListener('click', () => signOut(true));
   $('act-qty').addEventListener('click', changeQty);
