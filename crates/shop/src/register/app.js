@@ -1107,6 +1107,7 @@ async function signOut(keepUser) {
     // Signed out already, or the server is down: the screen locks all the same.
   }
   const user = S.session ? S.session.user.code : '';
+  $('st-hq').hidden = true;
   S.session = null;
   S.csrf = null;
   $('user-code').value = keepUser ? user : '';
