@@ -298,6 +298,29 @@ try {
   assert.equal((await lastTicket()).total, 1410);
   await page.locator('#new-sale').click();
 
+  step("a 20 % line discount is above the cashier's 10 %: a manager's PIN approves it");
+  await api('/settings/discounts', { method: 'PUT', body: JSON.stringify({ cashier_limit_bp: 1000 }) });
+  await page.locator('#buttons').getByRole('button', { name: 'Vin rouge' }).click();
+  await page.locator('#lines li[data-sku="B2"]').waitFor();
+  await page.locator('#lines li[data-sku="B2"] .line-main').click();
+  await page.locator('#act-line-discount').click();
+  await page.locator('#ask-input').fill('20%');
+  await page.keyboard.press('Enter');
+  // 12.90 − 2.58 = 10.32 €
+  await page.locator('#total').filter({ hasText: '10.32' }).waitFor();
+  const beforeApproval = await ticketCount();
+  await page.locator('#act-pay').click();
+  await page.locator('button[data-method="card"]').click();
+  await page.locator('#manager-code').fill('M1');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('4321');
+  await page.keyboard.press('Enter');
+  await page.locator('#receipt').waitFor();
+  const approved = await lastTicket();
+  assert.equal(await ticketCount(), beforeApproval + 1);
+  assert.deepEqual([approved.lines[0].discount, approved.total], [258, 1032]);
+  await page.locator('#new-sale').click();
+
   step('HQ cut: the icon is crossed out, selling goes on, records wait');
   await control('hq-down');
   await page.locator('#st-hq.down').waitFor({ timeout: 30000 });

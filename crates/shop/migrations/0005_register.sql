@@ -59,3 +59,11 @@ CREATE TABLE screen_sessions (
     created_at  TEXT NOT NULL,
     expires_at  TEXT NOT NULL
 );
+
+-- The register's discount rule: a cashier's discounts (line and ticket, offers excluded)
+-- above this share of the ticket need a manager's PIN. NULL: no limit.
+CREATE TABLE discount_rule (
+    id                 INTEGER PRIMARY KEY CHECK (id = 1),
+    cashier_limit_bp   INTEGER CHECK (cashier_limit_bp BETWEEN 0 AND 10000)
+);
+INSERT INTO discount_rule (id, cashier_limit_bp) VALUES (1, NULL);

@@ -157,6 +157,8 @@ pub enum Refusal {
     NotParked,
     /// No article has this barcode, and it is no scale barcode either.
     UnknownBarcode,
+    /// A cashier's discount above the shop's limit, without a manager's approval.
+    ManagerApprovalNeeded,
     /// A cash count that is not a count of euro coins and notes.
     BadCount,
     /// A scale barcode rule that cannot be used.
@@ -175,6 +177,7 @@ impl Refusal {
             Refusal::WrongPin => "wrong_pin",
             Refusal::NotParked => "not_parked",
             Refusal::UnknownBarcode => "unknown_barcode",
+            Refusal::ManagerApprovalNeeded => "manager_approval_needed",
             Refusal::BadCount => "bad_count",
             Refusal::BadScaleRule => "bad_scale_rule",
         }
@@ -225,9 +228,11 @@ impl ShopError {
             ShopError::Refused { refusal, .. } => match refusal {
                 Refusal::SessionOpen | Refusal::NoOpenSession | Refusal::ZDue => StatusCode::CONFLICT,
                 // Not 401: the API's 401 carries a Basic challenge, and browsers prompt on it.
-                Refusal::NotAtThisRegister | Refusal::CsrfToken | Refusal::SignedOut | Refusal::WrongPin => {
-                    StatusCode::FORBIDDEN
-                }
+                Refusal::NotAtThisRegister
+                | Refusal::CsrfToken
+                | Refusal::SignedOut
+                | Refusal::WrongPin
+                | Refusal::ManagerApprovalNeeded => StatusCode::FORBIDDEN,
                 Refusal::NotParked => StatusCode::NOT_FOUND,
                 Refusal::UnknownBarcode => StatusCode::UNPROCESSABLE_ENTITY,
                 Refusal::BadCount | Refusal::BadScaleRule => StatusCode::BAD_REQUEST,

@@ -337,13 +337,19 @@ pub fn preview(
     stamp: &crate::sales::Stamp,
     mut input: crate::sales::NewTicket,
 ) -> Result<comptoir_core::ticket::Ticket, ShopError> {
-    use crate::sales::{Committed, commit_ticket_shared};
+    use crate::sales::{Committed, Discounts, commit_ticket_approved};
     use comptoir_core::DomainError;
     use comptoir_core::ticket::Payment;
     // A fresh id: a preview never returns, nor collides with, a committed ticket.
     input.id = None;
     conn.execute_batch("SAVEPOINT preview")?;
-    let attempt = |input: crate::sales::NewTicket| match commit_ticket_shared(conn, stamp, input, false) {
+    let attempt = |input: crate::sales::NewTicket| match commit_ticket_approved(
+        conn,
+        stamp,
+        input,
+        false,
+        Discounts::Unchecked,
+    ) {
         Ok(Committed::New(t) | Committed::Existing(t)) => Ok(t),
         Err(e) => Err(e),
     };
@@ -362,6 +368,63 @@ pub fn preview(
     };
     conn.execute_batch("RELEASE preview")?;
     result
+}
+
+/// The share of a cashier's discounts (lines and ticket, HQ's offers excluded) in the
+/// ticket before them, in basis points.
+pub fn discount_share_bp(
+    t: &comptoir_core::ticket::ComputedTicket,
+    offers: &[comptoir_core::ticket::AppliedOffer],
+) -> i64 {
+    let lines: i64 = t.lines.iter().map(|l| l.discount.cents()).sum();
+    let offered: i64 = offers.iter().map(|o| o.discount.cents()).sum();
+    let given = lines - offered + t.discount.cents();
+    let before = t.total.cents() + lines + t.discount.cents();
+    if before <= 0 { 0 } else { given * 10_000 / before }
+}
+
+/// The most a cashier may discount without a manager (basis points), if limited.
+pub fn discount_limit(conn: &Connection) -> Result<Option<u32>, ShopError> {
+    Ok(conn.query_row("SELECT cashier_limit_bp FROM discount_rule WHERE id = 1", [], |r| r.get(0))?)
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DiscountRule {
+    /// A cashier's discounts above this share of a ticket (basis points: 1000 = 10 %) need a
+    /// manager's PIN (`X-Manager-Approval`); null: no limit.
+    pub cashier_limit_bp: Option<u32>,
+}
+
+pub fn set_discount_limit(conn: &Connection, rule: &DiscountRule) -> Result<DiscountRule, ShopError> {
+    if rule.cashier_limit_bp.is_some_and(|bp| bp > 10_000) {
+        return Err(ShopError::bad_request(
+            "cashier_limit_bp: 0 to 10000 (100 %), or null for no limit.",
+            "cashier_limit_bp : de 0 à 10000 (100 %), ou null pour aucune limite.",
+            Some("cashier_limit_bp"),
+        ));
+    }
+    conn.execute("UPDATE discount_rule SET cashier_limit_bp = ? WHERE id = 1", [rule.cashier_limit_bp])?;
+    crate::shop::journal(conn, "discount_rule", None, &format!("{:?}", rule.cashier_limit_bp))?;
+    Ok(DiscountRule { cashier_limit_bp: discount_limit(conn)? })
+}
+
+pub fn approval_needed(share: i64, limit: u32) -> ShopError {
+    let pct = |bp: i64| format!("{},{:02}", bp / 100, bp % 100);
+    ShopError::refused(
+        Refusal::ManagerApprovalNeeded,
+        format!(
+            "These discounts are {} % of the ticket, above the {} % a cashier may give: a manager approves them with their PIN.",
+            pct(share).replace(',', "."),
+            pct(i64::from(limit)).replace(',', ".")
+        ),
+        format!(
+            "Ces remises font {} % du ticket, plus que les {} % qu'un caissier peut accorder : un responsable les valide avec son PIN.",
+            pct(share),
+            pct(i64::from(limit))
+        ),
+        Some("discount"),
+    )
 }
 
 #[cfg(test)]

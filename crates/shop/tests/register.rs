@@ -382,3 +382,52 @@ async fn the_register_routes_are_in_the_openapi_document() {
     assert_eq!(s, 200);
     assert_eq!((link["enrolled"].as_bool(), link["reachable"].as_bool()), (Some(false), Some(false)));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cashiers_big_discount_needs_a_managers_pin() {
+    let shop = TestShop::with_catalog().await;
+    let (s, _) = shop.api.post("/api/v1/users", json!({"code":"M1","name":"Marc","role":"manager","pin":"4321"})).await;
+    assert_eq!(s, 201);
+    let (s, rule) = shop
+        .api
+        .send(reqwest::Method::PUT, "/api/v1/settings/discounts", Some(json!({"cashier_limit_bp": 1000})))
+        .await;
+    assert_eq!((s, rule["cashier_limit_bp"].as_i64()), (200, Some(1000)));
+    let cashier = shop.api.as_user("C1", "1234");
+    // 10 % off a 12.50 € bottle: within what a cashier may give.
+    cashier
+        .sell(json!({"register":"R1","cashier":"C1","lines":[{"sku":"B1","qty":1,"discount":125}],"payments":[{"method":"card","amount":1125}]}))
+        .await;
+    // 20 % off: refused, nothing written, until a manager approves with their PIN.
+    let big = json!({"register":"R1","cashier":"C1","lines":[{"sku":"B1","qty":1,"discount":250}],"payments":[{"method":"card","amount":1000}]});
+    let refused = cashier.post("/api/v1/tickets", big.clone()).await;
+    assert_refused(&refused, 403, "manager_approval_needed", Some("discount"));
+    assert_eq!(shop.api.tickets().await.len(), 1);
+    let post_with = |approval: &str| {
+        cashier
+            .client
+            .post(format!("{}/api/v1/tickets", cashier.base))
+            .basic_auth("C1", Some("1234"))
+            .header("X-Manager-Approval", approval.to_string())
+            .json(&big)
+            .send()
+    };
+    let wrong = post_with("M1:0000").await.unwrap();
+    assert_eq!(wrong.status(), 403);
+    assert_eq!(wrong.json::<Value>().await.unwrap()["kind"], "wrong_pin");
+    let not_a_manager = post_with("C1:1234").await.unwrap();
+    assert_eq!(not_a_manager.status(), 403);
+    assert_eq!(not_a_manager.json::<Value>().await.unwrap()["kind"], "forbidden");
+    let approved = post_with("M1:4321").await.unwrap();
+    assert_eq!(approved.status(), 201);
+    assert_eq!(shop.api.tickets().await.len(), 2);
+    // A manager selling under their own code needs nobody.
+    shop.api.as_user("M1", "4321")
+        .sell(json!({"register":"R1","cashier":"M1","lines":[{"sku":"B1","qty":1,"discount":625}],"payments":[{"method":"card","amount":625}]}))
+        .await;
+    let bad = shop
+        .api
+        .send(reqwest::Method::PUT, "/api/v1/settings/discounts", Some(json!({"cashier_limit_bp": 20000})))
+        .await;
+    assert_refused(&bad, 400, "bad_request", Some("cashier_limit_bp"));
+}

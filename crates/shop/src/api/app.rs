@@ -15,7 +15,8 @@
 //! `/app/v1/X` is `/api/v1/X` (same body, same answer), so another client can do with
 //! HTTP Basic all the screen does.
 
-use super::{Body, Caller, catalog, customers, extract::source_address, registers, sales, stock};
+use super::registers::Source;
+use super::{Body, Caller, catalog, customers, registers, sales, stock};
 use crate::error::{Refusal, ShopError};
 use crate::shop::Shop;
 use crate::staff::{self, Register, User};
@@ -179,17 +180,6 @@ async fn view(shop: &Shop, user: User, register: String, csrf: String) -> Result
     Ok(SessionView { shop: ShopView { code: shop.code.clone(), name: shop.name.clone() }, register: reg, user, csrf })
 }
 
-/// The address a request comes from, as the sign-in guard counts it.
-pub struct Source(std::net::IpAddr);
-
-impl FromRequestParts<Shop> for Source {
-    type Rejection = ShopError;
-
-    async fn from_request_parts(parts: &mut Parts, shop: &Shop) -> Result<Self, ShopError> {
-        Ok(Source(source_address(parts, &shop.config.trusted_proxies)))
-    }
-}
-
 /// `POST /app/v1/session`: signs a user in at a register with its PIN.
 async fn sign_in(
     State(shop): State<Shop>,
@@ -339,9 +329,15 @@ async fn ack(st: State<Shop>, s: Screen, p: Path<(String, String)>) -> Result<Re
     Ok(customers::ack_message(st, s.caller(), p).await.into_response())
 }
 
-async fn post_ticket(st: State<Shop>, s: Screen, body: Body<crate::sales::NewTicket>) -> Result<Response, ShopError> {
+async fn post_ticket(
+    st: State<Shop>,
+    s: Screen,
+    source: Source,
+    headers: HeaderMap,
+    body: Body<crate::sales::NewTicket>,
+) -> Result<Response, ShopError> {
     s.at(&body.0.register)?;
-    Ok(sales::post_ticket(st, s.caller(), body).await.into_response())
+    Ok(sales::post_ticket(st, s.caller(), source, headers, body).await.into_response())
 }
 
 async fn preview(st: State<Shop>, s: Screen, body: Body<crate::sales::NewTicket>) -> Result<Response, ShopError> {

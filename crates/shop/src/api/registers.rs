@@ -35,7 +35,9 @@ use uuid::Uuid;
     get_scale_rules,
     put_scale_rules,
     hq_link,
-    preview_ticket
+    preview_ticket,
+    get_discount_rule,
+    put_discount_rule
 ))]
 pub struct RegisterDoc;
 
@@ -54,6 +56,46 @@ pub fn routes() -> Router<Shop> {
         .route("/api/v1/scale-rules", get(get_scale_rules).put(put_scale_rules))
         .route("/api/v1/hq-link", get(hq_link))
         .route("/api/v1/tickets/preview", post(preview_ticket))
+        .route("/api/v1/settings/discounts", get(get_discount_rule).put(put_discount_rule))
+}
+
+/// The address a request comes from, as the sign-in guard counts it.
+pub struct Source(pub std::net::IpAddr);
+
+impl axum::extract::FromRequestParts<Shop> for Source {
+    type Rejection = ShopError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, shop: &Shop) -> Result<Self, ShopError> {
+        Ok(Source(super::extract::source_address(parts, &shop.config.trusted_proxies)))
+    }
+}
+
+/// The manager who approves a cashier's discounts above the shop's limit: the
+/// `X-Manager-Approval: CODE:PIN` header, checked through the sign-in guard (a wrong PIN
+/// counts like any failed sign-in). `None` without the header.
+pub async fn manager_approval(
+    shop: &Shop,
+    source: std::net::IpAddr,
+    headers: &axum::http::HeaderMap,
+) -> Result<Option<String>, ShopError> {
+    let Some(value) = headers.get("x-manager-approval") else { return Ok(None) };
+    let (code, pin) = value.to_str().ok().and_then(|v| v.split_once(':')).unwrap_or(("", ""));
+    let manager = match shop.sign_in(source, code, pin).await {
+        Ok(u) => u,
+        Err(ShopError::Unauthorized) => {
+            return Err(ShopError::refused(
+                crate::error::Refusal::WrongPin,
+                "The manager's code or PIN is wrong: type them again.",
+                "Le code ou le PIN du responsable est faux : saisissez-les à nouveau.",
+                Some("X-Manager-Approval"),
+            ));
+        }
+        Err(e) => return Err(e),
+    };
+    if manager.role < Role::Manager {
+        return Err(ShopError::Forbidden { needed: Role::Manager.as_str() });
+    }
+    Ok(Some(manager.code))
 }
 
 /// A cashier works only at the registers HQ attached it to.
@@ -272,4 +314,22 @@ pub async fn preview_ticket(
         })
         .await?;
     Ok(Json(ticket))
+}
+
+#[utoipa::path(get, path = "/api/v1/settings/discounts", responses((status = 200, body = till::DiscountRule)))]
+pub async fn get_discount_rule(State(shop): State<Shop>, _c: Caller) -> Result<Json<till::DiscountRule>, ShopError> {
+    let limit = shop.store.read(till::discount_limit).await?;
+    Ok(Json(till::DiscountRule { cashier_limit_bp: limit }))
+}
+
+#[utoipa::path(put, path = "/api/v1/settings/discounts", request_body = till::DiscountRule,
+    responses((status = 200, description = "Above this share, a cashier's discounts need `X-Manager-Approval: CODE:PIN` on the ticket", body = till::DiscountRule),
+              (status = 400, body = ErrorBody)))]
+pub async fn put_discount_rule(
+    State(shop): State<Shop>,
+    caller: Caller,
+    Body(rule): Body<till::DiscountRule>,
+) -> Result<Json<till::DiscountRule>, ShopError> {
+    caller.require(Role::Manager)?;
+    Ok(Json(shop.store.write(move |tx| till::set_discount_limit(tx, &rule)).await?))
 }

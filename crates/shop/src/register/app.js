@@ -22,6 +22,8 @@ const S = {
   preview: null,
   offers: [],
   sending: false,
+  // "CODE:PIN" of the manager approving this ticket's discounts; never stored.
+  approval: null,
   down: false,
   screen: null,
 };
@@ -92,8 +94,8 @@ class ApiError extends Error {
   }
 }
 
-async function api(method, url, body) {
-  const headers = { 'Accept-Language': lang() };
+async function api(method, url, body, extra = {}) {
+  const headers = { 'Accept-Language': lang(), ...extra };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && S.csrf) headers['X-CSRF-Token'] = S.csrf;
   let r;
@@ -741,7 +743,9 @@ async function sendTicket(payments) {
   const body = ticketBody(payments);
   for (let attempt = 0; ; attempt++) {
     try {
-      const ticket = await api('POST', '/tickets', body);
+      const approval = S.approval ? { 'X-Manager-Approval': S.approval } : {};
+      const ticket = await api('POST', '/tickets', body, approval);
+      S.approval = null;
       S.sending = false;
       closeDialog(null);
       cart = emptyCart();
@@ -758,7 +762,14 @@ async function sendTicket(payments) {
         await sleep(Math.min(1000 + attempt * 500, 4000));
         continue;
       }
+      // Discounts above the cashier's limit: a manager types their code and PIN here.
+      const approvalRefused = e.kind === 'manager_approval_needed' || (S.approval && ['wrong_pin', 'forbidden'].includes(e.kind));
+      if (approvalRefused && (await askManager(e.message))) {
+        openDialog(t('sending'), [el('p', { class: 'due', text: money(total()) })], []);
+        continue;
+      }
       // Refused: nothing was written; the cashier fixes the ticket and pays again.
+      S.approval = null;
       S.sending = false;
       cart.sending = false;
       cart.tenders = [];
@@ -769,6 +780,29 @@ async function sendTicket(payments) {
       return;
     }
   }
+}
+
+/// Asks a manager's code and PIN (kept in memory for this ticket only); false when cancelled.
+function askManager(reason) {
+  return new Promise((resolve) => {
+    const code = el('input', { id: 'manager-code', autocomplete: 'off', inputmode: 'numeric' });
+    const pin = el('input', { id: 'manager-pin', type: 'password', autocomplete: 'off', inputmode: 'numeric' });
+    const ok = () => {
+      S.approval = `${code.value.trim()}:${pin.value}`;
+      closeDialog(true);
+    };
+    code.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); pin.focus(); } });
+    pin.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); ok(); } });
+    dialogDone = (v) => resolve(v === true);
+    openDialog(t('manager_approval'), [
+      el('p', { text: reason }),
+      el('label', { for: 'manager-code', text: t('manager_code') }), code,
+      el('label', { for: 'manager-pin', text: t('pin') }), pin,
+    ], [
+      el('button', { type: 'button', text: t('cancel'), onclick: () => closeDialog(false) }),
+      el('button', { type: 'button', class: 'primary', id: 'manager-ok', text: t('ok'), onclick: ok }),
+    ]);
+  });
 }
 
 // ---------------------------------------------------------------- receipt (a view of the server's ticket)
