@@ -330,7 +330,7 @@ try {
   await page.locator('#receipt').waitFor();
   await page.locator('#new-sale').click();
   await eventually('records waiting for HQ', async () => (await api('/hq-link')).unsent > 0);
-  await page.locator('#st-hq-text').filter({ hasText: /waiting to be sent/ }).waitFor();
+  await page.locator('#st-hq-text').filter({ hasText: /[1-9][0-9]* waiting to be sent/ }).waitFor();
   await page.screenshot({ path: join(shots, 'hq-down.png') });
   await control('hq-up');
   await page.locator('#st-hq:not(.down)').waitFor({ timeout: 30000 });

@@ -78,6 +78,13 @@ pub fn park(conn: &Connection, at: &str, input: NewParked) -> Result<Parked, Sho
     if crate::staff::get_register(conn, &register)?.is_none() {
         return Err(ShopError::NotFound { what: "register", key: register, field: Some("register".into()) });
     }
+    if crate::staff::get_user(conn, &input.cashier)?.is_none() {
+        return Err(ShopError::NotFound {
+            what: "user",
+            key: input.cashier.chars().take(64).collect(),
+            field: Some("cashier".into()),
+        });
+    }
     let id = input.id.unwrap_or_else(Uuid::now_v7);
     if let Some(p) = get(conn, &id)? {
         return Ok(p);
