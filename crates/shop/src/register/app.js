@@ -195,6 +195,8 @@ function ticketBody(payments) {
 function changed() {
   if (!cart.sending) cart.tenders = [];
   saveCart();
+  // A preview in flight is of the cart before this change: its answer is dropped.
+  previewSeq++;
   S.preview = null;
   renderTicket();
   schedulePreview();
@@ -681,9 +683,10 @@ function paid() {
 async function payDialog() {
   await settled();
   if (!cart.lines.length || S.sending) return;
-  // The amount to pay is the server's: wait for its preview.
+  // The amount to pay is the server's: its preview of this very cart (any change drops
+  // it), else a fresh one.
   clearTimeout(previewTimer);
-  try {
+  if (!S.preview) try {
     const body = ticketBody([]);
     delete body.id;
     S.preview = await api('POST', '/tickets/preview', body);
