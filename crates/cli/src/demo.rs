@@ -231,6 +231,8 @@ async fn chain(args: DemoArgs) -> Result<(), String> {
             for (path, body) in [
                 ("registers", serde_json::json!({"code": "R1", "name": "Caisse 1"})),
                 ("registers", serde_json::json!({"code": "R2", "name": "Caisse 2"})),
+                // The simulated sales ring at R1 and R2; R3 is for a person at the register screen.
+                ("registers", serde_json::json!({"code": "R3", "name": "Caisse 3"})),
             ] {
                 let r = http
                     .post(format!("{api}/{path}"))
@@ -246,6 +248,28 @@ async fn chain(args: DemoArgs) -> Result<(), String> {
         }
         shop_urls.push((*code, api));
     }
+    if fresh {
+        // The register screen's buttons: two pages of the first articles, for every shop.
+        let page = |name: &str, from: usize| {
+            let buttons: Vec<serde_json::Value> = (from..from + 8)
+                .filter(|i| *i <= args.articles)
+                .map(|i| serde_json::json!({"label": format!("Article {i}"), "kind": "article", "value": format!("A{i:05}")}))
+                .collect();
+            serde_json::json!({"name": name, "buttons": buttons})
+        };
+        let shops: Vec<&str> = SHOPS.iter().map(|s| s.0).collect();
+        let r = http
+            .post(format!("{hq_api}/keyboards"))
+            .basic_auth(ADMIN, Some(PASSWORD))
+            .json(&serde_json::json!({"code": "DEMO", "name": "Demo", "shops": shops, "registers": [],
+                "pages": [page("Page 1", 1), page("Page 2", 9)]}))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if !r.status().is_success() {
+            return Err(format!("keyboard at HQ: {}", r.text().await.unwrap_or_default()));
+        }
+    }
 
     println!();
     println!("The Comptoir demo chain is running (data in {}).", root.display());
@@ -254,9 +278,13 @@ async fn chain(args: DemoArgs) -> Result<(), String> {
     );
     println!("  HQ API:     {hq_api}   (sales report: {hq_api}/reports/sales, shops' health: {hq_api}/shops)");
     for (code, api) in &shop_urls {
-        println!("  Shop {code:<7} {api}");
+        let origin = api.trim_end_matches("/api/v1");
+        println!("  Shop {code:<7} {api}   register screen: {origin}/registers/R3");
     }
     println!("  Sign in everywhere as {ADMIN} / {PASSWORD} (the APIs: HTTP Basic); cashiers C1 / 1234 and C2 / 5678.");
+    println!(
+        "  Register:   open a shop's register screen above and sign in as C1 / 1234 (R1 and R2 sell by themselves)."
+    );
     println!("  Try:        curl -u {ADMIN}:{PASSWORD} {hq_api}/shops");
     println!("              curl -u {ADMIN}:{PASSWORD} '{}/tickets?limit=3'", shop_urls[0].1);
     println!("  OpenAPI:    {hq_api}/openapi.json and {}/openapi.json", shop_urls[0].1);

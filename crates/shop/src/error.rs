@@ -73,6 +73,9 @@ pub enum ShopError {
     Conflict { en: String, fr: String, field: Option<String> },
     #[error("bad request: {en}")]
     BadRequest { en: String, fr: String, field: Option<String> },
+    /// A refusal of the register screen's operations, with its own stable kind.
+    #[error("{}: {en}", refusal.kind())]
+    Refused { refusal: Refusal, en: String, fr: String, field: Option<String> },
     #[error("request body too large")]
     PayloadTooLarge { limit: usize },
     #[error("CSV import refused: {} bad rows", rows.len())]
@@ -133,7 +136,60 @@ fn what_fr(what: &str) -> &str {
     }
 }
 
+/// Why the register screen's operations refuse, each a stable `kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The register already has an open session.
+    SessionOpen,
+    /// The register has no open session to close.
+    NoOpenSession,
+    /// A previous business day must be closed (Z) first.
+    ZDue,
+    /// HQ did not attach this user to this register.
+    NotAtThisRegister,
+    /// A write of the register screen without its session's CSRF token.
+    CsrfToken,
+    /// The register screen is not signed in (or its session ended).
+    SignedOut,
+    /// The register screen's sign-in: unknown user or wrong PIN.
+    WrongPin,
+    /// No parked ticket with this id (already taken back?).
+    NotParked,
+    /// No article has this barcode, and it is no scale barcode either.
+    UnknownBarcode,
+    /// A cashier's discount above the shop's limit, without a manager's approval.
+    ManagerApprovalNeeded,
+    /// A cash count that is not a count of euro coins and notes.
+    BadCount,
+    /// A scale barcode rule that cannot be used.
+    BadScaleRule,
+}
+
+impl Refusal {
+    pub fn kind(self) -> &'static str {
+        match self {
+            Refusal::SessionOpen => "session_open",
+            Refusal::NoOpenSession => "no_open_session",
+            Refusal::ZDue => "z_due",
+            Refusal::NotAtThisRegister => "not_at_this_register",
+            Refusal::CsrfToken => "csrf_token",
+            Refusal::SignedOut => "signed_out",
+            Refusal::WrongPin => "wrong_pin",
+            Refusal::NotParked => "not_parked",
+            Refusal::UnknownBarcode => "unknown_barcode",
+            Refusal::ManagerApprovalNeeded => "manager_approval_needed",
+            Refusal::BadCount => "bad_count",
+            Refusal::BadScaleRule => "bad_scale_rule",
+        }
+    }
+}
+
 impl ShopError {
+    /// A [`Refusal`] with its message in both languages.
+    pub fn refused(refusal: Refusal, en: impl Into<String>, fr: impl Into<String>, field: Option<&str>) -> ShopError {
+        ShopError::Refused { refusal, en: en.into(), fr: fr.into(), field: field.map(str::to_string) }
+    }
+
     pub fn bad_request(en: impl Into<String>, fr: impl Into<String>, field: Option<&str>) -> ShopError {
         ShopError::BadRequest { en: en.into(), fr: fr.into(), field: field.map(str::to_string) }
     }
@@ -169,6 +225,18 @@ impl ShopError {
             ShopError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ShopError::Conflict { .. } => StatusCode::CONFLICT,
             ShopError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ShopError::Refused { refusal, .. } => match refusal {
+                Refusal::SessionOpen | Refusal::NoOpenSession | Refusal::ZDue => StatusCode::CONFLICT,
+                // Not 401: the API's 401 carries a Basic challenge, and browsers prompt on it.
+                Refusal::NotAtThisRegister
+                | Refusal::CsrfToken
+                | Refusal::SignedOut
+                | Refusal::WrongPin
+                | Refusal::ManagerApprovalNeeded => StatusCode::FORBIDDEN,
+                Refusal::NotParked => StatusCode::NOT_FOUND,
+                Refusal::UnknownBarcode => StatusCode::UNPROCESSABLE_ENTITY,
+                Refusal::BadCount | Refusal::BadScaleRule => StatusCode::BAD_REQUEST,
+            },
             ShopError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ShopError::CsvRejected { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ShopError::NotInitialised { .. }
@@ -209,6 +277,7 @@ impl ShopError {
             ShopError::Forbidden { .. } => "forbidden",
             ShopError::Conflict { .. } => "conflict",
             ShopError::BadRequest { .. } => "bad_request",
+            ShopError::Refused { refusal, .. } => refusal.kind(),
             ShopError::PayloadTooLarge { .. } => "payload_too_large",
             ShopError::CsvRejected { .. } => "csv_rejected",
             ShopError::NotInitialised { .. } => "not_initialised",
@@ -227,6 +296,7 @@ impl ShopError {
             | ShopError::AlreadyExists { field, .. }
             | ShopError::Inactive { field, .. }
             | ShopError::Conflict { field, .. }
+            | ShopError::Refused { field, .. }
             | ShopError::BadRequest { field, .. } => field.clone(),
             ShopError::NotASale { .. } => Some("return_of".into()),
             ShopError::IdReused { .. } => Some("id".into()),
@@ -334,7 +404,7 @@ impl ShopError {
                 format!("This needs the {needed} role; ask a {needed} to do it."),
                 format!("Cette action demande le rôle {needed} ; demandez-la à un {needed}."),
             ),
-            BadRequest { en, fr, .. } | Conflict { en, fr, .. } => lang.pick(en.clone(), fr.clone()),
+            BadRequest { en, fr, .. } | Conflict { en, fr, .. } | Refused { en, fr, .. } => lang.pick(en.clone(), fr.clone()),
             PayloadTooLarge { limit } => lang.pick(
                 format!("The request body is larger than {limit} bytes; send less at once."),
                 format!("Le corps de la requête dépasse {limit} octets ; envoyez-en moins à la fois."),

@@ -8,6 +8,8 @@
 //! - [`customers`], [`loyalty`]: customers shared with the chain, their search, the points ledger;
 //! - [`offers`]: HQ's offers applied to identified customers' tickets, and HQ's messages;
 //! - [`closures`]: day, month and year closures (Z);
+//! - [`till`], [`parked`], [`scale`]: register sessions and the X reading, parked tickets,
+//!   scanning with scale barcodes; [`register`]: the register screen served at `/`;
 //! - [`verify`]: walking the hash chains;
 //! - [`sync`]: the link to HQ: enrolment, outbox, feed, snapshot, jobs, checks, status;
 //! - [`api`]: the HTTP API under `/api/v1` and its OpenAPI document;
@@ -27,14 +29,18 @@ pub mod error;
 pub mod logs;
 pub mod loyalty;
 pub mod offers;
+pub mod parked;
 pub mod people;
+pub mod register;
 pub mod sales;
+pub mod scale;
 pub mod server;
 pub mod shop;
 pub mod staff;
 pub mod stock;
 pub mod store;
 pub mod sync;
+pub mod till;
 pub mod verify;
 
 pub use config::ShopConfig;

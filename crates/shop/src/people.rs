@@ -6,7 +6,7 @@
 //! - once enrolled, users are HQ's: local user creation is refused (409
 //!   `users_owned_by_hq`); a user HQ takes off this shop arrives inactive;
 //! - an HQ user signs in at the register with its code and PIN (HQ sends the Argon2id hash
-//!   only);
+//!   only), and sells only at the registers HQ attached it to (none: every register);
 //! - a clock-in or clock-out needs the user's PIN, is a UUIDv7 punch, and goes up to HQ
 //!   through the outbox;
 //! - a register's keyboard is the one assigned to it, else the one assigned to the shop;
@@ -101,6 +101,13 @@ fn apply_user(conn: &Connection, u: &UserBody) -> Result<(), ShopError> {
          ON CONFLICT(code) DO UPDATE SET name = ?2, role = ?3, pin_hash = ?4, active = ?5, updated_at = ?6",
     )?
     .execute(params![u.code, u.name, role, u.pin_hash, u.active, now_text()])?;
+    // Seed 003: only the registers HQ attached the user to, this shop's ones.
+    let me: String = conn.query_row("SELECT code FROM shop WHERE id = 1", [], |r| r.get(0))?;
+    conn.prepare_cached("DELETE FROM user_registers WHERE user_code = ?")?.execute([&u.code])?;
+    for register in u.registers.iter().filter_map(|r| r.strip_prefix(&format!("{me}/"))) {
+        conn.prepare_cached("INSERT OR IGNORE INTO user_registers (user_code, register) VALUES (?, ?)")?
+            .execute(params![u.code, register])?;
+    }
     Ok(())
 }
 

@@ -90,6 +90,28 @@ pub fn commit_ticket_shared(
     input: NewTicket,
     share_customers: bool,
 ) -> Result<Committed, ShopError> {
+    commit_ticket_approved(conn, stamp, input, share_customers, Discounts::Enforce)
+}
+
+/// Whether a cashier's discounts above the shop's limit (`till::discount_limit`) are refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Discounts<'a> {
+    /// Refused without a manager's approval.
+    Enforce,
+    /// Approved by this manager (whose PIN the caller checked).
+    ApprovedBy(&'a str),
+    /// Not checked: a preview, which commits nothing.
+    Unchecked,
+}
+
+/// [`commit_ticket_shared`] with a manager's approval of the discounts, or none.
+pub fn commit_ticket_approved(
+    conn: &Connection,
+    stamp: &Stamp,
+    input: NewTicket,
+    share_customers: bool,
+    discounts: Discounts,
+) -> Result<Committed, ShopError> {
     if let Some(id) = input.id
         && let Some(existing) = load_ticket(conn, &id.to_string())?
     {
@@ -135,6 +157,9 @@ pub fn commit_ticket_shared(
     if !cashier.active {
         return Err(ShopError::Inactive { what: "user", key: cashier.code, field: Some("cashier".into()) });
     }
+    if !crate::staff::may_use_register(conn, &cashier.code, &register.code)? {
+        return Err(crate::staff::not_at_this_register(&cashier.code, &register.code));
+    }
     let mut customer = match input.customer.as_deref().map(str::trim) {
         Some(c) if !c.is_empty() => {
             let found = crate::customers::resolve(conn, c)?.filter(|b| !b.erased);
@@ -177,6 +202,23 @@ pub fn commit_ticket_shared(
         _ => Vec::new(),
     };
     let computed = compute(kind, &drafts, input.discount, &input.payments)?;
+    if kind == TicketKind::Sale && cashier.role == comptoir_core::catalog::Role::Cashier {
+        let share = crate::till::discount_share_bp(&computed, &offers);
+        match (crate::till::discount_limit(conn)?, discounts) {
+            (Some(limit), Discounts::Enforce) if share > i64::from(limit) => {
+                return Err(crate::till::approval_needed(share, limit));
+            }
+            (Some(limit), Discounts::ApprovedBy(manager)) if share > i64::from(limit) => {
+                crate::shop::journal(
+                    conn,
+                    "discount_approved",
+                    Some(manager),
+                    &format!("{} {share} bp", input.register),
+                )?;
+            }
+            _ => {}
+        }
+    }
     let customer_id = customer.as_deref().and_then(|c| Uuid::parse_str(c).ok());
     let redeemed = crate::loyalty::check_redemption(conn, customer_id.as_ref(), &computed.payments, kind)?;
 

@@ -225,3 +225,28 @@ pub fn check_login(conn: &Connection, code: &str, secret: &str) -> Result<Option
         || pin_hash.as_deref().is_some_and(|h| verify_secret(secret, h));
     if ok { get_user(conn, code) } else { Ok(None) }
 }
+
+/// Whether `user` may sell at `register`: HQ attached it to that register, or to none
+/// (then every register of the shop).
+pub fn may_use_register(conn: &Connection, user: &str, register: &str) -> Result<bool, ShopError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT NOT EXISTS(SELECT 1 FROM user_registers WHERE user_code = ?1)
+                 OR EXISTS(SELECT 1 FROM user_registers WHERE user_code = ?1 AND register = ?2)",
+        )?
+        .query_row(params![user, register], |r| r.get(0))?)
+}
+
+/// The refusal of a user at a register HQ did not attach it to.
+pub fn not_at_this_register(user: &str, register: &str) -> ShopError {
+    ShopError::refused(
+        crate::error::Refusal::NotAtThisRegister,
+        format!(
+            "{user} is not attached to register {register} at HQ: use one of its registers, or ask HQ to add this one."
+        ),
+        format!(
+            "{user} n'est pas rattaché à la caisse {register} au siège : utilisez une de ses caisses, ou demandez au siège d'ajouter celle-ci."
+        ),
+        Some("cashier"),
+    )
+}

@@ -7,7 +7,8 @@
 //!   ([`chain`] builds it, [`scenarios`] measures it);
 //! - `dashboard`: the HQ dashboard's pages with a year of sales ([`dashboard`]);
 //! - `chaos`: randomized fault rounds, each reconciled shop by shop against HQ ([`chaos`]);
-//! - `customers`: register search on a shop holding a million customers ([`customers`]).
+//! - `customers`: register search on a shop holding a million customers ([`customers`]);
+//! - `register-screen`: the register screen in headless Chromium ([`screen`]).
 
 mod chain;
 pub mod chaos;
@@ -15,6 +16,7 @@ mod customers;
 mod dashboard;
 mod register;
 mod scenarios;
+mod screen;
 
 use crate::report;
 use clap::{Args, Subcommand};
@@ -37,6 +39,17 @@ pub struct BenchArgs {
 
 #[derive(Subcommand, Clone)]
 pub enum Scenario {
+    /// The register screen in headless Chromium: scan to line, sign-in, pay to receipt.
+    RegisterScreen {
+        #[arg(long, default_value_t = 100_000)]
+        articles: usize,
+        /// Barcodes scanned (a payment every 10).
+        #[arg(long, default_value_t = 200)]
+        scans: usize,
+        /// Sign-ins after a lock.
+        #[arg(long, default_value_t = 20)]
+        signins: usize,
+    },
     /// Ticket commit latency through the shop API, registers posting at once.
     Register {
         #[arg(long, default_value_t = 4)]
@@ -170,6 +183,7 @@ pub fn harness(message: impl Into<String>) -> ShopError {
 fn name(s: &Scenario) -> &'static str {
     match s {
         Scenario::Register { .. } => "register",
+        Scenario::RegisterScreen { .. } => "register-screen",
         Scenario::Ingest { .. } => "ingest",
         Scenario::Catchup { .. } => "catchup",
         Scenario::FirstLoad { .. } => "first-load",
@@ -195,6 +209,9 @@ async fn run_once(s: &Scenario) -> Result<Figures, ShopError> {
                 ("p99_ms", r.p99_ms),
                 ("max_ms", r.max_ms),
             ])
+        }
+        Scenario::RegisterScreen { articles, scans, signins } => {
+            screen::register_screen(articles, scans, signins).await
         }
         Scenario::Ingest { shops, tickets, backend } => scenarios::ingest(shops, tickets, backend).await,
         Scenario::Catchup { tickets, backend } => scenarios::catchup(tickets, backend).await,

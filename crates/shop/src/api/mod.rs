@@ -5,9 +5,11 @@
 //! Errors: handlers return `ShopError`; [`localize`] renders it as
 //! `{"kind", "message", "field"}` in the language of the request's `Accept-Language`.
 
+mod app;
 mod catalog;
 mod customers;
 mod extract;
+pub mod registers;
 mod sales;
 mod staff;
 pub mod stock;
@@ -172,6 +174,7 @@ async fn health() -> axum::Json<serde_json::Value> {
 async fn openapi_json(_caller: Caller) -> axum::Json<utoipa::openapi::OpenApi> {
     let mut doc = ApiDoc::openapi();
     doc.merge(stock::StockDoc::openapi());
+    doc.merge(registers::RegisterDoc::openapi());
     axum::Json(doc)
 }
 
@@ -241,6 +244,9 @@ pub fn router(shop: Shop) -> Router {
         .route("/api/v1/registers/{code}/messages", get(customers::get_messages))
         .route("/api/v1/registers/{code}/messages/{id}/ack", post(customers::ack_message))
         .merge(stock::routes())
+        .merge(registers::routes())
+        .merge(app::routes())
+        .merge(crate::register::routes())
         .layer(DefaultBodyLimit::max(limit));
     let concurrency = shop.config.max_concurrent_requests.max(1);
     api.merge(import)

@@ -1,14 +1,15 @@
 //! Tickets, closures and chain verification.
 
+use super::registers::Source;
 use super::{Body, Caller, ErrorBody};
 use crate::closures::{self, NewClosure};
 use crate::error::ShopError;
-use crate::sales::{self, Committed, NewTicket, Stamp};
+use crate::sales::{self, Committed, Discounts, NewTicket, Stamp};
 use crate::shop::{Shop, journal};
 use crate::verify::{ChainReport, verify};
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use comptoir_core::catalog::Role;
 use comptoir_core::closure::Closure;
 use comptoir_core::ticket::Ticket;
@@ -20,15 +21,19 @@ use utoipa::{IntoParams, ToSchema};
         (status = 201, description = "Committed (on disk)", body = Ticket),
         (status = 200, description = "A ticket with this id was already committed: here it is", body = Ticket),
         (status = 422, description = "Refused: nothing written", body = ErrorBody),
+        (status = 403, description = "A cashier's discounts above the shop's limit need `X-Manager-Approval: CODE:PIN` (`manager_approval_needed`)", body = ErrorBody),
         (status = 409, description = "The period is closed", body = ErrorBody)))]
 pub async fn post_ticket(
     State(shop): State<Shop>,
     caller: Caller,
+    Source(source): Source,
+    headers: HeaderMap,
     Body(input): Body<NewTicket>,
 ) -> Result<(StatusCode, Json<Ticket>), ShopError> {
     if caller.0.role == Role::Cashier && input.cashier != caller.0.code {
         return Err(ShopError::Forbidden { needed: Role::Manager.as_str() });
     }
+    let approver = super::registers::manager_approval(&shop, source, &headers).await?;
     let stamper = shop.clone();
     let share = shop.config.sync.share_customers;
     let committed = shop
@@ -37,7 +42,11 @@ pub async fn post_ticket(
             // Stamped inside the write lock, so time never goes backwards along a chain.
             let (created_at, business_date) = stamper.stamp();
             let stamp = Stamp { shop_code: &stamper.code, created_at, business_date };
-            sales::commit_ticket_shared(tx, &stamp, input, share)
+            let discounts = match &approver {
+                Some(manager) => Discounts::ApprovedBy(manager),
+                None => Discounts::Enforce,
+            };
+            sales::commit_ticket_approved(tx, &stamp, input, share, discounts)
         })
         .await?;
     Ok(match committed {
