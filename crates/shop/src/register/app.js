@@ -52,6 +52,15 @@ function money(cents) {
   return (cents / 100).toLocaleString(locale, { style: 'currency', currency: 'EUR' });
 }
 
+function percentText(bp) {
+  return `${(bp / 100).toLocaleString(lang() === 'fr' ? 'fr-FR' : 'en-GB')} %`;
+}
+
+/** "Register Caisse 2" reads "Caisse Caisse 2" in French: a name that already says it is a register stands alone. */
+function registerText(name) {
+  return name.toLowerCase().startsWith(t('register').toLowerCase()) ? name : `${t('register')} ${name}`;
+}
+
 function qtyText(q) {
   return Number.isInteger(q) ? String(q) : q.toLocaleString(lang() === 'fr' ? 'fr-FR' : 'en-GB', { maximumFractionDigits: 3 });
 }
@@ -233,7 +242,7 @@ function show(id) {
 
 function renderStatus() {
   $('st-shop').textContent = S.session ? S.session.shop.name : '';
-  $('st-register').textContent = S.session ? `${t('register')} ${S.session.register.name}` : registerCode ? `${t('register')} ${registerCode}` : '';
+  $('st-register').textContent = S.session ? registerText(S.session.register.name) : registerCode ? registerText(registerCode) : '';
   $('st-cashier').textContent = S.session ? `${t('cashier')} ${S.session.user.name}` : '';
   $('lang').textContent = lang() === 'fr' ? 'EN' : 'FR';
   // The accessible name starts with the visible text (WCAG 2.5.3).
@@ -829,7 +838,7 @@ function receiptOf(ticket) {
   for (const p of ticket.payments) paper.push(el('p', { class: 'spread' }, el('span', { text: t(p.method) }), el('span', { text: money(p.amount) })));
   if (ticket.change) paper.push(el('p', { class: 'spread' }, el('span', { text: t('change') }), el('strong', { id: 'receipt-change', text: money(ticket.change) })));
   const vat = el('table', { class: 'receipt-vat' }, el('tr', {}, el('th', { text: t('vat_rate') }), el('th', { text: t('net') }), el('th', { text: t('vat') })));
-  for (const v of ticket.vat) vat.append(el('tr', {}, el('td', { text: `${(v.rate_bp / 100).toLocaleString()} %` }), el('td', { class: 'num', text: money(v.net) }), el('td', { class: 'num', text: money(v.vat) })));
+  for (const v of ticket.vat) vat.append(el('tr', {}, el('td', { text: percentText(v.rate_bp) }), el('td', { class: 'num', text: money(v.net) }), el('td', { class: 'num', text: money(v.vat) })));
   paper.push(vat);
   paper.push(el('p', { class: 'center muted', text: `${t('cashier')} ${ticket.cashier}` }));
   return paper;
@@ -1025,7 +1034,7 @@ function totalsView(totals) {
   rows.append(el('tr', {}, el('th', { text: t('tickets') }), el('td', { class: 'num', text: String(totals.ticket_count) })));
   rows.append(el('tr', {}, el('th', { text: t('total') }), el('td', { class: 'num', text: money(totals.total) })));
   for (const [m, a] of Object.entries(totals.payments || {})) rows.append(el('tr', {}, el('th', { text: t(m) }), el('td', { class: 'num', text: money(a) })));
-  for (const [r, v] of Object.entries(totals.vat || {})) rows.append(el('tr', {}, el('th', { text: `${t('vat')} ${(r / 100).toLocaleString()} %` }), el('td', { class: 'num', text: money(v.vat) })));
+  for (const [r, v] of Object.entries(totals.vat || {})) rows.append(el('tr', {}, el('th', { text: `${t('vat')} ${percentText(Number(r))}` }), el('td', { class: 'num', text: money(v.vat) })));
   return rows;
 }
 
