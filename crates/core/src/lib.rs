@@ -11,7 +11,6 @@
 //! - [`customer`]: validating customers' emails and phones, search words, the loyalty rule;
 //! - [`hlc`]: the hybrid logical clock that orders edits of a customer across the chain;
 //! - [`secret`]: Argon2id hashing of passwords and PINs;
-//! - [`login_guard`]: locking accounts and addresses after repeated failed sign-ins;
 //! - [`error`]: the domain's refusals, each with a French and an English message.
 #![forbid(unsafe_code)]
 
@@ -21,7 +20,6 @@ pub mod closure;
 pub mod customer;
 pub mod error;
 pub mod hlc;
-pub mod login_guard;
 pub mod money;
 pub mod secret;
 pub mod tax;
