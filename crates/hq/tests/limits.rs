@@ -262,3 +262,14 @@ async fn open_connections_are_bounded_and_health_answers_past_the_bound() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     drop(spare);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_uuid_in_a_path_is_a_json_refusal_in_the_callers_language() {
+    let hq = TestHq::start(HqConfig::default()).await;
+    let (s, e) =
+        TestHq::send(hq.admin(Method::GET, "/api/v1/customers/not-a-uuid").header("accept-language", "fr")).await;
+    assert_eq!((s, e["kind"].as_str()), (400, Some("bad_path")), "{e}");
+    assert!(e["message"].as_str().unwrap().starts_with("Une valeur de l'adresse"), "{e}");
+    let (s, e) = TestHq::send(hq.admin(Method::GET, "/api/v1/tickets?limit=many")).await;
+    assert_eq!((s, e["kind"].as_str()), (400, Some("bad_query")), "{e}");
+}

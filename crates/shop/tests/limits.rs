@@ -227,3 +227,40 @@ async fn one_address_cannot_take_every_connection() {
     let (status, body) = exchange_from("127.0.0.2", addr, shop_info.as_bytes()).await;
     assert_eq!((status, body["code"].as_str()), (200, Some("PARIS1")), "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_before_a_handler_are_json_in_the_callers_language() {
+    let shop = TestShop::with_catalog().await;
+    let fr = shop.api.in_language("fr");
+    let refusal = |got: (u16, String, String)| {
+        let body: Value = serde_json::from_str(&got.2).unwrap_or_else(|_| panic!("a JSON refusal: {got:?}"));
+        (got.0, body["kind"].as_str().unwrap_or_default().to_string(), body["message"].as_str().unwrap().to_string())
+    };
+    // A query string that does not parse.
+    let (s, kind, message) = refusal(fr.raw(Method::GET, "/api/v1/tickets?after=soon", None, Vec::new()).await);
+    assert_eq!((s, kind.as_str()), (400, "bad_query"), "{message}");
+    assert!(message.starts_with("Les paramètres de l'adresse"), "{message}");
+    // A path value that does not parse, and one that is not UTF-8.
+    let (s, kind, message) = refusal(fr.raw(Method::PATCH, "/api/v1/tax-rates/abc", None, b"{}".to_vec()).await);
+    assert_eq!((s, kind.as_str()), (400, "bad_path"), "{message}");
+    let (s, kind, message) = refusal(shop.api.raw(Method::GET, "/api/v1/articles/%ff", None, Vec::new()).await);
+    assert_eq!((s, kind.as_str()), (400, "bad_path"), "{message}");
+    // A wrong method on a route that is not a ticket's does not speak of tickets.
+    let (s, kind, message) = refusal(shop.api.raw(Method::DELETE, "/api/v1/articles", None, Vec::new()).await);
+    assert_eq!((s, kind.as_str()), (405, "method_not_allowed"), "{message}");
+    assert!(!message.contains("ticket"), "{message}");
+    // `fr;q=0` refuses French.
+    let (_, _, message) =
+        refusal(shop.api.in_language("fr;q=0, en").raw(Method::DELETE, "/api/v1/articles", None, Vec::new()).await);
+    assert!(message.starts_with("This route"), "{message}");
+    // A refused value comes back by its beginning only.
+    let long = "9".repeat(20_000);
+    let (s, kind, message) =
+        refusal(fr.raw(Method::GET, &format!("/api/v1/tickets?after={long}"), None, Vec::new()).await);
+    assert_eq!((s, kind.as_str()), (400, "bad_query"), "{message}");
+    assert!(message.len() < 1000, "{} bytes", message.len());
+    let (s, kind, message) =
+        refusal(shop.api.raw(Method::GET, &format!("/api/v1/nothing/{long}"), None, Vec::new()).await);
+    assert_eq!((s, kind.as_str()), (404, "no_route"), "{message}");
+    assert!(message.len() < 1000, "{} bytes", message.len());
+}

@@ -8,8 +8,8 @@
 //! timeout longer than the run, so that what is measured is the cost of holding every
 //! connection all along, not the cap or the timeout dropping them (the test suite shows
 //! those: `crates/shop/tests/limits.rs`). Both processes need more file
-//! descriptors than the usual 1024: the bench raises its own limit with `prlimit` and the
-//! server's with `ulimit -n` in its spawn.
+//! descriptors than the usual 1024: the bench raises its own soft limit with `prlimit` and
+//! the server's with `ulimit -Sn` in its spawn, both within the hard limit.
 
 use super::{Figures, harness, percentile_ms};
 use comptoir_shop::{Shop, ShopError};
@@ -22,21 +22,36 @@ use tokio::process::Command;
 /// Longest the whole measurement may take, connections opened included.
 const BOUND: Duration = Duration::from_secs(120);
 
-/// Raises this process's open-file limit to `files` (soft and hard).
+/// This process's hard open-file limit, from `/proc/self/limits`.
+fn hard_file_limit() -> Option<usize> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    match line.split_whitespace().nth(4)? {
+        "unlimited" => Some(usize::MAX),
+        n => n.parse().ok(),
+    }
+}
+
+/// Raises this process's soft open-file limit to `files` (within the hard limit, which
+/// only a privileged process may raise).
 fn raise_own_limit(files: usize) -> Result<(), ShopError> {
+    let hard = hard_file_limit().ok_or_else(|| harness("cannot read the open-file limit in /proc/self/limits"))?;
+    if files > hard {
+        return Err(harness(format!(
+            "{files} open files needed, but the hard limit is {hard}: open fewer connections (--idle), or raise the limit (ulimit -Hn)"
+        )));
+    }
     let pid = std::process::id().to_string();
-    let limit = format!("--nofile={files}:{files}");
-    let status = std::process::Command::new("prlimit").args(["--pid", &pid, &limit]).status();
-    match status {
+    let limit = format!("--nofile={files}:{hard}");
+    match std::process::Command::new("prlimit").args(["--pid", &pid, &limit]).status() {
         Ok(s) if s.success() => Ok(()),
-        other => Err(harness(format!(
-            "cannot raise the open-file limit to {files} (prlimit: {other:?}); run as a user allowed to, or open fewer connections"
-        ))),
+        other => Err(harness(format!("cannot raise the open-file limit to {files} (prlimit: {other:?})"))),
     }
 }
 
 pub async fn connections(idle: usize, slow: usize, seconds: u64) -> Result<Figures, ShopError> {
-    let files = idle + slow + 4096;
+    // Each connection is a file in both processes; a few hundred more for the rest.
+    let files = idle + slow + 512;
     raise_own_limit(files)?;
     let root = super::tempdir()?;
     let dir = root.path().join("shop");
@@ -45,7 +60,7 @@ pub async fn connections(idle: usize, slow: usize, seconds: u64) -> Result<Figur
     let d = dir.display().to_string();
     let mut child = Command::new("sh")
         .arg("-c")
-        .arg(format!("ulimit -n {files} && exec \"$0\" shop serve --data-dir \"$1\" --listen 127.0.0.1:0"))
+        .arg(format!("ulimit -Sn {files} && exec \"$0\" shop serve --data-dir \"$1\" --listen 127.0.0.1:0"))
         .arg(&exe)
         .arg(&d)
         .env("COMPTOIR_SHOP_MAX_CONNECTIONS", (idle + slow + 1024).to_string())
