@@ -79,7 +79,8 @@ fn barcodes(codes: &[String]) -> Result<Vec<String>, HqError> {
         let field = format!("barcodes[{i}]");
         let code = validate_barcode(&field, code)?;
         if clean.contains(&code) {
-            return Err(HqError::bad_request(
+            return Err(HqError::invalid(
+                "duplicate_barcode",
                 format!("Barcode {code} is listed twice."),
                 format!("Le code-barres {code} est cité deux fois."),
                 Some(&field),

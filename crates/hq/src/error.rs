@@ -30,6 +30,9 @@ pub enum HqError {
     Conflict { en: String, fr: String, field: Option<String> },
     #[error("bad request: {en}")]
     BadRequest { en: String, fr: String, field: Option<String> },
+    /// A request refused as it is, with its own stable kind (`bad_postal_code`, `bad_week`).
+    #[error("{kind}: {en}")]
+    Invalid { kind: &'static str, en: String, fr: String, field: Option<String> },
     #[error("no route {path}")]
     NoRoute { path: String },
     #[error("method not allowed")]
@@ -90,7 +93,8 @@ impl From<CommonError> for HqError {
             CommonError::AlreadyExists { what, key, field, .. } => HqError::AlreadyExists { what, key, field },
             CommonError::Inactive { what, key, field, .. } => HqError::Inactive { what, key, field },
             CommonError::Conflict { en, fr, field, .. } => HqError::Conflict { en, fr, field },
-            CommonError::BadRequest { en, fr, field, .. } => HqError::BadRequest { en, fr, field },
+            CommonError::BadRequest { kind: "bad_request", en, fr, field } => HqError::BadRequest { en, fr, field },
+            CommonError::BadRequest { kind, en, fr, field } => HqError::Invalid { kind, en, fr, field },
             CommonError::NoRoute { path } => HqError::NoRoute { path },
             CommonError::MethodNotAllowed { .. } => HqError::MethodNotAllowed,
             CommonError::Overloaded { .. } => HqError::Overloaded,
@@ -123,6 +127,11 @@ fn what_fr(what: &'static str) -> &'static str {
 impl HqError {
     pub fn bad_request(en: impl Into<String>, fr: impl Into<String>, field: Option<&str>) -> HqError {
         HqError::BadRequest { en: en.into(), fr: fr.into(), field: field.map(str::to_string) }
+    }
+
+    /// A refusal with its own stable kind: prefer it to [`HqError::bad_request`].
+    pub fn invalid(kind: &'static str, en: impl Into<String>, fr: impl Into<String>, field: Option<&str>) -> HqError {
+        HqError::Invalid { kind, en: en.into(), fr: fr.into(), field: field.map(str::to_string) }
     }
 
     pub fn conflict(en: impl Into<String>, fr: impl Into<String>, field: Option<&str>) -> HqError {
@@ -158,6 +167,10 @@ impl HqError {
                 let (en, fr, field) = text(en, fr, field);
                 CommonError::BadRequest { kind: "bad_request", en, fr, field }
             }
+            HqError::Invalid { kind, en, fr, field } => {
+                let (en, fr, field) = text(en, fr, field);
+                CommonError::BadRequest { kind, en, fr, field }
+            }
             HqError::NoRoute { path } => CommonError::NoRoute { path: path.clone() },
             HqError::MethodNotAllowed => CommonError::MethodNotAllowed { immutable: None },
             HqError::Overloaded => CommonError::Overloaded { server: SERVER },
@@ -187,6 +200,7 @@ impl HqError {
             | HqError::Inactive { .. }
             | HqError::Conflict { .. }
             | HqError::BadRequest { .. }
+            | HqError::Invalid { .. }
             | HqError::NoRoute { .. }
             | HqError::MethodNotAllowed
             | HqError::Overloaded

@@ -71,6 +71,9 @@ pub enum ShopError {
     Conflict { en: String, fr: String, field: Option<String> },
     #[error("bad request: {en}")]
     BadRequest { en: String, fr: String, field: Option<String> },
+    /// A request refused as it is, with its own stable kind (`negative_count`, `wrong_pin`).
+    #[error("{kind}: {en}")]
+    Invalid { kind: &'static str, en: String, fr: String, field: Option<String> },
     #[error("request body too large")]
     PayloadTooLarge { limit: usize },
     #[error("CSV import refused: {} bad rows", rows.len())]
@@ -136,6 +139,11 @@ impl ShopError {
         ShopError::BadRequest { en: en.into(), fr: fr.into(), field: field.map(str::to_string) }
     }
 
+    /// A refusal with its own stable kind: prefer it to [`ShopError::bad_request`].
+    pub fn invalid(kind: &'static str, en: impl Into<String>, fr: impl Into<String>, field: Option<&str>) -> ShopError {
+        ShopError::Invalid { kind, en: en.into(), fr: fr.into(), field: field.map(str::to_string) }
+    }
+
     pub fn conflict(en: impl Into<String>, fr: impl Into<String>, field: Option<&str>) -> ShopError {
         ShopError::Conflict { en: en.into(), fr: fr.into(), field: field.map(str::to_string) }
     }
@@ -160,6 +168,10 @@ impl ShopError {
             ShopError::BadRequest { en, fr, field } => {
                 let (en, fr, field) = text(en, fr, field);
                 CommonError::BadRequest { kind: "bad_request", en, fr, field }
+            }
+            ShopError::Invalid { kind, en, fr, field } => {
+                let (en, fr, field) = text(en, fr, field);
+                CommonError::BadRequest { kind, en, fr, field }
             }
             ShopError::NoRoute { path } => CommonError::NoRoute { path: path.clone() },
             ShopError::MethodNotAllowed => {
@@ -206,6 +218,7 @@ impl ShopError {
             | ShopError::Inactive { .. }
             | ShopError::Conflict { .. }
             | ShopError::BadRequest { .. }
+            | ShopError::Invalid { .. }
             | ShopError::NoRoute { .. }
             | ShopError::MethodNotAllowed
             | ShopError::Overloaded
