@@ -86,24 +86,6 @@ impl From<comptoir_http::serve::TlsError> for HqError {
     }
 }
 
-impl From<CommonError> for HqError {
-    fn from(e: CommonError) -> Self {
-        match e {
-            CommonError::NotFound { what, key, field, .. } => HqError::NotFound { what, key, field },
-            CommonError::AlreadyExists { what, key, field, .. } => HqError::AlreadyExists { what, key, field },
-            CommonError::Inactive { what, key, field, .. } => HqError::Inactive { what, key, field },
-            CommonError::Conflict { en, fr, field, .. } => HqError::Conflict { en, fr, field },
-            CommonError::BadRequest { kind: "bad_request", en, fr, field } => HqError::BadRequest { en, fr, field },
-            CommonError::BadRequest { kind, en, fr, field } => HqError::Invalid { kind, en, fr, field },
-            CommonError::NoRoute { path } => HqError::NoRoute { path },
-            CommonError::MethodNotAllowed { .. } => HqError::MethodNotAllowed,
-            CommonError::Overloaded { .. } => HqError::Overloaded,
-            CommonError::PayloadTooLarge { limit } => HqError::PayloadTooLarge { limit },
-            CommonError::Timeout => HqError::Timeout,
-        }
-    }
-}
-
 impl From<std::io::Error> for HqError {
     fn from(e: std::io::Error) -> Self {
         HqError::Storage(e.to_string())
