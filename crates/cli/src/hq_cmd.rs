@@ -273,14 +273,9 @@ async fn serve(
     }
     let config = HqConfig::load(&place.data_dir, &flags)?;
     let hq = Hq::open(open(place).await?, config).await?;
-    let log = comptoir_shop::config::LogConfig {
-        level: hq.config.log.level.clone(),
-        retention_days: hq.config.log.retention_days,
-        stdout: hq.config.log.stdout,
-    };
     // HQ serves shops in any time zone: its log files are dated in UTC.
     let _log_guard =
-        comptoir_shop::logs::init(Some(&place.data_dir.join("logs")), &log, "UTC").map_err(HqError::Config)?;
+        comptoir_hq::logs::init(Some(&place.data_dir.join("logs")), &hq.config.log, "UTC").map_err(HqError::Config)?;
     let listener = tokio::net::TcpListener::bind(hq.config.listen)
         .await
         .map_err(|e| HqError::Config(format!("cannot listen on {}: {e}; choose another --listen", hq.config.listen)))?;

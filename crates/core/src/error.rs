@@ -13,11 +13,31 @@ pub enum Lang {
 }
 
 impl Lang {
-    /// Picks French when the first language an `Accept-Language` header (or a `LANG`
-    /// variable such as `fr_FR.UTF-8`) prefers is French, English otherwise.
+    /// Picks French when, of the two languages Comptoir speaks, French is the one an
+    /// `Accept-Language` header (or a `LANG` variable such as `fr_FR.UTF-8`) prefers, by
+    /// its q values (`fr;q=0` refuses French); English otherwise. Equal weights: the first
+    /// listed wins.
     pub fn from_preference(header: &str) -> Lang {
-        let first = header.split([',', ';']).next().unwrap_or("").trim().to_ascii_lowercase();
-        if first.starts_with("fr") { Lang::Fr } else { Lang::En }
+        let mut best: Option<(f32, Lang)> = None;
+        for entry in header.split(',') {
+            let mut parts = entry.split(';');
+            let tag = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q=").or_else(|| p.trim().strip_prefix("Q=")))
+                .find_map(|v| v.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let lang = if tag.starts_with("fr") {
+                Lang::Fr
+            } else if tag.starts_with("en") || tag == "*" {
+                Lang::En
+            } else {
+                continue;
+            };
+            if q > 0.0 && best.is_none_or(|(b, _)| q > b) {
+                best = Some((q, lang));
+            }
+        }
+        best.map(|(_, l)| l).unwrap_or_default()
     }
 
     /// Chooses between the two texts of a message.
@@ -290,6 +310,10 @@ mod tests {
         assert_eq!(Lang::from_preference("en-US,fr;q=0.5"), Lang::En);
         assert_eq!(Lang::from_preference("fr_FR.UTF-8"), Lang::Fr);
         assert_eq!(Lang::from_preference(""), Lang::En);
+        assert_eq!(Lang::from_preference("fr;q=0, en"), Lang::En, "q=0 refuses French");
+        assert_eq!(Lang::from_preference("fr;q=0"), Lang::En);
+        assert_eq!(Lang::from_preference("de, en;q=0.2, fr;q=0.7"), Lang::Fr);
+        assert_eq!(Lang::from_preference("en;q=0.5, fr;q=0.5"), Lang::En, "a tie: the first listed");
     }
 
     #[test]

@@ -12,7 +12,6 @@
 //! - [`hlc`]: the hybrid logical clock that orders edits of a customer across the chain;
 //! - [`spreadsheet`]: CSV cells a spreadsheet cannot run as formulas;
 //! - [`secret`]: Argon2id hashing of passwords and PINs;
-//! - [`login_guard`]: locking accounts and addresses after repeated failed sign-ins;
 //! - [`error`]: the domain's refusals, each with a French and an English message.
 #![forbid(unsafe_code)]
 
@@ -22,7 +21,6 @@ pub mod closure;
 pub mod customer;
 pub mod error;
 pub mod hlc;
-pub mod login_guard;
 pub mod money;
 pub mod secret;
 pub mod spreadsheet;

@@ -80,7 +80,8 @@ fn barcodes(codes: &[String]) -> Result<Vec<String>, HqError> {
         let field = format!("barcodes[{i}]");
         let code = validate_barcode(&field, code)?;
         if clean.contains(&code) {
-            return Err(HqError::bad_request(
+            return Err(HqError::invalid(
+                "duplicate_barcode",
                 format!("Barcode {code} is listed twice."),
                 format!("Le code-barres {code} est cité deux fois."),
                 Some(&field),
@@ -153,38 +154,8 @@ pub type ParsedCsv = (Vec<(usize, ArticleWrite)>, Vec<RowError>);
 /// Reads a CSV file into upserts (syntax only): the good rows and every bad row; a bad
 /// header refuses the file at once.
 pub fn parse_csv(data: &[u8], lang: Lang) -> Result<ParsedCsv, HqError> {
-    let first_line = data.split(|b| *b == b'\n').next().unwrap_or_default();
-    let count = |c: u8| first_line.iter().filter(|b| **b == c).count();
-    let delimiter = if count(b';') > count(b',') { b';' } else { b',' };
-    let mut reader =
-        csv::ReaderBuilder::new().delimiter(delimiter).flexible(false).trim(csv::Trim::All).from_reader(data);
-    let header_error = |en: String, fr: String| HqError::CsvRejected { rows: vec![row(1, None, en, fr, lang)] };
-    let headers = reader
-        .headers()
-        .map_err(|e| header_error(format!("Unreadable header: {e}"), format!("En-tête illisible : {e}")))?
-        .clone();
-    let mut index: HashMap<&'static str, usize> = HashMap::new();
-    for (i, h) in headers.iter().enumerate() {
-        let h = h.trim_start_matches('\u{feff}').to_ascii_lowercase();
-        match KNOWN.iter().find(|k| **k == h) {
-            Some(k) => {
-                index.insert(k, i);
-            }
-            None => {
-                return Err(header_error(
-                    format!("Unknown column {h:?}; the columns are {}.", KNOWN.join(", ")),
-                    format!("Colonne inconnue {h:?} ; les colonnes sont {}.", KNOWN.join(", ")),
-                ));
-            }
-        }
-    }
-    let missing: Vec<&str> = REQUIRED.iter().copied().filter(|k| !index.contains_key(k)).collect();
-    if !missing.is_empty() {
-        return Err(header_error(
-            format!("Missing column(s): {}.", missing.join(", ")),
-            format!("Colonne(s) manquante(s) : {}.", missing.join(", ")),
-        ));
-    }
+    let (mut reader, index) = comptoir_http::csv_header::read(data, &KNOWN, &REQUIRED)
+        .map_err(|e| HqError::CsvRejected { rows: vec![row(1, None, e.en, e.fr, lang)] })?;
     let mut errors = Vec::new();
     let mut writes = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();

@@ -50,8 +50,16 @@ pub struct HqConfig {
     pub max_concurrent_requests: usize,
     /// Long-polled feed requests waiting at once; past it, 503 with Retry-After.
     pub max_waiting_feeds: usize,
-    /// Open connections at once; past it, new connections wait in the system's backlog.
+    /// Open connections at once; past it, a few more are served health only (anything
+    /// else 503), then new connections wait in the system's backlog.
     pub max_connections: usize,
+    /// Open connections at once from one address (the TCP peer: behind a reverse proxy,
+    /// the proxy; set 0 there), past it treated as past `max_connections`. 0: no bound.
+    pub max_connections_per_address: usize,
+    /// Time a client has to send a request's headers, in seconds.
+    pub header_timeout_seconds: u64,
+    /// Longest wait for the next bytes of a request body, in seconds.
+    pub body_read_timeout_seconds: u64,
     /// PEM file of HQ's certificate chain: with `tls_key`, HQ serves HTTPS.
     pub tls_cert: Option<PathBuf>,
     /// PEM file of the certificate's private key.
@@ -59,16 +67,8 @@ pub struct HqConfig {
     pub log: LogConfig,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct LogConfig {
-    /// Level or filter (`info`, `debug`, `info,comptoir_hq=debug`).
-    pub level: String,
-    /// Days of daily log files kept in `<data dir>/logs/`.
-    pub retention_days: u32,
-    /// Also write the log to standard output.
-    pub stdout: bool,
-}
+/// The `log` section, as the shop's (daily files in `<data dir>/logs/`, dated in UTC).
+pub use comptoir_http::logs::LogConfig;
 
 impl Default for HqConfig {
     fn default() -> Self {
@@ -88,16 +88,13 @@ impl Default for HqConfig {
             max_concurrent_requests: 512,
             max_waiting_feeds: 4096,
             max_connections: 8192,
+            max_connections_per_address: 1024,
+            header_timeout_seconds: 10,
+            body_read_timeout_seconds: 10,
             tls_cert: None,
             tls_key: None,
             log: LogConfig::default(),
         }
-    }
-}
-
-impl Default for LogConfig {
-    fn default() -> Self {
-        LogConfig { level: "info".into(), retention_days: 30, stdout: true }
     }
 }
 

@@ -3,21 +3,18 @@
 //!
 //! [`HqError::status`] is the one place an error becomes an HTTP status; the body is always
 //! `{"kind", "message", "field"}` (plus `rows` for a refused CSV import), with the message
-//! in the language the request prefers (see `api::localize`). Kinds are stable: programs
-//! (the shop's sync agent first) match on them.
+//! in the language the request prefers (rendered by `comptoir_http`). Kinds are stable:
+//! programs (the shop's sync agent first) match on them. The cases both servers share
+//! (not found, bad request, payload too large, ...) are worded once, in
+//! [`comptoir_http::CommonError`]; [`HqError::common`] maps HQ's variants onto them.
 
 use axum::http::StatusCode;
 use comptoir_core::{DomainError, Lang};
-use serde::Serialize;
+pub use comptoir_http::RowError;
+use comptoir_http::{CommonError, ServerName};
 
-/// One refused row of a CSV import.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct RowError {
-    /// Line number in the file, the header being line 1.
-    pub line: usize,
-    pub column: Option<String>,
-    pub message: String,
-}
+/// HQ in the messages that speak of the server.
+pub const SERVER: ServerName = ServerName { en: "HQ", fr: "Le siège" };
 
 #[derive(Debug, thiserror::Error)]
 pub enum HqError {
@@ -33,6 +30,9 @@ pub enum HqError {
     Conflict { en: String, fr: String, field: Option<String> },
     #[error("bad request: {en}")]
     BadRequest { en: String, fr: String, field: Option<String> },
+    /// A request refused as it is, with its own stable kind (`bad_postal_code`, `bad_week`).
+    #[error("{kind}: {en}")]
+    Invalid { kind: &'static str, en: String, fr: String, field: Option<String> },
     #[error("no route {path}")]
     NoRoute { path: String },
     #[error("method not allowed")]
@@ -80,13 +80,19 @@ pub enum HqError {
     Storage(String),
 }
 
+impl From<comptoir_http::serve::TlsError> for HqError {
+    fn from(e: comptoir_http::serve::TlsError) -> Self {
+        HqError::Tls { path: e.path, en: e.en, fr: e.fr }
+    }
+}
+
 impl From<std::io::Error> for HqError {
     fn from(e: std::io::Error) -> Self {
         HqError::Storage(e.to_string())
     }
 }
 
-fn what_fr(what: &str) -> &str {
+fn what_fr(what: &'static str) -> &'static str {
     match what {
         "article" => "l'article",
         "barcode" => "le code-barres",
@@ -105,6 +111,11 @@ impl HqError {
         HqError::BadRequest { en: en.into(), fr: fr.into(), field: field.map(str::to_string) }
     }
 
+    /// A refusal with its own stable kind: prefer it to [`HqError::bad_request`].
+    pub fn invalid(kind: &'static str, en: impl Into<String>, fr: impl Into<String>, field: Option<&str>) -> HqError {
+        HqError::Invalid { kind, en: en.into(), fr: fr.into(), field: field.map(str::to_string) }
+    }
+
     pub fn conflict(en: impl Into<String>, fr: impl Into<String>, field: Option<&str>) -> HqError {
         HqError::Conflict { en: en.into(), fr: fr.into(), field: field.map(str::to_string) }
     }
@@ -117,27 +128,66 @@ impl HqError {
         }
     }
 
-    /// The HTTP status of each error: the only mapping in HQ.
+    /// The case both servers share that this error is, if it is one.
+    pub fn common(&self) -> Option<CommonError> {
+        let text = |en: &String, fr: &String, field: &Option<String>| (en.clone(), fr.clone(), field.clone());
+        Some(match self {
+            HqError::NotFound { what, key, field } => {
+                CommonError::NotFound { what, what_fr: what_fr(what), key: key.clone(), field: field.clone() }
+            }
+            HqError::AlreadyExists { what, key, field } => {
+                CommonError::AlreadyExists { what, what_fr: what_fr(what), key: key.clone(), field: field.clone() }
+            }
+            HqError::Inactive { what, key, field } => {
+                CommonError::Inactive { what, what_fr: what_fr(what), key: key.clone(), field: field.clone() }
+            }
+            HqError::Conflict { en, fr, field } => {
+                let (en, fr, field) = text(en, fr, field);
+                CommonError::Conflict { kind: "conflict", en, fr, field }
+            }
+            HqError::BadRequest { en, fr, field } => {
+                let (en, fr, field) = text(en, fr, field);
+                CommonError::BadRequest { kind: "bad_request", en, fr, field }
+            }
+            HqError::Invalid { kind, en, fr, field } => {
+                let (en, fr, field) = text(en, fr, field);
+                CommonError::BadRequest { kind, en, fr, field }
+            }
+            HqError::NoRoute { path } => CommonError::NoRoute { path: path.clone() },
+            HqError::MethodNotAllowed => CommonError::MethodNotAllowed { immutable: None },
+            HqError::Overloaded => CommonError::Overloaded { server: SERVER },
+            HqError::PayloadTooLarge { limit } => CommonError::PayloadTooLarge { limit: *limit },
+            HqError::Timeout => CommonError::Timeout,
+            _ => return None,
+        })
+    }
+
+    /// The HTTP status of each error: the only mapping in HQ (the shared cases in
+    /// [`CommonError::status`]).
     pub fn status(&self) -> StatusCode {
+        if let Some(common) = self.common() {
+            return common.status();
+        }
         match self {
             HqError::Domain(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            HqError::NotFound { field: Some(_), .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            HqError::NotFound { field: None, .. } => StatusCode::NOT_FOUND,
-            HqError::AlreadyExists { .. } => StatusCode::CONFLICT,
-            HqError::Inactive { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            HqError::Conflict { .. } => StatusCode::CONFLICT,
-            HqError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            HqError::NoRoute { .. } => StatusCode::NOT_FOUND,
-            HqError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             HqError::Unauthorized | HqError::InvalidCredential | HqError::InvalidEnrolmentToken => {
                 StatusCode::UNAUTHORIZED
             }
             HqError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
-            HqError::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
             HqError::UnsupportedProtocol { .. } => StatusCode::BAD_REQUEST,
-            HqError::PayloadTooLarge { .. } | HqError::BatchTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            HqError::BatchTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             HqError::CsvRejected { .. } | HqError::Rows(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            HqError::Timeout => StatusCode::REQUEST_TIMEOUT,
+            HqError::NotFound { .. }
+            | HqError::AlreadyExists { .. }
+            | HqError::Inactive { .. }
+            | HqError::Conflict { .. }
+            | HqError::BadRequest { .. }
+            | HqError::Invalid { .. }
+            | HqError::NoRoute { .. }
+            | HqError::MethodNotAllowed
+            | HqError::Overloaded
+            | HqError::PayloadTooLarge { .. }
+            | HqError::Timeout => unreachable!("a common case, answered above"),
             HqError::NotInitialised { .. }
             | HqError::AlreadyInitialised { .. }
             | HqError::SchemaTooNew { .. }
@@ -150,44 +200,36 @@ impl HqError {
 
     /// Stable machine-readable kind.
     pub fn kind(&self) -> &'static str {
+        if let Some(common) = self.common() {
+            return common.kind();
+        }
         match self {
             HqError::Domain(d) => d.kind(),
-            HqError::NotFound { .. } => "not_found",
-            HqError::AlreadyExists { .. } => "already_exists",
-            HqError::Inactive { .. } => "inactive",
-            HqError::Conflict { .. } => "conflict",
-            HqError::BadRequest { .. } => "bad_request",
-            HqError::NoRoute { .. } => "no_route",
-            HqError::MethodNotAllowed => "method_not_allowed",
             HqError::Unauthorized => "unauthorized",
             HqError::InvalidCredential => "invalid_credential",
             HqError::InvalidEnrolmentToken => "invalid_enrolment_token",
             HqError::TooManyAttempts { .. } => "too_many_attempts",
-            HqError::Overloaded => "overloaded",
             HqError::Tls { .. } => "tls",
             HqError::UnsupportedProtocol { .. } => "unsupported_protocol",
-            HqError::PayloadTooLarge { .. } => "payload_too_large",
             HqError::BatchTooLarge { .. } => "batch_too_large",
             HqError::CsvRejected { .. } => "csv_rejected",
             HqError::Rows(_) => "rows_rejected",
-            HqError::Timeout => "timeout",
             HqError::NotInitialised { .. } => "not_initialised",
             HqError::AlreadyInitialised { .. } => "already_initialised",
             HqError::SchemaTooNew { .. } => "schema_too_new",
             HqError::DatabaseUrl { .. } => "database_url",
             HqError::Config(_) => "config",
             HqError::Storage(_) => "storage",
+            _ => unreachable!("a common case, answered above"),
         }
     }
 
     pub fn field(&self) -> Option<String> {
+        if let Some(common) = self.common() {
+            return common.field();
+        }
         match self {
             HqError::Domain(d) => d.field(),
-            HqError::NotFound { field, .. }
-            | HqError::AlreadyExists { field, .. }
-            | HqError::Inactive { field, .. }
-            | HqError::Conflict { field, .. }
-            | HqError::BadRequest { field, .. } => field.clone(),
             HqError::BatchTooLarge { .. } => Some("records".into()),
             HqError::InvalidEnrolmentToken => Some("token".into()),
             _ => None,
@@ -197,29 +239,11 @@ impl HqError {
     /// What went wrong and what to do about it.
     pub fn message(&self, lang: Lang) -> String {
         use HqError::*;
+        if let Some(common) = self.common() {
+            return common.message(lang);
+        }
         match self {
             Domain(d) => d.message(lang),
-            NotFound { what, key, .. } => lang.pick(
-                format!("{what} {key} does not exist; check the code or create it first."),
-                format!("{} {key} n'existe pas ; vérifiez le code ou créez-le d'abord.", what_fr(what)),
-            ),
-            AlreadyExists { what, key, .. } => lang.pick(
-                format!("{what} {key} already exists; choose another code or change the existing one."),
-                format!("{} {key} existe déjà ; choisissez un autre code ou modifiez l'existant.", what_fr(what)),
-            ),
-            Inactive { what, key, .. } => lang.pick(
-                format!("{what} {key} is deactivated; reactivate it to use it."),
-                format!("{} {key} est désactivé(e) ; réactivez-le pour l'utiliser.", what_fr(what)),
-            ),
-            BadRequest { en, fr, .. } | Conflict { en, fr, .. } => lang.pick(en.clone(), fr.clone()),
-            NoRoute { path } => lang.pick(
-                format!("There is no route {path}; the routes are listed in /api/v1/openapi.json."),
-                format!("La route {path} n'existe pas ; les routes sont listées dans /api/v1/openapi.json."),
-            ),
-            MethodNotAllowed => lang.pick(
-                "This route does not take this method; see /api/v1/openapi.json.".into(),
-                "Cette route n'accepte pas cette méthode ; voir /api/v1/openapi.json.".into(),
-            ),
             Unauthorized => lang.pick(
                 "Missing or wrong credentials: sign in with HTTP Basic (admin user and password) or send Authorization: Bearer <API token> (comptoir hq token create).".into(),
                 "Identifiants absents ou faux : identifiez-vous en HTTP Basic (administrateur et mot de passe) ou envoyez Authorization: Bearer <jeton d'API> (comptoir hq token create).".into(),
@@ -240,10 +264,6 @@ impl HqError {
                 format!("Too many failed sign-ins or enrolments from this address: it is locked for {retry_after} more seconds. Wait, then try again with the right password or a new enrolment token."),
                 format!("Trop de connexions ou d'enrôlements manqués depuis cette adresse : elle est bloquée encore {retry_after} secondes. Patientez, puis réessayez avec le bon mot de passe ou un nouveau jeton d'enrôlement."),
             ),
-            Overloaded => lang.pick(
-                "HQ is busy with too many requests at once; nothing was done. Try again in a second.".into(),
-                "Le siège traite trop de requêtes à la fois ; rien n'a été fait. Réessayez dans une seconde.".into(),
-            ),
             Tls { path, en, fr } => lang.pick(
                 format!("HTTPS cannot start with {path}: {en}"),
                 format!("HTTPS ne peut pas démarrer avec {path} : {fr}"),
@@ -256,10 +276,6 @@ impl HqError {
                     format!("La version de protocole {got} n'est pas prise en charge : ce siège accepte comptoir-protocol {accepted}. Mettez à jour le Comptoir du magasin (ou du siège) pour qu'ils parlent le même protocole."),
                 )
             }
-            PayloadTooLarge { limit } => lang.pick(
-                format!("The request body is larger than {limit} bytes; send less at once."),
-                format!("Le corps de la requête dépasse {limit} octets ; envoyez-en moins à la fois."),
-            ),
             BatchTooLarge { records, max } => lang.pick(
                 format!("The batch holds {records} records, more than {max}: send smaller batches."),
                 format!("Le lot contient {records} enregistrements, plus que {max} : envoyez des lots plus petits."),
@@ -275,10 +291,6 @@ impl HqError {
                     format!("Rien n'a été écrit : {}", list.join(" ")),
                 )
             }
-            Timeout => lang.pick(
-                "The request took too long and was stopped. Try again.".into(),
-                "La requête a pris trop de temps et a été arrêtée. Réessayez.".into(),
-            ),
             NotInitialised { place } => lang.pick(
                 format!("No HQ in {place}: run `comptoir hq init --data-dir DIR ...` first, or give the right --data-dir / --database-url."),
                 format!("Aucun siège dans {place} : lancez d'abord `comptoir hq init --data-dir DIR ...`, ou donnez le bon --data-dir / --database-url."),
@@ -300,7 +312,46 @@ impl HqError {
                 "The HQ database failed; nothing was written. See HQ's log for the cause.".into(),
                 "La base du siège a échoué ; rien n'a été écrit. La cause est dans le journal du siège.".into(),
             ),
+            _ => unreachable!("a common case, answered above"),
         }
+    }
+}
+
+impl comptoir_http::HttpError for HqError {
+    fn kind(&self) -> &'static str {
+        HqError::kind(self)
+    }
+    fn status(&self) -> StatusCode {
+        HqError::status(self)
+    }
+    fn message(&self, lang: Lang) -> String {
+        HqError::message(self, lang)
+    }
+    fn field(&self) -> Option<String> {
+        HqError::field(self)
+    }
+    fn rows(&self) -> Option<Vec<RowError>> {
+        match self {
+            HqError::CsvRejected { rows } => Some(rows.clone()),
+            _ => None,
+        }
+    }
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            HqError::TooManyAttempts { retry_after, .. } => Some(*retry_after),
+            HqError::Overloaded => Some(1),
+            _ => None,
+        }
+    }
+    fn basic_realm(&self) -> Option<&'static str> {
+        matches!(self, HqError::Unauthorized).then_some("comptoir-hq")
+    }
+}
+
+impl axum::response::IntoResponse for HqError {
+    /// Rendered in English here; the localisation layer renders it again in the caller's language.
+    fn into_response(self) -> axum::response::Response {
+        comptoir_http::respond(self)
     }
 }
 

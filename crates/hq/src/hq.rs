@@ -3,9 +3,9 @@
 //! login cache.
 //!
 //! Admin logins: Argon2id costs tens of milliseconds on purpose; a successful login is
-//! remembered for `auth_cache_seconds` as a salted SHA-256 of the password (random salt per
-//! process), compared in constant time. Shop credentials and API tokens are never cached:
-//! they are checked by a fast hash on every call, so a revocation takes effect at once.
+//! remembered for `auth_cache_seconds` in the shared [`LoginCache`] (a salted SHA-256 of
+//! the password, random salt per process, compared in constant time). Shop credentials
+//! and API tokens are never cached: they are checked by a fast hash on every call, so a revocation takes effect at once.
 //!
 //! Failed sign-ins (admin passwords, API tokens, enrolment tokens) go through
 //! [`LoginGuard`]: per account and per source address, repeated failures lock for a while
@@ -17,15 +17,13 @@ use crate::config::HqConfig;
 use crate::error::HqError;
 use crate::storage::{HqStorage, ShopHealth};
 use crate::sync::{now_text, secret_matches, split_keyed_secret};
-pub use comptoir_core::login_guard::{Locked, LoginGuard};
+use comptoir_http::sign_in::guarded;
+pub use comptoir_http::sign_in::{Locked, LoginCache, LoginGuard};
 use comptoir_protocol::HqIdentity;
-use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-use subtle::ConstantTimeEq;
+use std::sync::Arc;
+use std::time::Duration;
 
 /// Where HQ's database is, from `--database-url` (or the data directory).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,17 +64,13 @@ pub enum Admin {
     Token(String),
 }
 
-/// A checked password's salted digest and when it expires.
-type CachedLogin = ([u8; 32], Instant);
-
 #[derive(Clone)]
 pub struct Hq {
     pub storage: Arc<dyn HqStorage>,
     pub identity: HqIdentity,
     pub config: Arc<HqConfig>,
     changes: Arc<tokio::sync::watch::Sender<u64>>,
-    logins: Arc<Mutex<HashMap<String, CachedLogin>>>,
-    login_salt: [u8; 16],
+    logins: Arc<LoginCache<()>>,
     /// Failed sign-ins and enrolments, per account and per address.
     pub guard: Arc<LoginGuard>,
 }
@@ -95,8 +89,6 @@ fn decoy_hash() -> &'static str {
 impl Hq {
     pub async fn open(storage: Arc<dyn HqStorage>, config: HqConfig) -> Result<Hq, HqError> {
         let identity = storage.identity().await?;
-        let mut login_salt = [0u8; 16];
-        rand::fill(&mut login_salt);
         let guard = Arc::new(LoginGuard::new(
             config.login_max_failures,
             config.login_max_failures_per_address,
@@ -106,10 +98,9 @@ impl Hq {
             guard,
             storage,
             identity,
+            logins: Arc::new(LoginCache::new(Duration::from_secs(config.auth_cache_seconds))),
             config: Arc::new(config),
             changes: Arc::new(tokio::sync::watch::channel(0).0),
-            logins: Arc::new(Mutex::new(HashMap::new())),
-            login_salt,
         })
     }
 
@@ -123,29 +114,13 @@ impl Hq {
         self.changes.subscribe()
     }
 
-    fn digest(&self, user: &str, password: &str) -> [u8; 32] {
-        let mut h = Sha256::new();
-        h.update(self.login_salt);
-        h.update(user.as_bytes());
-        h.update([0]);
-        h.update(password.as_bytes());
-        h.finalize().into()
-    }
-
     /// Checks an admin user and password (Argon2id, remembered for `auth_cache_seconds`).
     pub async fn login(&self, user: &str, password: &str) -> Result<Admin, HqError> {
         if user.len() > 64 || password.len() > 256 {
             return Err(HqError::Unauthorized);
         }
-        let digest = self.digest(user, password);
-        {
-            let cache = self.logins.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some((d, until)) = cache.get(user)
-                && *until > Instant::now()
-                && bool::from(d.ct_eq(&digest))
-            {
-                return Ok(Admin::User(user.into()));
-            }
+        if self.logins.get(user, password).is_some() {
+            return Ok(Admin::User(user.into()));
         }
         let stored = self.storage.admin_password_hash(user).await?;
         let known = stored.is_some();
@@ -157,46 +132,21 @@ impl Hq {
         if !ok {
             return Err(HqError::Unauthorized);
         }
-        let ttl = Duration::from_secs(self.config.auth_cache_seconds);
-        if !ttl.is_zero() {
-            self.logins.lock().unwrap_or_else(|p| p.into_inner()).insert(user.into(), (digest, Instant::now() + ttl));
-        }
+        self.logins.put(user, password, ());
         Ok(Admin::User(user.into()))
     }
 
     /// [`Hq::login`] behind the guard: refused at once (429) while the account or the
     /// caller's address is locked; a failure is counted, a success clears the account.
     pub async fn sign_in(&self, source: IpAddr, user: &str, password: &str) -> Result<Admin, HqError> {
-        self.guard.check(Some(user), source).map_err(locked)?;
-        match self.login(user, password).await {
-            Ok(admin) => {
-                self.guard.succeeded(user);
-                Ok(admin)
-            }
-            Err(HqError::Unauthorized) => {
-                tracing::warn!(user = %user, %source, "admin sign-in refused");
-                match self.guard.failed(Some(user), source) {
-                    Some(lock) => {
-                        tracing::warn!(user = %user, %source, seconds = lock.retry_after, address = lock.address, "sign-ins locked");
-                        Err(locked(lock))
-                    }
-                    None => Err(HqError::Unauthorized),
-                }
-            }
-            Err(e) => Err(e),
-        }
+        let refused = |e: &HqError| matches!(e, HqError::Unauthorized);
+        guarded(&self.guard, Some(user), source, self.login(user, password), refused, locked).await
     }
 
     /// [`Hq::check_api_token`] behind the guard (per address: a token names no account).
     pub async fn sign_in_token(&self, source: IpAddr, token: &str) -> Result<Admin, HqError> {
-        self.guard.check(None, source).map_err(locked)?;
-        match self.check_api_token(token).await {
-            Err(HqError::Unauthorized) => {
-                tracing::warn!(%source, "admin API token refused");
-                Err(self.guard.failed(None, source).map(locked).unwrap_or(HqError::Unauthorized))
-            }
-            other => other,
-        }
+        let refused = |e: &HqError| matches!(e, HqError::Unauthorized);
+        guarded(&self.guard, None, source, self.check_api_token(token), refused, locked).await
     }
 
     /// Checks an admin API token (`<id>.<secret>`).

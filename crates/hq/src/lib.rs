@@ -33,6 +33,8 @@ pub mod stock;
 pub mod storage;
 pub mod sync;
 
+/// Daily log files, shared with the shop server.
+pub use comptoir_http::logs;
 pub use config::HqConfig;
 pub use error::HqError;
 pub use hq::{DatabaseUrl, Hq};

@@ -228,7 +228,7 @@ impl From<UserBody> for ChainUser {
 
 fn shop_list(field: &str, shops: &[String]) -> Result<Vec<(String, String)>, HqError> {
     if shops.len() > 1000 {
-        return Err(HqError::bad_request("At most 1000 shops.", "Au plus 1000 boutiques.", Some(field)));
+        return Err(HqError::invalid("too_many_shops", "At most 1000 shops.", "Au plus 1000 boutiques.", Some(field)));
     }
     shops
         .iter()
@@ -244,7 +244,8 @@ fn register_list(field: &str, shops: &[String], registers: &[String]) -> Result<
             shops.iter().any(|x| x == s) && validate_code(&f, s).is_ok() && validate_code(&f, reg).is_ok()
         });
         if !ok {
-            return Err(HqError::bad_request(
+            return Err(HqError::invalid(
+                "unknown_register",
                 format!("{f}: a register is SHOP/REGISTER, of one of the listed shops."),
                 format!("{f} : une caisse s'écrit BOUTIQUE/CAISSE, d'une des boutiques listées."),
                 Some(&f),
@@ -263,7 +264,12 @@ pub fn new_user(input: NewChainUser) -> Result<UserWrite, HqError> {
     let code = validate_code("code", &input.code)?;
     let name = validate_name("name", &input.name)?;
     let role = Role::parse(&input.role).ok_or_else(|| {
-        HqError::bad_request("role is cashier, manager or admin.", "role vaut cashier, manager ou admin.", Some("role"))
+        HqError::invalid(
+            "unknown_role",
+            "role is cashier, manager or admin.",
+            "role vaut cashier, manager ou admin.",
+            Some("role"),
+        )
     })?;
     validate_pin("pin", &input.pin)?;
     let shops = shop_list("shops", &input.shops)?;
@@ -328,7 +334,8 @@ pub fn new_keyboard(k: Keyboard) -> Result<(Vec<(String, String)>, DocPut), HqEr
     let code = validate_code("code", &k.code)?;
     validate_name("name", &k.name)?;
     if k.pages.is_empty() || k.pages.len() > 50 {
-        return Err(HqError::bad_request(
+        return Err(HqError::invalid(
+            "keyboard_pages",
             "A keyboard has 1 to 50 pages.",
             "Un clavier a de 1 à 50 pages.",
             Some("pages"),
@@ -337,7 +344,8 @@ pub fn new_keyboard(k: Keyboard) -> Result<(Vec<(String, String)>, DocPut), HqEr
     for (p, page) in k.pages.iter().enumerate() {
         validate_name(&format!("pages[{p}].name"), &page.name)?;
         if page.buttons.len() > 200 {
-            return Err(HqError::bad_request(
+            return Err(HqError::invalid(
+                "keyboard_buttons",
                 "A page has at most 200 buttons.",
                 "Une page a au plus 200 touches.",
                 Some(&format!("pages[{p}].buttons")),
@@ -347,7 +355,8 @@ pub fn new_keyboard(k: Keyboard) -> Result<(Vec<(String, String)>, DocPut), HqEr
             let f = format!("pages[{p}].buttons[{b}]");
             validate_name(&format!("{f}.label"), &button.label)?;
             if !matches!(button.kind.as_str(), "article" | "category" | "function") {
-                return Err(HqError::bad_request(
+                return Err(HqError::invalid(
+                    "button_kind",
                     format!("{f}.kind is article, category or function."),
                     format!("{f}.kind vaut article, category ou function."),
                     Some(&format!("{f}.kind")),
@@ -361,7 +370,8 @@ pub fn new_keyboard(k: Keyboard) -> Result<(Vec<(String, String)>, DocPut), HqEr
     for (i, r) in k.registers.iter().enumerate() {
         let f = format!("registers[{i}]");
         let (s, reg) = r.split_once('/').ok_or_else(|| {
-            HqError::bad_request(
+            HqError::invalid(
+                "register_format",
                 format!("{f}: a register is SHOP/REGISTER."),
                 format!("{f} : une caisse s'écrit BOUTIQUE/CAISSE."),
                 Some(&f),
@@ -417,7 +427,8 @@ pub fn printer(shop: &str, code: &str, input: PrinterInput) -> Result<DocPut, Hq
     let code = validate_code("code", code)?;
     let name = validate_name("name", &input.name)?;
     if !matches!(input.kind.as_str(), "receipt" | "label" | "kitchen") {
-        return Err(HqError::bad_request(
+        return Err(HqError::invalid(
+            "printer_kind",
             "kind is receipt, label or kitchen.",
             "kind vaut receipt, label ou kitchen.",
             Some("kind"),
@@ -456,7 +467,8 @@ pub struct NewOrderLine {
 /// A positive quantity of at most [`Quantity::MAX_MILLI`].
 pub fn positive(field: &str, q: Quantity) -> Result<(), HqError> {
     if q.milli() <= 0 {
-        return Err(HqError::bad_request(
+        return Err(HqError::invalid(
+            "not_positive",
             format!("{field} must be more than 0."),
             format!("{field} doit être supérieur à 0."),
             Some(field),
@@ -499,9 +511,10 @@ pub fn chain_stock(sku: &str, levels: Vec<(String, i64)>) -> ChainStock {
 /// `(monday, sunday)` of an ISO week `YYYY-Www`.
 pub fn week_bounds(week: &str) -> Result<(jiff::civil::Date, jiff::civil::Date), HqError> {
     let bad = || {
-        HqError::bad_request(
-            format!("week {week:?} is not an ISO week like 2026-W49."),
-            format!("week {week:?} n'est pas une semaine ISO comme 2026-W49."),
+        HqError::invalid(
+            "bad_week",
+            format!("week {:?} is not an ISO week like 2026-W49.", comptoir_http::short(week)),
+            format!("week {:?} n'est pas une semaine ISO comme 2026-W49.", comptoir_http::short(week)),
             Some("week"),
         )
     };

@@ -308,7 +308,8 @@ fn check_barcodes(conn: &Connection, codes: &[String], owner: Option<&Uuid>) -> 
         let field = format!("barcodes[{i}]");
         let code = validate_barcode(&field, code)?;
         if clean.contains(&code) {
-            return Err(ShopError::bad_request(
+            return Err(ShopError::invalid(
+                "duplicate_barcode",
                 format!("Barcode {code} is listed twice."),
                 format!("Le code-barres {code} est cité deux fois."),
                 Some(&field),
@@ -424,7 +425,8 @@ pub fn article_for_sale(
         (Some(s), None) => (get_article(conn, s)?, s, "sku"),
         (None, Some(b)) => (get_article_by_barcode(conn, b)?, b, "barcode"),
         (None, None) => {
-            return Err(ShopError::bad_request(
+            return Err(ShopError::invalid(
+                "line_without_article",
                 "Each line names an article by sku or by barcode.",
                 "Chaque ligne désigne un article par sku ou par barcode.",
                 Some(field),

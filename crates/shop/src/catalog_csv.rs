@@ -49,42 +49,8 @@ fn row_error(line: usize, column: Option<&str>, en: String, fr: String, lang: La
 
 /// Imports a CSV file into the catalog, inside the caller's transaction.
 pub fn import(conn: &Connection, data: &[u8], lang: Lang) -> Result<ImportReport, ShopError> {
-    let first_line = data.split(|b| *b == b'\n').next().unwrap_or_default();
-    let delimiter =
-        if first_line.iter().filter(|b| **b == b';').count() > first_line.iter().filter(|b| **b == b',').count() {
-            b';'
-        } else {
-            b','
-        };
-    let mut reader =
-        csv::ReaderBuilder::new().delimiter(delimiter).flexible(false).trim(csv::Trim::All).from_reader(data);
-    let header_error = |en: String, fr: String| ShopError::CsvRejected { rows: vec![row_error(1, None, en, fr, lang)] };
-    let headers = reader
-        .headers()
-        .map_err(|e| header_error(format!("Unreadable header: {e}"), format!("En-tête illisible : {e}")))?
-        .clone();
-    let mut index: HashMap<&'static str, usize> = HashMap::new();
-    for (i, h) in headers.iter().enumerate() {
-        let h = h.trim_start_matches('\u{feff}').to_ascii_lowercase();
-        match KNOWN.iter().find(|k| **k == h) {
-            Some(k) => {
-                index.insert(k, i);
-            }
-            None => {
-                return Err(header_error(
-                    format!("Unknown column {h:?}; the columns are {}.", KNOWN.join(", ")),
-                    format!("Colonne inconnue {h:?} ; les colonnes sont {}.", KNOWN.join(", ")),
-                ));
-            }
-        }
-    }
-    let missing: Vec<&str> = REQUIRED.iter().copied().filter(|k| !index.contains_key(k)).collect();
-    if !missing.is_empty() {
-        return Err(header_error(
-            format!("Missing column(s): {}.", missing.join(", ")),
-            format!("Colonne(s) manquante(s) : {}.", missing.join(", ")),
-        ));
-    }
+    let (mut reader, index) = comptoir_http::csv_header::read(data, &KNOWN, &REQUIRED)
+        .map_err(|e| ShopError::CsvRejected { rows: vec![row_error(1, None, e.en, e.fr, lang)] })?;
 
     let mut errors = Vec::new();
     let mut report = ImportReport { created: 0, updated: 0, categories_created: Vec::new() };

@@ -41,6 +41,16 @@ pub struct ShopConfig {
     pub trusted_proxies: Vec<IpAddr>,
     /// Requests served at once; past it, 503 with Retry-After.
     pub max_concurrent_requests: usize,
+    /// Open connections at once; past it, a few more are served health only (anything
+    /// else 503), then new connections wait in the system's backlog.
+    pub max_connections: usize,
+    /// Open connections at once from one address (the TCP peer), past it treated as past
+    /// `max_connections`. 0: no bound.
+    pub max_connections_per_address: usize,
+    /// Time a client has to send a request's headers, in seconds.
+    pub header_timeout_seconds: u64,
+    /// Longest wait for the next bytes of a request body, in seconds.
+    pub body_read_timeout_seconds: u64,
     /// TEST ONLY (the chaos suite's clock skew): seconds added to the clock that stamps
     /// tickets. 0, the default, is the real clock; never set it in a real shop.
     pub test_clock_offset_seconds: i64,
@@ -106,16 +116,8 @@ impl Default for SyncConfig {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct LogConfig {
-    /// Level or filter (`info`, `debug`, `info,comptoir_shop=debug`).
-    pub level: String,
-    /// Days of daily log files kept in `<data dir>/logs/`; older files are deleted.
-    pub retention_days: u32,
-    /// Also write the log to standard output.
-    pub stdout: bool,
-}
+/// The `log` section (daily files in `<data dir>/logs/`, dated in the shop's time zone).
+pub use comptoir_http::logs::LogConfig;
 
 impl Default for ShopConfig {
     fn default() -> Self {
@@ -131,16 +133,14 @@ impl Default for ShopConfig {
             login_lockout_seconds: 300,
             trusted_proxies: Vec::new(),
             max_concurrent_requests: 256,
+            max_connections: 1024,
+            max_connections_per_address: 256,
+            header_timeout_seconds: 10,
+            body_read_timeout_seconds: 10,
             test_clock_offset_seconds: 0,
             log: LogConfig::default(),
             sync: SyncConfig::default(),
         }
-    }
-}
-
-impl Default for LogConfig {
-    fn default() -> Self {
-        LogConfig { level: "info".into(), retention_days: 30, stdout: true }
     }
 }
 

@@ -2,20 +2,18 @@
 //!
 //! [`ShopError::status`] is the one place an error becomes an HTTP status; the body is
 //! always `{"kind", "message", "field"}` (plus `rows` for a refused CSV import), with the
-//! message in the language the request prefers (see `api::localize`).
+//! message in the language the request prefers (rendered by `comptoir_http`). The cases
+//! both servers share (not found, bad request, payload too large, ...) are worded once,
+//! in [`comptoir_http::CommonError`]; [`ShopError::common`] maps the shop's variants onto
+//! them.
 
 use axum::http::StatusCode;
 use comptoir_core::{DomainError, Lang};
-use serde::Serialize;
+pub use comptoir_http::RowError;
+use comptoir_http::{CommonError, ServerName};
 
-/// One refused row of a CSV import.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct RowError {
-    /// Line number in the file, the header being line 1.
-    pub line: usize,
-    pub column: Option<String>,
-    pub message: String,
-}
+/// The shop server in the messages that speak of it.
+pub const SERVER: ServerName = ServerName { en: "The shop server", fr: "Le serveur de la boutique" };
 
 #[derive(Debug, thiserror::Error)]
 pub enum ShopError {
@@ -76,6 +74,9 @@ pub enum ShopError {
     /// A refusal of the register screen's operations, with its own stable kind.
     #[error("{}: {en}", refusal.kind())]
     Refused { refusal: Refusal, en: String, fr: String, field: Option<String> },
+    /// A request refused as it is, with its own stable kind (`negative_count`, `wrong_pin`).
+    #[error("{kind}: {en}")]
+    Invalid { kind: &'static str, en: String, fr: String, field: Option<String> },
     #[error("request body too large")]
     PayloadTooLarge { limit: usize },
     #[error("CSV import refused: {} bad rows", rows.len())]
@@ -116,7 +117,7 @@ impl From<std::io::Error> for ShopError {
     }
 }
 
-fn what_fr(what: &str) -> &str {
+fn what_fr(what: &'static str) -> &'static str {
     match what {
         "article" => "l'article",
         "barcode" => "le code-barres",
@@ -194,28 +195,65 @@ impl ShopError {
         ShopError::BadRequest { en: en.into(), fr: fr.into(), field: field.map(str::to_string) }
     }
 
+    /// A refusal with its own stable kind: prefer it to [`ShopError::bad_request`].
+    pub fn invalid(kind: &'static str, en: impl Into<String>, fr: impl Into<String>, field: Option<&str>) -> ShopError {
+        ShopError::Invalid { kind, en: en.into(), fr: fr.into(), field: field.map(str::to_string) }
+    }
+
     pub fn conflict(en: impl Into<String>, fr: impl Into<String>, field: Option<&str>) -> ShopError {
         ShopError::Conflict { en: en.into(), fr: fr.into(), field: field.map(str::to_string) }
     }
 
-    /// The HTTP status of each error: the only mapping in the program.
+    /// The case both servers share that this error is, if it is one.
+    pub fn common(&self) -> Option<CommonError> {
+        let text = |en: &String, fr: &String, field: &Option<String>| (en.clone(), fr.clone(), field.clone());
+        Some(match self {
+            ShopError::NotFound { what, key, field } => {
+                CommonError::NotFound { what, what_fr: what_fr(what), key: key.clone(), field: field.clone() }
+            }
+            ShopError::AlreadyExists { what, key, field } => {
+                CommonError::AlreadyExists { what, what_fr: what_fr(what), key: key.clone(), field: field.clone() }
+            }
+            ShopError::Inactive { what, key, field } => {
+                CommonError::Inactive { what, what_fr: what_fr(what), key: key.clone(), field: field.clone() }
+            }
+            ShopError::Conflict { en, fr, field } => {
+                let (en, fr, field) = text(en, fr, field);
+                CommonError::Conflict { kind: "conflict", en, fr, field }
+            }
+            ShopError::BadRequest { en, fr, field } => {
+                let (en, fr, field) = text(en, fr, field);
+                CommonError::BadRequest { kind: "bad_request", en, fr, field }
+            }
+            ShopError::Invalid { kind, en, fr, field } => {
+                let (en, fr, field) = text(en, fr, field);
+                CommonError::BadRequest { kind, en, fr, field }
+            }
+            ShopError::NoRoute { path } => CommonError::NoRoute { path: path.clone() },
+            ShopError::MethodNotAllowed => {
+                CommonError::MethodNotAllowed { immutable: Some(("tickets and closures", "les tickets et clôtures")) }
+            }
+            ShopError::Overloaded => CommonError::Overloaded { server: SERVER },
+            ShopError::PayloadTooLarge { limit } => CommonError::PayloadTooLarge { limit: *limit },
+            _ => return None,
+        })
+    }
+
+    /// The HTTP status of each error: the only mapping in the program (the shared cases
+    /// in [`CommonError::status`]).
     pub fn status(&self) -> StatusCode {
+        if let Some(common) = self.common() {
+            return common.status();
+        }
         match self {
             ShopError::Domain(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ShopError::NotFound { field: Some(_), .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            ShopError::NotFound { field: None, .. } => StatusCode::NOT_FOUND,
-            ShopError::AlreadyExists { .. } => StatusCode::CONFLICT,
-            ShopError::Inactive { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ShopError::ClosedPeriod { .. } => StatusCode::CONFLICT,
             ShopError::AlreadyClosed { .. } => StatusCode::CONFLICT,
             ShopError::DayNotClosed { .. } => StatusCode::CONFLICT,
             ShopError::NotASale { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            ShopError::NoRoute { .. } => StatusCode::NOT_FOUND,
-            ShopError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ShopError::IdReused { .. } => StatusCode::CONFLICT,
             ShopError::Unauthorized => StatusCode::UNAUTHORIZED,
             ShopError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ShopError::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
             ShopError::HqCertificate { .. } => StatusCode::BAD_GATEWAY,
             ShopError::CatalogOwnedByHq | ShopError::UsersOwnedByHq => StatusCode::CONFLICT,
             ShopError::NotEnrolled | ShopError::AlreadyEnrolled { .. } | ShopError::ShopCodeMismatch { .. } => {
@@ -223,8 +261,6 @@ impl ShopError {
             }
             ShopError::HqUnreachable { .. } | ShopError::HqRefused { .. } => StatusCode::BAD_GATEWAY,
             ShopError::Forbidden { .. } => StatusCode::FORBIDDEN,
-            ShopError::Conflict { .. } => StatusCode::CONFLICT,
-            ShopError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ShopError::Refused { refusal, .. } => match refusal {
                 Refusal::SessionOpen | Refusal::NoOpenSession | Refusal::ZDue => StatusCode::CONFLICT,
                 // Not 401: the API's 401 carries a Basic challenge, and browsers prompt on it.
@@ -237,7 +273,6 @@ impl ShopError {
                 Refusal::UnknownBarcode => StatusCode::UNPROCESSABLE_ENTITY,
                 Refusal::BadCount | Refusal::BadScaleRule => StatusCode::BAD_REQUEST,
             },
-            ShopError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ShopError::CsvRejected { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ShopError::NotInitialised { .. }
             | ShopError::AlreadyInitialised { .. }
@@ -246,26 +281,33 @@ impl ShopError {
             | ShopError::Setting { .. }
             | ShopError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ShopError::DiskFull(_) => StatusCode::INSUFFICIENT_STORAGE,
+            ShopError::NotFound { .. }
+            | ShopError::AlreadyExists { .. }
+            | ShopError::Inactive { .. }
+            | ShopError::Conflict { .. }
+            | ShopError::BadRequest { .. }
+            | ShopError::Invalid { .. }
+            | ShopError::NoRoute { .. }
+            | ShopError::MethodNotAllowed
+            | ShopError::Overloaded
+            | ShopError::PayloadTooLarge { .. } => unreachable!("a common case, answered above"),
         }
     }
 
     /// Stable machine-readable kind.
     pub fn kind(&self) -> &'static str {
+        if let Some(common) = self.common() {
+            return common.kind();
+        }
         match self {
             ShopError::Domain(d) => d.kind(),
-            ShopError::NotFound { .. } => "not_found",
-            ShopError::AlreadyExists { .. } => "already_exists",
-            ShopError::Inactive { .. } => "inactive",
             ShopError::ClosedPeriod { .. } => "closed_period",
             ShopError::AlreadyClosed { .. } => "already_closed",
             ShopError::DayNotClosed { .. } => "day_not_closed",
             ShopError::NotASale { .. } => "not_a_sale",
-            ShopError::NoRoute { .. } => "no_route",
-            ShopError::MethodNotAllowed => "method_not_allowed",
             ShopError::IdReused { .. } => "id_reused",
             ShopError::Unauthorized => "unauthorized",
             ShopError::TooManyAttempts { .. } => "too_many_attempts",
-            ShopError::Overloaded => "overloaded",
             ShopError::HqCertificate { .. } => "hq_certificate",
             ShopError::CatalogOwnedByHq => "catalog_owned_by_hq",
             ShopError::UsersOwnedByHq => "users_owned_by_hq",
@@ -275,10 +317,7 @@ impl ShopError {
             ShopError::HqUnreachable { .. } => "hq_unreachable",
             ShopError::HqRefused { .. } => "hq_refused",
             ShopError::Forbidden { .. } => "forbidden",
-            ShopError::Conflict { .. } => "conflict",
-            ShopError::BadRequest { .. } => "bad_request",
             ShopError::Refused { refusal, .. } => refusal.kind(),
-            ShopError::PayloadTooLarge { .. } => "payload_too_large",
             ShopError::CsvRejected { .. } => "csv_rejected",
             ShopError::NotInitialised { .. } => "not_initialised",
             ShopError::AlreadyInitialised { .. } => "already_initialised",
@@ -286,18 +325,17 @@ impl ShopError {
             ShopError::Config(_) | ShopError::Setting { .. } => "config",
             ShopError::Storage(_) => "storage",
             ShopError::DiskFull(_) => "disk_full",
+            _ => unreachable!("a common case, answered above"),
         }
     }
 
     pub fn field(&self) -> Option<String> {
+        if let Some(common) = self.common() {
+            return common.field();
+        }
         match self {
             ShopError::Domain(d) => d.field(),
-            ShopError::NotFound { field, .. }
-            | ShopError::AlreadyExists { field, .. }
-            | ShopError::Inactive { field, .. }
-            | ShopError::Conflict { field, .. }
-            | ShopError::Refused { field, .. }
-            | ShopError::BadRequest { field, .. } => field.clone(),
+            ShopError::Refused { field, .. } => field.clone(),
             ShopError::NotASale { .. } => Some("return_of".into()),
             ShopError::IdReused { .. } => Some("id".into()),
             ShopError::ClosedPeriod { .. } | ShopError::AlreadyClosed { .. } | ShopError::DayNotClosed { .. } => {
@@ -310,20 +348,11 @@ impl ShopError {
     /// What went wrong and what to do about it.
     pub fn message(&self, lang: Lang) -> String {
         use ShopError::*;
+        if let Some(common) = self.common() {
+            return common.message(lang);
+        }
         match self {
             Domain(d) => d.message(lang),
-            NotFound { what, key, .. } => lang.pick(
-                format!("{what} {key} does not exist; check the code or create it first."),
-                format!("{} {key} n'existe pas ; vérifiez le code ou créez-le d'abord.", what_fr(what)),
-            ),
-            AlreadyExists { what, key, .. } => lang.pick(
-                format!("{what} {key} already exists; choose another code or change the existing one."),
-                format!("{} {key} existe déjà ; choisissez un autre code ou modifiez l'existant.", what_fr(what)),
-            ),
-            Inactive { what, key, .. } => lang.pick(
-                format!("{what} {key} is deactivated; reactivate it to use it."),
-                format!("{} {key} est désactivé(e) ; réactivez-le pour l'utiliser.", what_fr(what)),
-            ),
             ClosedPeriod { register, period } => lang.pick(
                 format!("Register {register} is closed for {period} (a closure was made): no ticket can be added to a closed period."),
                 format!("La caisse {register} est clôturée pour {period} (une clôture a été faite) : aucun ticket ne peut être ajouté à une période clôturée."),
@@ -339,14 +368,6 @@ impl ShopError {
             NotASale { key } => lang.pick(
                 format!("Ticket {key} is itself a return; a return must refer to the original sale."),
                 format!("Le ticket {key} est lui-même un retour ; un retour doit citer la vente d'origine."),
-            ),
-            NoRoute { path } => lang.pick(
-                format!("There is no route {path}; the routes are listed in /api/v1/openapi.json."),
-                format!("La route {path} n'existe pas ; les routes sont listées dans /api/v1/openapi.json."),
-            ),
-            MethodNotAllowed => lang.pick(
-                "This route does not take this method (tickets and closures can never be changed or deleted).".into(),
-                "Cette route n'accepte pas cette méthode (les tickets et clôtures ne peuvent jamais être modifiés ni supprimés).".into(),
             ),
             IdReused { id, number } => lang.pick(
                 format!("Ticket id {id} is already the id of ticket {number}, with other content: give each new ticket a new id (retry a ticket with the same id and the same content)."),
@@ -392,10 +413,6 @@ impl ShopError {
                 format!("Too many failed sign-ins from this address: it is locked for {retry_after} more seconds. Wait, then try again."),
                 format!("Trop de connexions manquées depuis cette adresse : elle est bloquée encore {retry_after} secondes. Patientez, puis réessayez."),
             ),
-            Overloaded => lang.pick(
-                "The shop server is busy with too many requests at once; nothing was done. Try again in a second.".into(),
-                "Le serveur de la boutique traite trop de requêtes à la fois ; rien n'a été fait. Réessayez dans une seconde.".into(),
-            ),
             HqCertificate { url, detail } => lang.pick(
                 format!("HQ at {url} presented a TLS certificate this shop does not trust ({detail}). If HQ uses its own certificate authority, set sync.hq_ca_cert to that authority's PEM file; check also that the address is the name in HQ's certificate."),
                 format!("Le siège {url} a présenté un certificat TLS auquel cette boutique ne fait pas confiance ({detail}). Si le siège utilise sa propre autorité de certification, indiquez son fichier PEM dans sync.hq_ca_cert ; vérifiez aussi que l'adresse est bien le nom inscrit dans le certificat du siège."),
@@ -404,11 +421,7 @@ impl ShopError {
                 format!("This needs the {needed} role; ask a {needed} to do it."),
                 format!("Cette action demande le rôle {needed} ; demandez-la à un {needed}."),
             ),
-            BadRequest { en, fr, .. } | Conflict { en, fr, .. } | Refused { en, fr, .. } => lang.pick(en.clone(), fr.clone()),
-            PayloadTooLarge { limit } => lang.pick(
-                format!("The request body is larger than {limit} bytes; send less at once."),
-                format!("Le corps de la requête dépasse {limit} octets ; envoyez-en moins à la fois."),
-            ),
+            Refused { en, fr, .. } => lang.pick(en.clone(), fr.clone()),
             CsvRejected { rows } => lang.pick(
                 format!("The file was refused whole, nothing was imported: {} row(s) to fix (see rows).", rows.len()),
                 format!("Le fichier est refusé en entier, rien n'a été importé : {} ligne(s) à corriger (voir rows).", rows.len()),
@@ -438,6 +451,45 @@ impl ShopError {
                 "The shop's disk is full: this was not recorded (nothing was written, earlier sales are safe). Free some disk space, then try again.".into(),
                 "Le disque de la boutique est plein : rien n'a été enregistré (les ventes précédentes sont intactes). Libérez de la place sur le disque, puis réessayez.".into(),
             ),
+            _ => unreachable!("a common case, answered above"),
         }
+    }
+}
+
+impl comptoir_http::HttpError for ShopError {
+    fn kind(&self) -> &'static str {
+        ShopError::kind(self)
+    }
+    fn status(&self) -> StatusCode {
+        ShopError::status(self)
+    }
+    fn message(&self, lang: Lang) -> String {
+        ShopError::message(self, lang)
+    }
+    fn field(&self) -> Option<String> {
+        ShopError::field(self)
+    }
+    fn rows(&self) -> Option<Vec<RowError>> {
+        match self {
+            ShopError::CsvRejected { rows } => Some(rows.clone()),
+            _ => None,
+        }
+    }
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            ShopError::TooManyAttempts { retry_after, .. } => Some(*retry_after),
+            ShopError::Overloaded => Some(1),
+            _ => None,
+        }
+    }
+    fn basic_realm(&self) -> Option<&'static str> {
+        (ShopError::status(self) == StatusCode::UNAUTHORIZED).then_some("comptoir")
+    }
+}
+
+impl axum::response::IntoResponse for ShopError {
+    /// Rendered in English here; the localisation layer renders it again in the caller's language.
+    fn into_response(self) -> axum::response::Response {
+        comptoir_http::respond(self)
     }
 }

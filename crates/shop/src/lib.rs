@@ -13,9 +13,9 @@
 //! - [`verify`]: walking the hash chains;
 //! - [`sync`]: the link to HQ: enrolment, outbox, feed, snapshot, jobs, checks, status;
 //! - [`api`]: the HTTP API under `/api/v1` and its OpenAPI document;
-//! - [`server`]: binding and graceful shutdown;
+//! - [`server`]: binding and graceful shutdown (the accept loop of `comptoir_http`);
 //! - [`shop`]: the open shop the API and the CLI act through;
-//! - [`config`], [`logs`]: settings and daily log files;
+//! - [`config`], [`logs`]: settings and daily log files (shared with HQ, `comptoir_http::logs`);
 //! - [`error`]: `ShopError`, mapped to HTTP status in one place.
 #![forbid(unsafe_code)]
 
@@ -26,7 +26,7 @@ pub mod closures;
 pub mod config;
 pub mod customers;
 pub mod error;
-pub mod logs;
+pub use comptoir_http::logs;
 pub mod loyalty;
 pub mod offers;
 pub mod parked;

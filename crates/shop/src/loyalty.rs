@@ -79,7 +79,8 @@ pub fn check_redemption(
     }
     let Some(index) = last_index else { return Ok(0) };
     let Some(customer) = customer else {
-        return Err(ShopError::bad_request(
+        return Err(ShopError::invalid(
+            "loyalty_without_customer",
             "A loyalty payment needs the ticket's customer: identify the customer (customer) first.",
             "Un paiement en points de fidélité demande le client du ticket : identifiez d'abord le client (customer).",
             Some(&format!("payments[{index}].method")),

@@ -203,7 +203,8 @@ pub fn set_local_price(conn: &Connection, sku: &str, input: LocalPrice) -> Resul
         return Err(ShopError::CatalogOwnedByHq);
     }
     if input.price.cents() < 0 {
-        return Err(ShopError::bad_request(
+        return Err(ShopError::invalid(
+            "negative_price",
             "price cannot be negative.",
             "price ne peut pas être négatif.",
             Some("price"),
@@ -270,7 +271,8 @@ pub fn punch(conn: &Connection, shop: &str, at: &str, date: &str, input: NewPunc
         return Err(ShopError::NotFound { what: "user", key: input.user, field: Some("user".into()) });
     };
     if !pin_hash.as_deref().is_some_and(|h| comptoir_core::secret::verify_secret(&input.pin, h)) {
-        return Err(ShopError::bad_request(
+        return Err(ShopError::invalid(
+            "wrong_pin",
             "Wrong PIN for this user.",
             "PIN incorrect pour cet utilisateur.",
             Some("pin"),

@@ -1,8 +1,15 @@
 //! Running the shop server: bind, announce, serve until Ctrl-C or SIGTERM, then finish the
 //! requests in flight (a sale being committed is never cut halfway).
+//!
+//! The accept loop is the shared one of `comptoir_http::serve`, as HQ's: connections
+//! bounded (`max_connections`, `max_connections_per_address`), `header_timeout_seconds` to
+//! send a request's headers, health still answered past the caps.
 
-use crate::error::ShopError;
+use crate::error::{SERVER, ShopError};
 use crate::shop::{Shop, journal};
+use comptoir_http::serve::ServeConfig;
+pub use comptoir_http::serve::stop_signal;
+use std::time::Duration;
 use tokio::net::TcpListener;
 
 /// Serves the API on `listener` until `shutdown` resolves.
@@ -20,30 +27,14 @@ pub async fn serve(
     {
         tracing::warn!(error = %e, "the server start could not be written to the journal");
     }
-    // Each request knows the address it came from (sign-in limits per address).
-    let app = crate::api::router(shop).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+    let config = ServeConfig {
+        tls: None,
+        max_connections: shop.config.max_connections.max(1),
+        max_connections_per_address: shop.config.max_connections_per_address,
+        header_timeout: Duration::from_secs(shop.config.header_timeout_seconds.max(1)),
+        grace: Duration::from_secs(shop.config.request_timeout_seconds + 5),
+    };
+    let overflow = comptoir_http::overflow(crate::api::health_route(), SERVER);
+    comptoir_http::serve::serve(crate::api::router(shop), overflow, listener, config, shutdown).await;
     Ok(())
-}
-
-/// Resolves on Ctrl-C or SIGTERM.
-pub async fn stop_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
 }

@@ -17,15 +17,13 @@ use crate::error::ShopError;
 use crate::staff::{NewUser, User, check_login, create_user};
 use crate::store::{Store, now_text};
 use comptoir_core::catalog::{Role, validate_code, validate_name};
-pub use comptoir_core::login_guard::{Locked, LoginGuard};
+use comptoir_http::sign_in::guarded;
+pub use comptoir_http::sign_in::{Locked, LoginCache, LoginGuard};
 use rusqlite::{Connection, OptionalExtension, params};
-use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-use subtle::ConstantTimeEq;
+use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Clone)]
 pub struct Shop {
@@ -34,8 +32,7 @@ pub struct Shop {
     pub name: String,
     pub config: Arc<ShopConfig>,
     timezone: jiff::tz::TimeZone,
-    logins: Arc<Mutex<HashMap<String, CachedLogin>>>,
-    login_salt: [u8; 16],
+    logins: Arc<LoginCache<User>>,
     /// Signalled after each commit that queued a record for HQ: wakes the sync pusher.
     pub outbox_signal: Arc<tokio::sync::Notify>,
     /// Failed sign-ins, per user and per address.
@@ -51,12 +48,6 @@ fn decoy_hash() -> &'static str {
         rand::fill(&mut random);
         comptoir_core::secret::hash_secret(&format!("{random:?}"))
     })
-}
-
-struct CachedLogin {
-    digest: [u8; 32],
-    user: User,
-    until: Instant,
 }
 
 /// Records a sensitive event in the append-only technical journal.
@@ -114,8 +105,6 @@ impl Shop {
         })?;
         let timezone = jiff::tz::TimeZone::get(&config.timezone)
             .map_err(|e| ShopError::Config(format!("timezone {:?}: {e}", config.timezone)))?;
-        let mut login_salt = [0u8; 16];
-        rand::fill(&mut login_salt);
         let guard = Arc::new(LoginGuard::new(
             config.login_max_failures,
             config.login_max_failures_per_address,
@@ -126,10 +115,9 @@ impl Shop {
             store,
             code,
             name,
+            logins: Arc::new(LoginCache::new(Duration::from_secs(config.auth_cache_seconds))),
             config: Arc::new(config),
             timezone,
-            logins: Arc::new(Mutex::new(HashMap::new())),
-            login_salt,
             outbox_signal: Arc::new(tokio::sync::Notify::new()),
         })
     }
@@ -144,29 +132,13 @@ impl Shop {
         (created, day)
     }
 
-    fn digest(&self, code: &str, secret: &str) -> [u8; 32] {
-        let mut h = Sha256::new();
-        h.update(self.login_salt);
-        h.update(code.as_bytes());
-        h.update([0]);
-        h.update(secret.as_bytes());
-        h.finalize().into()
-    }
-
     /// Checks a user code and password (or PIN).
     pub async fn login(&self, code: &str, secret: &str) -> Result<User, ShopError> {
         if code.len() > 64 || secret.len() > 256 {
             return Err(ShopError::Unauthorized);
         }
-        let digest = self.digest(code, secret);
-        {
-            let cache = self.logins.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(c) = cache.get(code)
-                && c.until > Instant::now()
-                && bool::from(c.digest.ct_eq(&digest))
-            {
-                return Ok(c.user.clone());
-            }
+        if let Some(user) = self.logins.get(code, secret) {
+            return Ok(user);
         }
         let (code_owned, secret_owned) = (code.to_string(), secret.to_string());
         let user = self
@@ -184,40 +156,20 @@ impl Shop {
             })
             .await?;
         let user = user.ok_or(ShopError::Unauthorized)?;
-        let ttl = Duration::from_secs(self.config.auth_cache_seconds);
-        if !ttl.is_zero() {
-            let mut cache = self.logins.lock().unwrap_or_else(|p| p.into_inner());
-            cache.insert(code.to_string(), CachedLogin { digest, user: user.clone(), until: Instant::now() + ttl });
-        }
+        self.logins.put(code, secret, user.clone());
         Ok(user)
     }
 
     /// [`Shop::login`] behind the guard: refused at once (429) while the user or the
     /// caller's address is locked; a failure is counted, a success clears the user.
     pub async fn sign_in(&self, source: IpAddr, code: &str, secret: &str) -> Result<User, ShopError> {
-        self.guard.check(Some(code), source).map_err(locked)?;
-        match self.login(code, secret).await {
-            Ok(user) => {
-                self.guard.succeeded(code);
-                Ok(user)
-            }
-            Err(ShopError::Unauthorized) => {
-                tracing::warn!(user = %code, %source, "sign-in refused");
-                match self.guard.failed(Some(code), source) {
-                    Some(lock) => {
-                        tracing::warn!(user = %code, %source, seconds = lock.retry_after, address = lock.address, "sign-ins locked");
-                        Err(locked(lock))
-                    }
-                    None => Err(ShopError::Unauthorized),
-                }
-            }
-            Err(e) => Err(e),
-        }
+        let refused = |e: &ShopError| matches!(e, ShopError::Unauthorized);
+        guarded(&self.guard, Some(code), source, self.login(code, secret), refused, locked).await
     }
 
     /// Forgets a remembered login, after the user changed.
     pub fn forget_login(&self, code: &str) {
-        self.logins.lock().unwrap_or_else(|p| p.into_inner()).remove(code);
+        self.logins.forget(code);
     }
 }
 

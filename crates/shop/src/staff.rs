@@ -150,7 +150,8 @@ pub fn create_user(conn: &Connection, input: NewUser) -> Result<User, ShopError>
     let code = validate_code("code", &input.code)?;
     let name = validate_name("name", &input.name)?;
     if input.pin.is_none() && input.password.is_none() {
-        return Err(ShopError::bad_request(
+        return Err(ShopError::invalid(
+            "user_without_secret",
             "A user needs a PIN (for the register) or a password (for the back office).",
             "Un utilisateur a besoin d'un PIN (pour la caisse) ou d'un mot de passe (pour l'arrière-boutique).",
             Some("pin"),

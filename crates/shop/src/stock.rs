@@ -194,7 +194,8 @@ pub struct NewAdjustment {
 
 pub fn adjust(conn: &Connection, input: NewAdjustment) -> Result<StockLevel, ShopError> {
     if input.qty.milli() == 0 {
-        return Err(ShopError::bad_request(
+        return Err(ShopError::invalid(
+            "zero_adjustment",
             "qty of an adjustment cannot be 0.",
             "qty d'un ajustement ne peut pas valoir 0.",
             Some("qty"),
@@ -220,7 +221,8 @@ pub struct NewCount {
 
 pub fn count(conn: &Connection, input: NewCount) -> Result<StockLevel, ShopError> {
     if input.counted.milli() < 0 {
-        return Err(ShopError::bad_request(
+        return Err(ShopError::invalid(
+            "negative_count",
             "counted cannot be negative: count what is on the shelf (0 when there is none).",
             "counted ne peut pas être négatif : comptez ce qui est en rayon (0 s'il n'y a rien).",
             Some("counted"),
@@ -285,7 +287,8 @@ pub struct QtyLine {
 
 fn check_lines(lines: &[QtyLine], allow_zero: bool) -> Result<(), ShopError> {
     if lines.is_empty() || lines.len() > MAX_LINES {
-        return Err(ShopError::bad_request(
+        return Err(ShopError::invalid(
+            "line_count",
             format!("Give 1 to {MAX_LINES} lines."),
             format!("Donnez de 1 à {MAX_LINES} lignes."),
             Some("lines"),
@@ -294,7 +297,8 @@ fn check_lines(lines: &[QtyLine], allow_zero: bool) -> Result<(), ShopError> {
     for (i, l) in lines.iter().enumerate() {
         if l.qty.milli() < 0 || (!allow_zero && l.qty.milli() == 0) {
             let field = format!("lines[{i}].qty");
-            return Err(ShopError::bad_request(
+            return Err(ShopError::invalid(
+                "not_positive",
                 format!("{field} must be more than 0."),
                 format!("{field} doit être supérieur à 0."),
                 Some(&field),
@@ -351,7 +355,8 @@ pub fn send_transfer(conn: &Connection, input: NewTransfer) -> Result<Transfer, 
         })?;
     if !known || input.to == shop {
         return Err(if input.to == shop {
-            ShopError::bad_request(
+            ShopError::invalid(
+                "transfer_to_self",
                 "to is this shop: a transfer goes to another shop of the chain.",
                 "to est cette boutique : un transfert va vers une autre boutique de l'enseigne.",
                 Some("to"),

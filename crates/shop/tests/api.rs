@@ -514,7 +514,7 @@ async fn unknown_articles_are_refused_naming_the_line() {
     assert_refused(&got, 422, "not_found", Some("lines[1].sku"));
     // A line naming no article.
     let got = api.post("/api/v1/tickets", line(json!({"qty":1}))).await;
-    assert_refused(&got, 400, "bad_request", Some("lines[0]"));
+    assert_refused(&got, 400, "line_without_article", Some("lines[0]"));
     // An unknown register or cashier.
     let mut t = one_baguette_cash(120);
     t["register"] = json!("R9");

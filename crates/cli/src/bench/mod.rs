@@ -8,10 +8,12 @@
 //! - `dashboard`: the HQ dashboard's pages with a year of sales ([`dashboard`]);
 //! - `chaos`: randomized fault rounds, each reconciled shop by shop against HQ ([`chaos`]);
 //! - `customers`: register search on a shop holding a million customers ([`customers`]);
-//! - `register-screen`: the register screen in headless Chromium ([`screen`]).
+//! - `register-screen`: the register screen in headless Chromium ([`screen`]);
+//! - `connections`: a shop's health latency under many idle and slow connections ([`connections`]).
 
 mod chain;
 pub mod chaos;
+mod connections;
 mod customers;
 mod dashboard;
 mod register;
@@ -130,6 +132,19 @@ pub enum Scenario {
         #[arg(long, default_value_t = 24)]
         sales: usize,
     },
+    /// A shop server process holding idle connections and clients sending their headers
+    /// byte by byte: a normal client's health latency meanwhile.
+    Connections {
+        /// Idle connections held open.
+        #[arg(long, default_value_t = 20_000)]
+        idle: usize,
+        /// Connections sending their headers one byte every 100 ms.
+        #[arg(long, default_value_t = 200)]
+        slow: usize,
+        /// Seconds of health requests, once the connections are open.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
     /// Register search (name, phone, email, card) on a shop holding many customers.
     Customers {
         #[arg(long, default_value_t = 1_000_000)]
@@ -193,6 +208,7 @@ fn name(s: &Scenario) -> &'static str {
         Scenario::Dashboard { .. } => "dashboard",
         Scenario::Chaos { .. } => "chaos",
         Scenario::Customers { .. } => "customers",
+        Scenario::Connections { .. } => "connections",
     }
 }
 
@@ -224,6 +240,9 @@ async fn run_once(s: &Scenario) -> Result<Figures, ShopError> {
         }
         Scenario::Chaos { rounds, seed, sales } => chaos::chaos(rounds, seed, sales.max(4)).await,
         Scenario::Customers { customers, searches } => customers::customers(customers, searches).await,
+        Scenario::Connections { idle, slow, seconds } => {
+            connections::connections(idle, slow, seconds.clamp(1, 60)).await
+        }
     }
 }
 

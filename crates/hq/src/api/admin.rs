@@ -16,6 +16,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use comptoir_core::TaxRate;
 use comptoir_core::catalog::{validate_code, validate_name};
+use comptoir_http::short;
 use comptoir_protocol::{JobBody, JobKind, ShopIdentity};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -247,9 +248,10 @@ pub fn validate_shop(input: NewShop) -> Result<ShopIdentity, HqError> {
     let ok = (1..=16).contains(&postal_code.len())
         && postal_code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b' ' || b == b'-');
     if !ok {
-        return Err(HqError::bad_request(
-            format!("{postal_code:?} is not a postal code: 1 to 16 letters, digits, spaces or '-'."),
-            format!("{postal_code:?} n'est pas un code postal : 1 à 16 lettres, chiffres, espaces ou '-'."),
+        return Err(HqError::invalid(
+            "bad_postal_code",
+            format!("{:?} is not a postal code: 1 to 16 letters, digits, spaces or '-'.", short(&postal_code)),
+            format!("{:?} n'est pas un code postal : 1 à 16 lettres, chiffres, espaces ou '-'.", short(&postal_code)),
             Some("postal_code"),
         ));
     }
@@ -380,9 +382,10 @@ pub struct SalesReport {
 
 fn date(field: &str, text: &str) -> Result<String, HqError> {
     text.parse::<jiff::civil::Date>().map(|d| d.to_string()).map_err(|_| {
-        HqError::bad_request(
-            format!("{field}: {text:?} is not a date; write YYYY-MM-DD."),
-            format!("{field} : {text:?} n'est pas une date ; écrivez AAAA-MM-JJ."),
+        HqError::invalid(
+            "bad_date",
+            format!("{field}: {:?} is not a date; write YYYY-MM-DD.", short(text)),
+            format!("{field} : {:?} n'est pas une date ; écrivez AAAA-MM-JJ.", short(text)),
             Some(field),
         )
     })
@@ -442,7 +445,8 @@ pub async fn create_job(
     Body(input): Body<NewJob>,
 ) -> Result<(StatusCode, Json<JobView>), HqError> {
     if input.shops.is_empty() {
-        return Err(HqError::bad_request(
+        return Err(HqError::invalid(
+            "no_shop",
             "Name at least one shop in shops.",
             "Indiquez au moins un magasin dans shops.",
             Some("shops"),
@@ -450,7 +454,8 @@ pub async fn create_job(
     }
     let since = input.since.as_deref().map(|s| date("since", s)).transpose()?;
     if input.kind == JobKind::ResendSales && since.is_none() {
-        return Err(HqError::bad_request(
+        return Err(HqError::invalid(
+            "resend_without_since",
             "A resend_sales job needs since (YYYY-MM-DD): the first business day to send again.",
             "Une tâche resend_sales demande since (AAAA-MM-JJ) : le premier jour à renvoyer.",
             Some("since"),

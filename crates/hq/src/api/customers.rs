@@ -185,7 +185,8 @@ pub async fn post_loyalty(
         "adjust" => match req.points {
             Some(p) if p != 0 && p.abs() <= MAX_ADJUST => (LoyaltyKind::Adjust, p),
             _ => {
-                return Err(HqError::bad_request(
+                return Err(HqError::invalid(
+                    "points_out_of_range",
                     format!("points: give the points to add or take away, not 0, at most {MAX_ADJUST} either way."),
                     format!(
                         "points : donnez les points à ajouter ou à retirer, différents de 0, au plus {MAX_ADJUST} dans un sens ou l'autre."
@@ -196,7 +197,8 @@ pub async fn post_loyalty(
         },
         "expire" => (LoyaltyKind::Expire, -customer.loyalty_balance.max(0)),
         _ => {
-            return Err(HqError::bad_request(
+            return Err(HqError::invalid(
+                "loyalty_kind",
                 "kind: use adjust or expire (points are earned and redeemed on tickets).",
                 "kind : utilisez adjust ou expire (les points se gagnent et s'utilisent sur les tickets).",
                 Some("kind"),

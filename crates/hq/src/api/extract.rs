@@ -1,90 +1,25 @@
-//! What handlers take from a request: the JSON body (refused with a clear message when
-//! malformed or too large), the admin caller (HTTP Basic or API token) and the shop caller
-//! (protocol header, shop credential, health headers recorded).
+//! What HQ's handlers take from a request besides a JSON body (`comptoir_http::Body`): the
+//! admin caller (HTTP Basic or API token) and the shop caller (protocol header, shop
+//! credential, health headers recorded).
 
 use crate::error::HqError;
 use crate::hq::{Admin, Hq};
 use crate::storage::ShopHealth;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use base64::Engine;
+use comptoir_http::source_address;
 use comptoir_protocol::{
     HEADER_CURSOR, HEADER_OLDEST_UNSENT, HEADER_PROTOCOL, HEADER_UNSENT, HEADER_VERSION, SUPPORTED_PROTOCOLS,
 };
-use serde::de::DeserializeOwned;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-
-/// A JSON body; `serde` errors become 400s naming the problem, oversized bodies 413s.
-pub struct Body<T>(pub T);
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
-    type Rejection = HqError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, HqError> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(Body(v)),
-            Err(rejection) => Err(json_rejection(rejection)),
-        }
-    }
-}
-
-fn json_rejection(r: JsonRejection) -> HqError {
-    if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return HqError::PayloadTooLarge { limit: 0 };
-    }
-    let detail = r.body_text();
-    match r {
-        JsonRejection::MissingJsonContentType(_) => HqError::bad_request(
-            "Send the body as JSON with the header Content-Type: application/json.",
-            "Envoyez le corps en JSON avec l'en-tête Content-Type: application/json.",
-            None,
-        ),
-        JsonRejection::JsonDataError(_) => {
-            let field = detail.split(": ").nth(1).and_then(|s| s.split(' ').next()).map(str::to_string);
-            HqError::BadRequest {
-                en: format!("The JSON does not have the expected shape: {detail}"),
-                fr: format!("Le JSON n'a pas la forme attendue : {detail}"),
-                field: field.filter(|f| !f.is_empty() && !f.contains(char::is_whitespace)),
-            }
-        }
-        _ => HqError::BadRequest {
-            en: format!("The body is not valid JSON: {detail}"),
-            fr: format!("Le corps n'est pas du JSON valide : {detail}"),
-            field: None,
-        },
-    }
-}
+use std::net::IpAddr;
 
 fn authorization(parts: &Parts) -> Option<&str> {
     parts.headers.get(header::AUTHORIZATION).and_then(|h| h.to_str().ok())
 }
 
-/// The address a request comes from: the connection's peer, or, when the peer is one of
-/// `trusted_proxies`, the last address of `X-Forwarded-For` that is not a trusted proxy.
-pub fn source_address(parts: &Parts, trusted_proxies: &[IpAddr]) -> IpAddr {
-    let peer = parts
-        .extensions
-        .get::<axum::extract::ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-    if !trusted_proxies.contains(&peer) {
-        return peer;
-    }
-    let forwarded = parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>();
-    let hops = forwarded.iter().flat_map(|v| v.split(',')).map(str::trim).collect::<Vec<_>>();
-    for hop in hops.iter().rev() {
-        match hop.parse::<IpAddr>() {
-            Ok(ip) if trusted_proxies.contains(&ip) => continue,
-            Ok(ip) => return ip,
-            Err(_) => return peer,
-        }
-    }
-    peer
-}
-
-/// The caller's address (see [`source_address`]), for rate limits.
+/// The caller's address (see [`comptoir_http::source_address`]), for rate limits.
 pub struct SourceAddress(pub IpAddr);
 
 impl FromRequestParts<Hq> for SourceAddress {

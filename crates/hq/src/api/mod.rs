@@ -6,8 +6,9 @@
 //!   bearer token, and the `comptoir-protocol` header on every call.
 //! - `/api/v1/health` needs nothing; the OpenAPI document is at `/api/v1/openapi.json`.
 //!
-//! Errors: handlers return `HqError`; [`localize`] renders it as `{"kind", "message",
-//! "field"}` in the language of the request's `Accept-Language`.
+//! Errors: handlers return `HqError`; the shared HTTP layer (`comptoir_http`) renders it
+//! as `{"kind", "message", "field"}` in the language of the request's `Accept-Language`,
+//! the framework's own refusals included.
 
 pub mod admin;
 mod customers;
@@ -15,21 +16,18 @@ mod extract;
 pub mod stock;
 mod sync;
 
-use crate::error::HqError;
+use crate::error::SERVER;
 use crate::hq::Hq;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-use comptoir_core::Lang;
-use std::sync::Arc;
+use axum::http::StatusCode;
+use comptoir_http::{HEALTH_PATH, Stack, shed};
 use std::time::Duration;
 use tower_http::timeout::TimeoutLayer;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
-pub use extract::{AdminCaller, Body, ShopCaller, SourceAddress};
+pub use comptoir_http::{Body, ErrorBody, request_lang};
+pub use extract::{AdminCaller, ShopCaller, SourceAddress};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -75,91 +73,6 @@ impl utoipa::Modify for Security {
     }
 }
 
-/// The body of every refusal.
-#[derive(serde::Serialize, utoipa::ToSchema)]
-pub struct ErrorBody {
-    /// Stable, machine-readable.
-    pub kind: String,
-    /// For a person, in French or English after `Accept-Language`.
-    pub message: String,
-    /// The request field to blame, as a path (`barcodes[0]`).
-    pub field: Option<String>,
-    /// A refused CSV import: every bad row.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rows: Option<Vec<crate::error::RowError>>,
-}
-
-impl HqError {
-    fn render(&self, lang: Lang) -> Response {
-        let status = self.status();
-        if status.is_server_error() {
-            tracing::error!(kind = self.kind(), error = %self, "request failed");
-        }
-        let rows = match self {
-            HqError::CsvRejected { rows } => Some(rows.clone()),
-            _ => None,
-        };
-        let body = ErrorBody { kind: self.kind().into(), message: self.message(lang), field: self.field(), rows };
-        let mut response = (status, axum::Json(body)).into_response();
-        if matches!(self, HqError::Unauthorized) {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"comptoir-hq\""));
-        }
-        let retry_after = match self {
-            HqError::TooManyAttempts { retry_after, .. } => Some(*retry_after),
-            HqError::Overloaded => Some(1),
-            _ => None,
-        };
-        if let Some(seconds) = retry_after {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-        }
-        response
-    }
-}
-
-impl IntoResponse for HqError {
-    /// Rendered in English here; [`localize`] re-renders it in the caller's language.
-    fn into_response(self) -> Response {
-        let mut response = self.render(Lang::En);
-        response.extensions_mut().insert(Arc::new(self));
-        response
-    }
-}
-
-/// The language a request prefers.
-pub fn request_lang(headers: &axum::http::HeaderMap) -> Lang {
-    headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).map(Lang::from_preference).unwrap_or_default()
-}
-
-/// Renders errors in the request's language, and turns the framework's own refusals (body
-/// too large, unknown route, wrong method, timeout) into the same JSON shape.
-async fn localize(State(hq): State<Hq>, request: Request, next: Next) -> Response {
-    let lang = request_lang(request.headers());
-    let limit = hq.config.max_body_bytes;
-    let path = request.uri().path().to_string();
-    if path == "/" || path.starts_with("/dashboard") {
-        // The dashboard renders its own pages and refusals (HTML).
-        return next.run(request).await;
-    }
-    let mut response = next.run(request).await;
-    if let Some(error) = response.extensions_mut().remove::<Arc<HqError>>() {
-        return match &*error {
-            HqError::PayloadTooLarge { .. } => HqError::PayloadTooLarge { limit }.render(lang),
-            e => e.render(lang),
-        };
-    }
-    let is_json =
-        response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    match response.status() {
-        StatusCode::NOT_FOUND if !is_json => HqError::NoRoute { path }.render(lang),
-        StatusCode::METHOD_NOT_ALLOWED => HqError::MethodNotAllowed.render(lang),
-        StatusCode::PAYLOAD_TOO_LARGE => HqError::PayloadTooLarge { limit }.render(lang),
-        StatusCode::REQUEST_TIMEOUT if !is_json => HqError::Timeout.render(lang),
-        _ => response,
-    }
-}
-
 #[utoipa::path(get, path = "/api/v1/health", security(()), responses((status = 200, description = "HQ is up")))]
 async fn health() -> axum::Json<serde_json::Value> {
     axum::Json(serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))
@@ -172,24 +85,14 @@ async fn openapi_json(_caller: AdminCaller) -> axum::Json<utoipa::openapi::OpenA
     axum::Json(doc)
 }
 
-/// The answer to a request refused because the server already serves as many as it may.
-async fn overloaded(headers: axum::http::HeaderMap, _: tower::BoxError) -> Response {
-    HqError::Overloaded.render(request_lang(&headers))
-}
-
-/// At most `max` requests of `router` at once; the others get 503 at once (never queued).
-fn bounded_concurrency(router: Router<Hq>, max: usize) -> Router<Hq> {
-    router.layer(
-        tower::ServiceBuilder::new()
-            .layer(axum::error_handling::HandleErrorLayer::new(overloaded))
-            .load_shed()
-            .concurrency_limit(max.max(1)),
-    )
+/// The route of health, answered before every limit (and past the connection caps).
+pub fn health_route() -> Router {
+    Router::new().route(HEALTH_PATH, axum::routing::get(health))
 }
 
 /// The whole API.
 ///
-/// Limits: every route has a time limit (`request_timeout_seconds`; the long-polled feed
+/// Limits: health first, outside every limit; every route has a time limit (`request_timeout_seconds`; the long-polled feed
 /// its longest wait plus that), a body limit (`max_body_bytes`) and a share of the
 /// concurrency limit (`max_concurrent_requests`; waiting feeds `max_waiting_feeds`).
 pub fn router(hq: Hq) -> Router {
@@ -199,7 +102,6 @@ pub fn router(hq: Hq) -> Router {
     let feed_wait = hq.config.feed_poll_max_seconds.min(comptoir_protocol::MAX_WAIT_SECONDS);
     let feed_timeout = Duration::from_secs(feed_wait + hq.config.request_timeout_seconds.max(1));
     let bounded = Router::new()
-        .route("/api/v1/health", get(health))
         .route("/api/v1/openapi.json", get(openapi_json))
         .route("/api/v1/articles", get(admin::list_articles).post(admin::create_article))
         .route("/api/v1/articles/{sku}", get(admin::get_article).patch(admin::update_article))
@@ -238,9 +140,17 @@ pub fn router(hq: Hq) -> Router {
     let feed = Router::new()
         .route("/api/v1/sync/feed", get(sync::feed))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, feed_timeout));
-    bounded_concurrency(bounded, hq.config.max_concurrent_requests)
-        .merge(bounded_concurrency(feed, hq.config.max_waiting_feeds))
-        .layer(DefaultBodyLimit::max(limit))
-        .layer(axum::middleware::from_fn_with_state(hq.clone(), localize))
-        .with_state(hq)
+    let api = shed(bounded, hq.config.max_concurrent_requests, SERVER)
+        .merge(shed(feed, hq.config.max_waiting_feeds, SERVER))
+        .with_state(hq.clone());
+    let stack = Stack {
+        server: SERVER,
+        max_body_bytes: limit,
+        body_limits: Vec::new(),
+        body_read_timeout: Duration::from_secs(hq.config.body_read_timeout_seconds.max(1)),
+        // The dashboard renders its own pages and refusals (HTML).
+        pages: vec!["/", "/dashboard"],
+        immutable: Vec::new(),
+    };
+    stack.apply(api, health_route())
 }

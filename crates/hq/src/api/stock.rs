@@ -92,7 +92,8 @@ pub async fn create_order(
     let shop = validate_code("shop", &input.shop)?;
     let supplier = comptoir_core::catalog::validate_name("supplier", &input.supplier)?;
     if input.lines.is_empty() || input.lines.len() > 1000 {
-        return Err(HqError::bad_request(
+        return Err(HqError::invalid(
+            "line_count",
             "An order has 1 to 1000 lines.",
             "Une commande a de 1 à 1000 lignes.",
             Some("lines"),
@@ -211,7 +212,8 @@ pub async fn set_shop_price(
 ) -> Result<ShopPrice, HqError> {
     let code = validate_code("shop", code)?;
     if price.is_some_and(|p| p.cents() < 0) {
-        return Err(HqError::bad_request(
+        return Err(HqError::invalid(
+            "negative_price",
             "price cannot be negative.",
             "price ne peut pas être négatif.",
             Some("price"),

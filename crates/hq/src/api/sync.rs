@@ -11,6 +11,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use comptoir_http::short;
 use comptoir_protocol::{
     EnrolRequest, EnrolResponse, Entity, FeedPage, Hello, JobReport, JobState, MAX_WAIT_SECONDS, PROTOCOL_VERSION,
     PushOutcome, SUPPORTED_PROTOCOLS, ShopIdentity, SnapshotLine,
@@ -121,9 +122,13 @@ fn parse_after(text: &str) -> Result<(Entity, String), HqError> {
         .and_then(|(e, k)| Entity::parse(e).map(|e| (e, k.to_string())))
         .filter(|(_, k)| !k.is_empty())
         .ok_or_else(|| {
-            HqError::bad_request(
-                format!("after={text:?}: give ENTITY/KEY of the last item received (e.g. article/0190...)."),
-                format!("after={text:?} : donnez ENTITÉ/CLÉ du dernier élément reçu (par ex. article/0190...)."),
+            HqError::invalid(
+                "bad_cursor",
+                format!("after={:?}: give ENTITY/KEY of the last item received (e.g. article/0190...).", short(text)),
+                format!(
+                    "after={:?} : donnez ENTITÉ/CLÉ du dernier élément reçu (par ex. article/0190...).",
+                    short(text)
+                ),
                 Some("after"),
             )
         })
@@ -227,7 +232,8 @@ pub async fn report_job(
     Body(report): Body<JobReport>,
 ) -> Result<StatusCode, HqError> {
     if report.state == JobState::Pending {
-        return Err(HqError::bad_request(
+        return Err(HqError::invalid(
+            "job_outcome",
             "Report a job as done or failed.",
             "Déclarez une tâche terminée (done) ou en échec (failed).",
             Some("state"),

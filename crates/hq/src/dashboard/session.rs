@@ -1,7 +1,7 @@
 //! Signing in to the dashboard, sessions, CSRF and the reader's language.
 //!
 //! - **Sign-in** checks an HQ admin account through [`Hq::sign_in`], the same Argon2id
-//!   check and the same [`LoginGuard`](comptoir_core::login_guard::LoginGuard) lockout as the
+//!   check and the same [`LoginGuard`](comptoir_http::sign_in::LoginGuard) lockout as the
 //!   API's HTTP Basic: failures count per account and per address, a locked one gets 429.
 //! - **Sessions** live in the database (`dashboard_sessions`), so any HQ process on the same
 //!   database serves them. The cookie `comptoir_session` carries 256 random bits; the

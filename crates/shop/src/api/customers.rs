@@ -37,7 +37,8 @@ pub async fn list_customers(
 ) -> Result<Json<CustomerPage>, ShopError> {
     let text = q.q.unwrap_or_default();
     if text.len() > 200 {
-        return Err(ShopError::bad_request(
+        return Err(ShopError::invalid(
+            "search_too_long",
             "q: search with at most 200 characters.",
             "q : cherchez avec au plus 200 caractères.",
             Some("q"),
@@ -168,7 +169,8 @@ pub async fn get_messages(
     Query(q): Query<MomentQuery>,
 ) -> Result<Json<MessagePage>, ShopError> {
     if !crate::offers::MOMENTS.contains(&q.moment.as_str()) {
-        return Err(ShopError::bad_request(
+        return Err(ShopError::invalid(
+            "unknown_moment",
             "moment: use opening, closing, closure or between_tickets.",
             "moment : utilisez opening (ouverture), closing (fermeture), closure (clôture) ou between_tickets (entre deux tickets).",
             Some("moment"),

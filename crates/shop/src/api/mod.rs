@@ -2,8 +2,9 @@
 //! `/api/v1/health`. The OpenAPI document is generated from the handlers (utoipa) and
 //! served at `/api/v1/openapi.json`.
 //!
-//! Errors: handlers return `ShopError`; [`localize`] renders it as
-//! `{"kind", "message", "field"}` in the language of the request's `Accept-Language`.
+//! Errors: handlers return `ShopError`; the shared HTTP layer (`comptoir_http`) renders it
+//! as `{"kind", "message", "field"}` in the language of the request's `Accept-Language`,
+//! the framework's own refusals included.
 
 mod app;
 mod catalog;
@@ -14,21 +15,18 @@ mod sales;
 mod staff;
 pub mod stock;
 
-use crate::error::ShopError;
+use crate::error::SERVER;
 use crate::shop::Shop;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-use comptoir_core::Lang;
-use std::sync::Arc;
+use axum::http::StatusCode;
+use comptoir_http::{HEALTH_PATH, Stack, shed};
 use std::time::Duration;
 use tower_http::timeout::TimeoutLayer;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
-pub use extract::{Body, Caller};
+pub use comptoir_http::{Body, ErrorBody};
+pub use extract::Caller;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -64,107 +62,6 @@ impl utoipa::Modify for BasicAuth {
     }
 }
 
-/// The body of every refusal.
-#[derive(serde::Serialize, utoipa::ToSchema)]
-pub struct ErrorBody {
-    /// Stable, machine-readable.
-    pub kind: String,
-    /// For a person, in French or English after `Accept-Language`.
-    pub message: String,
-    /// The request field to blame, as a path (`lines[0].qty`).
-    pub field: Option<String>,
-    /// A refused CSV import: every bad row.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rows: Option<Vec<crate::error::RowError>>,
-}
-
-impl ShopError {
-    fn render(&self, lang: Lang) -> Response {
-        let status = self.status();
-        if status.is_server_error() {
-            tracing::error!(kind = self.kind(), error = %self, "request failed");
-        }
-        let rows = match self {
-            ShopError::CsvRejected { rows } => Some(rows.clone()),
-            _ => None,
-        };
-        let body = ErrorBody { kind: self.kind().into(), message: self.message(lang), field: self.field(), rows };
-        let mut response = (status, axum::Json(body)).into_response();
-        if status == StatusCode::UNAUTHORIZED {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"comptoir\""));
-        }
-        let retry_after = match self {
-            ShopError::TooManyAttempts { retry_after, .. } => Some(*retry_after),
-            ShopError::Overloaded => Some(1),
-            _ => None,
-        };
-        if let Some(seconds) = retry_after {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-        }
-        response
-    }
-}
-
-impl IntoResponse for ShopError {
-    /// Rendered in English here; [`localize`] re-renders it in the caller's language.
-    fn into_response(self) -> Response {
-        let mut response = self.render(Lang::En);
-        response.extensions_mut().insert(Arc::new(self));
-        response
-    }
-}
-
-/// Renders errors in the request's language, and turns the framework's own refusals
-/// (body too large, unknown route, wrong method) into the same JSON shape.
-async fn localize(axum::extract::State(shop): axum::extract::State<Shop>, request: Request, next: Next) -> Response {
-    let lang = request
-        .headers()
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .map(Lang::from_preference)
-        .unwrap_or_default();
-    let limit = if request.uri().path() == "/api/v1/catalog/import" {
-        shop.config.max_import_bytes
-    } else {
-        shop.config.max_body_bytes
-    };
-    let path = request.uri().path().to_string();
-    let mut response = next.run(request).await;
-    if let Some(error) = response.extensions_mut().remove::<Arc<ShopError>>() {
-        return match &*error {
-            ShopError::PayloadTooLarge { .. } => ShopError::PayloadTooLarge { limit }.render(lang),
-            e => e.render(lang),
-        };
-    }
-    let is_json =
-        response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    match response.status() {
-        StatusCode::NOT_FOUND if !is_json => ShopError::NoRoute { path }.render(lang),
-        StatusCode::METHOD_NOT_ALLOWED => ShopError::MethodNotAllowed.render(lang),
-        StatusCode::PAYLOAD_TOO_LARGE => ShopError::PayloadTooLarge { limit }.render(lang),
-        StatusCode::REQUEST_TIMEOUT => ShopError::bad_request(
-            "The request took too long and was stopped; nothing was written if it was a sale. Try again.",
-            "La requête a pris trop de temps et a été arrêtée. Réessayez.",
-            None,
-        )
-        .render(lang)
-        .map_status(StatusCode::REQUEST_TIMEOUT),
-        _ => response,
-    }
-}
-
-trait MapStatus {
-    fn map_status(self, status: StatusCode) -> Response;
-}
-impl MapStatus for Response {
-    fn map_status(mut self, status: StatusCode) -> Response {
-        *self.status_mut() = status;
-        self
-    }
-}
-
 #[utoipa::path(get, path = "/api/v1/health", security(()), responses((status = 200, description = "The shop server is up")))]
 async fn health() -> axum::Json<serde_json::Value> {
     axum::Json(serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))
@@ -197,17 +94,12 @@ async fn shop_info(axum::extract::State(shop): axum::extract::State<Shop>, calle
     })
 }
 
-/// The answer to a request refused because the server already serves as many as it may.
-async fn overloaded(headers: axum::http::HeaderMap, _: tower::BoxError) -> Response {
-    let lang = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .map(Lang::from_preference)
-        .unwrap_or_default();
-    ShopError::Overloaded.render(lang)
+/// The route of health, answered before every limit (and past the connection caps).
+pub fn health_route() -> Router {
+    Router::new().route(HEALTH_PATH, axum::routing::get(health))
 }
 
-/// The whole API. Limits: a time limit per request (`request_timeout_seconds`), a body
+/// The whole API. Limits: health first, outside every limit; a time limit per request (`request_timeout_seconds`), a body
 /// limit per route (`max_body_bytes`, `max_import_bytes`), and at most
 /// `max_concurrent_requests` requests at once (the others get 503 at once, never queued).
 pub fn router(shop: Shop) -> Router {
@@ -215,11 +107,8 @@ pub fn router(shop: Shop) -> Router {
     let limit = shop.config.max_body_bytes;
     let import_limit = shop.config.max_import_bytes;
     let timeout = Duration::from_secs(shop.config.request_timeout_seconds);
-    let import = Router::new()
-        .route("/api/v1/catalog/import", post(catalog::import_catalog))
-        .layer(DefaultBodyLimit::max(import_limit));
     let api = Router::new()
-        .route("/api/v1/health", get(health))
+        .route("/api/v1/catalog/import", post(catalog::import_catalog))
         .route("/api/v1/openapi.json", get(openapi_json))
         .route("/api/v1/shop", get(shop_info))
         .route("/api/v1/articles", get(catalog::list_articles).post(catalog::create_article))
@@ -247,16 +136,18 @@ pub fn router(shop: Shop) -> Router {
         .merge(registers::routes())
         .merge(app::routes())
         .merge(crate::register::routes())
-        .layer(DefaultBodyLimit::max(limit));
-    let concurrency = shop.config.max_concurrent_requests.max(1);
-    api.merge(import)
-        .layer(axum::middleware::from_fn_with_state(shop.clone(), localize))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
-        .layer(
-            tower::ServiceBuilder::new()
-                .layer(axum::error_handling::HandleErrorLayer::new(overloaded))
-                .load_shed()
-                .concurrency_limit(concurrency),
-        )
-        .with_state(shop)
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout));
+    let api = shed(api, shop.config.max_concurrent_requests, SERVER).with_state(shop.clone());
+    let stack = Stack {
+        server: SERVER,
+        max_body_bytes: limit,
+        body_limits: vec![("/api/v1/catalog/import", import_limit)],
+        body_read_timeout: Duration::from_secs(shop.config.body_read_timeout_seconds.max(1)),
+        pages: Vec::new(),
+        immutable: vec![
+            ("/api/v1/tickets", "tickets", "les tickets"),
+            ("/api/v1/closures", "closures", "les clôtures"),
+        ],
+    };
+    stack.apply(api, health_route())
 }

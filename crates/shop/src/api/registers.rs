@@ -66,7 +66,7 @@ impl axum::extract::FromRequestParts<Shop> for Source {
     type Rejection = ShopError;
 
     async fn from_request_parts(parts: &mut axum::http::request::Parts, shop: &Shop) -> Result<Self, ShopError> {
-        Ok(Source(super::extract::source_address(parts, &shop.config.trusted_proxies)))
+        Ok(Source(comptoir_http::source_address(parts, &shop.config.trusted_proxies)))
     }
 }
 

@@ -1,11 +1,15 @@
-//! Failed sign-ins, counted in memory: the rule that locks an account or a source address
-//! after repeated failures, shared by the shop and HQ servers. No I/O: the servers decide
-//! what a sign-in is and how a refusal is worded.
+//! Signing in, for both servers: the guard that locks an account or a source address
+//! after repeated failures ([`LoginGuard`], counted in this process's memory), the cache
+//! of checked logins ([`LoginCache`]) and the guarded sign-in itself ([`guarded`]). The
+//! servers decide what a login is (their storage, their Argon2id hashes) and how a
+//! refusal is worded.
 
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+use subtle::ConstantTimeEq;
 
 /// Most accounts and addresses remembered at once; past it, entries neither locked nor
 /// recent are forgotten first, so a flood of made-up names cannot grow memory for ever.
@@ -115,6 +119,103 @@ impl LoginGuard {
     }
 }
 
+/// Checked logins, remembered for a while so that Argon2id (tens of milliseconds on
+/// purpose) is not paid on every request: per account, a salted SHA-256 of the secret
+/// (random salt per process, compared in constant time) with what the login gave.
+pub struct LoginCache<U> {
+    salt: [u8; 16],
+    ttl: Duration,
+    entries: Mutex<HashMap<String, CachedLogin<U>>>,
+}
+
+struct CachedLogin<U> {
+    digest: [u8; 32],
+    value: U,
+    until: Instant,
+}
+
+impl<U: Clone> LoginCache<U> {
+    /// A cache keeping logins `ttl` (zero: nothing is kept, every login is checked).
+    pub fn new(ttl: Duration) -> LoginCache<U> {
+        let mut salt = [0u8; 16];
+        rand::fill(&mut salt);
+        LoginCache { salt, ttl, entries: Mutex::new(HashMap::new()) }
+    }
+
+    fn digest(&self, account: &str, secret: &str) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update(self.salt);
+        h.update(account.as_bytes());
+        h.update([0]);
+        h.update(secret.as_bytes());
+        h.finalize().into()
+    }
+
+    /// What the login of `account` with `secret` gave, if it was checked lately.
+    pub fn get(&self, account: &str, secret: &str) -> Option<U> {
+        let digest = self.digest(account, secret);
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries
+            .get(account)
+            .filter(|c| c.until > Instant::now() && bool::from(c.digest.ct_eq(&digest)))
+            .map(|c| c.value.clone())
+    }
+
+    /// Remembers a checked login.
+    pub fn put(&self, account: &str, secret: &str, value: U) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let digest = self.digest(account, secret);
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        // Only successes are kept, so the map holds real accounts; expired ones go now and then.
+        if entries.len() >= MAX_TRACKED {
+            entries.retain(|_, c| c.until > now);
+        }
+        entries.insert(account.to_string(), CachedLogin { digest, value, until: now + self.ttl });
+    }
+
+    /// Forgets an account (its secret changed, it was deactivated).
+    pub fn forget(&self, account: &str) {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).remove(account);
+    }
+}
+
+/// A sign-in behind the guard: refused at once while the account or the address is
+/// locked (even the right secret is not checked); a refusal (`refused` says which errors
+/// are) is counted, and the lock it causes is returned instead; a success clears the
+/// account's failures.
+pub async fn guarded<T, E>(
+    guard: &LoginGuard,
+    account: Option<&str>,
+    source: IpAddr,
+    attempt: impl Future<Output = Result<T, E>>,
+    refused: impl Fn(&E) -> bool,
+    locked: impl Fn(Locked) -> E,
+) -> Result<T, E> {
+    guard.check(account, source).map_err(&locked)?;
+    match attempt.await {
+        Ok(v) => {
+            if let Some(account) = account {
+                guard.succeeded(account);
+            }
+            Ok(v)
+        }
+        Err(e) if refused(&e) => {
+            tracing::warn!(account = account.unwrap_or("-"), %source, "sign-in refused");
+            match guard.failed(account, source) {
+                Some(lock) => {
+                    tracing::warn!(account = account.unwrap_or("-"), %source, seconds = lock.retry_after, address = lock.address, "sign-ins locked");
+                    Err(locked(lock))
+                }
+                None => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,5 +250,34 @@ mod tests {
         assert!(short.check(Some("a"), ip).is_err());
         std::thread::sleep(Duration::from_millis(30));
         assert_eq!(short.check(Some("a"), ip), Ok(()));
+    }
+
+    #[test]
+    fn a_cached_login_answers_for_its_own_secret_only() {
+        let cache = LoginCache::new(Duration::from_secs(60));
+        assert_eq!(cache.get("alice", "1234"), None);
+        cache.put("alice", "1234", 7);
+        assert_eq!(cache.get("alice", "1234"), Some(7));
+        assert_eq!(cache.get("alice", "4321"), None);
+        assert_eq!(cache.get("bob", "1234"), None);
+        cache.forget("alice");
+        assert_eq!(cache.get("alice", "1234"), None);
+        let off = LoginCache::new(Duration::ZERO);
+        off.put("alice", "1234", 7);
+        assert_eq!(off.get("alice", "1234"), None, "zero keeps nothing");
+    }
+
+    #[tokio::test]
+    async fn a_guarded_sign_in_counts_refusals_and_locks() {
+        let ip: IpAddr = "192.0.2.9".parse().unwrap();
+        let g = LoginGuard::new(2, 0, Duration::from_secs(60));
+        let refuse = || async { Err::<(), &str>("wrong") };
+        let lock = |l: Locked| if l.address { "address locked" } else { "account locked" };
+        assert_eq!(guarded(&g, Some("a"), ip, refuse(), |e| *e == "wrong", lock).await, Err("wrong"));
+        assert_eq!(guarded(&g, Some("a"), ip, refuse(), |e| *e == "wrong", lock).await, Err("account locked"));
+        // Locked: even a right secret is refused, unchecked.
+        let ok = async { Ok::<(), &str>(()) };
+        assert_eq!(guarded(&g, Some("a"), ip, ok, |e| *e == "wrong", lock).await, Err("account locked"));
+        assert_eq!(guarded(&g, Some("b"), ip, async { Ok(()) }, |e| *e == "wrong", lock).await, Ok(()));
     }
 }

@@ -1,8 +1,10 @@
-//! Logging: to standard output and to one file per day, `<data dir>/logs/comptoir-YYYY-MM-DD.log`
-//! (the shop's calendar day), files older than the retention being deleted at each new day.
-//! Writes go through `tracing_appender::non_blocking`, so a slow disk never delays a sale.
+//! Logging of both servers: to standard output and to one file per day,
+//! `<data dir>/logs/comptoir-YYYY-MM-DD.log` (the shop's calendar day; UTC for HQ, which
+//! serves shops in any time zone), files older than the retention being deleted at each
+//! new day. Writes go through `tracing_appender::non_blocking`, so a slow disk never
+//! delays a sale.
 
-use crate::config::LogConfig;
+use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -10,6 +12,24 @@ use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
+
+/// The `log` section of both servers' settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// Level or filter (`info`, `debug`, `info,comptoir_shop=debug`).
+    pub level: String,
+    /// Days of daily log files kept in `<data dir>/logs/`; older files are deleted.
+    pub retention_days: u32,
+    /// Also write the log to standard output.
+    pub stdout: bool,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig { level: "info".into(), retention_days: 30, stdout: true }
+    }
+}
 
 /// A log file that changes every day and prunes old ones.
 pub struct DailyFile {
