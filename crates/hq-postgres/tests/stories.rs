@@ -3,6 +3,8 @@
 //! feed sequence numbers that follow commit order under concurrent writers.
 
 use comptoir_hq::HqStorage;
+use comptoir_hq::conformance::AsHqError;
+use comptoir_hq::storage::prelude::*;
 use comptoir_hq::storage::{ArticleUpdate, ArticleWrite, Category};
 use comptoir_hq_postgres::testing::TestPostgres;
 use comptoir_hq_postgres::{PostgresStorage, SCHEMA_VERSION};
@@ -83,7 +85,7 @@ async fn open_refuses_what_is_not_an_hq_and_create_what_is_not_empty() {
     let url = pg.database();
     assert_eq!(PostgresStorage::open(&url).await.err().unwrap().kind(), "not_initialised");
     let s = PostgresStorage::create(&url).await.unwrap();
-    assert_eq!(s.identity().await.unwrap_err().kind(), "not_initialised", "schema but no HQ yet");
+    assert_eq!(s.identity().await.unwrap_err().hq().kind(), "not_initialised", "schema but no HQ yet");
     assert_eq!(PostgresStorage::create(&url).await.err().unwrap().kind(), "already_initialised");
     PostgresStorage::open(&url).await.unwrap();
 

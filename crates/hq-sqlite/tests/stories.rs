@@ -2,6 +2,8 @@
 //! this backend has: durability pragmas, the refusal to invent a database, newer schemas.
 
 use comptoir_hq::HqStorage;
+use comptoir_hq::conformance::AsHqError;
+use comptoir_hq::storage::prelude::*;
 use comptoir_hq_sqlite::{SCHEMA_VERSION, SqliteStorage};
 use std::sync::Arc;
 
@@ -20,7 +22,7 @@ async fn open_refuses_a_missing_file_and_create_an_existing_one() {
     assert!(!path.exists(), "open never creates a database");
     let s = SqliteStorage::create(&path).unwrap();
     // Created but not initialised: no identity yet.
-    assert_eq!(s.identity().await.unwrap_err().kind(), "not_initialised");
+    assert_eq!(s.identity().await.unwrap_err().hq().kind(), "not_initialised");
     drop(s);
     assert_eq!(SqliteStorage::create(&path).err().unwrap().kind(), "already_initialised");
     let c = rusqlite::Connection::open(&path).unwrap();

@@ -21,6 +21,22 @@ use comptoir_protocol::{
 use std::sync::Arc;
 use uuid::Uuid;
 
+/// A storage fact as the API would report it (its kind, field and message), or an
+/// `HqError` as it is: the stories check what a caller of HQ sees.
+pub trait AsHqError {
+    fn hq(self) -> HqError;
+}
+impl AsHqError for StorageError {
+    fn hq(self) -> HqError {
+        self.into()
+    }
+}
+impl AsHqError for HqError {
+    fn hq(self) -> HqError {
+        self
+    }
+}
+
 /// A sale of one article at `total` cents (5.5 % VAT), hashed and chained after `prev`.
 pub fn ticket(shop: &str, register: &str, sequence: i64, prev: &str, total: i64, business_date: &str) -> Ticket {
     let vat = TaxRate(550).vat_in(Money(total));
@@ -118,7 +134,7 @@ pub async fn stories(storage: Arc<dyn HqStorage>) {
     assert_eq!(s.identity().await.unwrap(), hq);
     assert_eq!(s.admin_password_hash("admin").await.unwrap().as_deref(), Some("$argon2id$fake"));
     assert_eq!(s.admin_password_hash("nobody").await.unwrap(), None);
-    assert_eq!(s.initialise(&hq, "x", "y").await.unwrap_err().kind(), "already_initialised");
+    assert_eq!(s.initialise(&hq, "x", "y").await.unwrap_err().hq().kind(), "already_initialised");
     let (api_token, api_record) = new_keyed_secret();
     s.create_api_token("ci", &api_record).await.unwrap();
     let (name, hash) = s.api_token(&api_record.id).await.unwrap().expect("token stored");
@@ -130,7 +146,11 @@ pub async fn stories(storage: Arc<dyn HqStorage>) {
     assert_eq!(rates, vec![2000, 1000, 550, 210]);
     s.create_category(&Category { code: "BOUL".into(), name: "Boulangerie".into(), active: true }).await.unwrap();
     assert_eq!(
-        s.create_category(&Category { code: "BOUL".into(), name: "x".into(), active: true }).await.unwrap_err().kind(),
+        s.create_category(&Category { code: "BOUL".into(), name: "x".into(), active: true })
+            .await
+            .unwrap_err()
+            .hq()
+            .kind(),
         "already_exists"
     );
     let create = |sku: &str, barcodes: Vec<&str>, bp: u32, category: Option<&str>| ArticleWrite::Create {
@@ -165,16 +185,17 @@ pub async fn stories(storage: Arc<dyn HqStorage>) {
             false,
         )
         .await
-        .unwrap_err();
+        .unwrap_err()
+        .hq();
     let HqError::Rows(rows) = err else { panic!("expected rows, got {err:?}") };
     let refused: Vec<(usize, &str)> = rows.iter().map(|(i, e)| (*i, e.kind())).collect();
     assert_eq!(refused, vec![(1, "conflict"), (2, "not_found"), (3, "not_found"), (4, "already_exists")]);
     assert!(s.get_article("C1").await.unwrap().is_none(), "nothing written when a write is refused");
-    let dry = s.write_articles(vec![create("C1", vec![], 550, None)], true).await.unwrap_err();
+    let dry = s.write_articles(vec![create("C1", vec![], 550, None)], true).await.unwrap_err().hq();
     assert!(matches!(&dry, HqError::Rows(r) if r.is_empty()), "{dry:?}");
     assert!(s.get_article("C1").await.unwrap().is_none(), "a dry run writes nothing");
     s.update_tax_rate(210, None, Some(false)).await.unwrap();
-    let err = s.write_articles(vec![create("G1", vec![], 210, None)], false).await.unwrap_err().single();
+    let err = s.write_articles(vec![create("G1", vec![], 210, None)], false).await.unwrap_err().hq().single();
     assert_eq!((err.kind(), err.field().as_deref()), ("inactive", Some("tax_rate_bp")));
     let update = ArticleUpdate { price: Some(Money(130)), category: Some(None), ..Default::default() };
     let updated = s.write_articles(vec![ArticleWrite::Update { sku: "A1".into(), update }], false).await.unwrap();
@@ -201,22 +222,22 @@ pub async fn stories(storage: Arc<dyn HqStorage>) {
     let (lyon_token, rec) = new_enrolment_token(7);
     let created = s.create_shop(&lyon, &rec).await.unwrap();
     assert!(!created.enrolled && !created.revoked && created.chain_ok && created.last_contact.is_none());
-    assert_eq!(s.create_shop(&lyon, &new_enrolment_token(7).1).await.unwrap_err().kind(), "already_exists");
+    assert_eq!(s.create_shop(&lyon, &new_enrolment_token(7).1).await.unwrap_err().hq().kind(), "already_exists");
     let (paris_token_old, rec) = new_enrolment_token(7);
     s.create_shop(&paris, &rec).await.unwrap();
     let (paris_token, rec) = new_enrolment_token(7);
     s.issue_enrolment_token("PARIS1", &rec).await.unwrap();
-    assert_eq!(enrol(s, &paris_token_old).await.unwrap_err().kind(), "invalid_enrolment_token", "old token void");
+    assert_eq!(enrol(s, &paris_token_old).await.unwrap_err().hq().kind(), "invalid_enrolment_token", "old token void");
     let (lyon_cred, who) = enrol(s, &lyon_token).await.unwrap();
     assert_eq!(who, lyon);
-    assert_eq!(enrol(s, &lyon_token).await.unwrap_err().kind(), "invalid_enrolment_token", "a token works once");
+    assert_eq!(enrol(s, &lyon_token).await.unwrap_err().hq().kind(), "invalid_enrolment_token", "a token works once");
     let (paris_cred, _) = enrol(s, &paris_token).await.unwrap();
     let (mut expired_token, mut rec) = new_enrolment_token(7);
     rec.expires_at = Some(format_instant(jiff::Timestamp::now() - jiff::SignedDuration::from_secs(1)));
     s.issue_enrolment_token("LYON1", &rec).await.unwrap();
-    assert_eq!(enrol(s, &expired_token).await.unwrap_err().kind(), "invalid_enrolment_token", "expired");
+    assert_eq!(enrol(s, &expired_token).await.unwrap_err().hq().kind(), "invalid_enrolment_token", "expired");
     expired_token.push('x');
-    assert_eq!(enrol(s, &expired_token).await.unwrap_err().kind(), "invalid_enrolment_token", "unknown");
+    assert_eq!(enrol(s, &expired_token).await.unwrap_err().hq().kind(), "invalid_enrolment_token", "unknown");
     assert_eq!(check(s, &lyon_cred).await.as_deref(), Some("LYON1"));
     assert_eq!(check(s, &paris_cred).await.as_deref(), Some("PARIS1"));
     assert_eq!(check(s, &format!("{}x", lyon_cred)).await, None, "a wrong secret is refused");
@@ -316,7 +337,7 @@ pub async fn stories(storage: Arc<dyn HqStorage>) {
     assert_eq!(view.shops.len(), 1);
     assert_eq!(view.shops[0].state, JobState::Pending);
     let unknown =
-        s.create_job(&JobBody { id: Uuid::now_v7(), ..job.clone() }, &["NOPE".to_string()]).await.unwrap_err();
+        s.create_job(&JobBody { id: Uuid::now_v7(), ..job.clone() }, &["NOPE".to_string()]).await.unwrap_err().hq();
     assert_eq!((unknown.kind(), unknown.field().as_deref()), ("not_found", Some("shops[0]")));
     let lyon_feed = s.feed("LYON1", 0, 1000).await.unwrap();
     let paris_feed = s.feed("PARIS1", 0, 1000).await.unwrap();
@@ -359,7 +380,7 @@ pub async fn stories(storage: Arc<dyn HqStorage>) {
     // ---- job reports: only the target shop, then no longer pending
     let id = job.id;
     let done = JobReport { state: JobState::Done, detail: "4 tickets sent".into() };
-    assert_eq!(s.report_job("PARIS1", id, &done, &now_text()).await.unwrap_err().kind(), "not_found");
+    assert_eq!(s.report_job("PARIS1", id, &done, &now_text()).await.unwrap_err().hq().kind(), "not_found");
     s.report_job("LYON1", id, &done, &now_text()).await.unwrap();
     let jobs = s.list_jobs().await.unwrap();
     assert_eq!(jobs[0].shops[0].state, JobState::Done);
@@ -370,7 +391,7 @@ pub async fn stories(storage: Arc<dyn HqStorage>) {
     s.revoke_shop("LYON1").await.unwrap();
     assert_eq!(check(s, &lyon_cred).await, None, "revoked at once");
     assert!(s.list_shops().await.unwrap().iter().find(|x| x.code == "LYON1").unwrap().revoked);
-    assert_eq!(s.revoke_shop("NOPE").await.unwrap_err().kind(), "not_found");
+    assert_eq!(s.revoke_shop("NOPE").await.unwrap_err().hq().kind(), "not_found");
     let (token, rec) = new_enrolment_token(7);
     s.issue_enrolment_token("LYON1", &rec).await.unwrap();
     let (new_cred, _) = enrol(s, &token).await.unwrap();
@@ -500,14 +521,14 @@ pub async fn customer_stories(s: &dyn HqStorage) {
     let t = customer(twin, &format!("HQ-{hq_card:06}"), "Marie Curie", &stamp(500, "HQ"));
     s.write_customer(t).await.unwrap();
     s.add_loyalty_entry(entry(twin, "HQ", LoyaltyKind::Adjust, 30)).await.unwrap();
-    assert_eq!(s.merge_customers(twin, twin).await.unwrap_err().kind(), "conflict");
-    assert_eq!(s.merge_customers(twin, Uuid::now_v7()).await.unwrap_err().kind(), "not_found");
+    assert_eq!(s.merge_customers(twin, twin).await.unwrap_err().hq().kind(), "conflict");
+    assert_eq!(s.merge_customers(twin, Uuid::now_v7()).await.unwrap_err().hq().kind(), "not_found");
     let survivor = s.merge_customers(twin, id).await.unwrap();
     assert_eq!(survivor.loyalty_balance, 30);
     assert_eq!(survivor.merged_from, vec![twin]);
     let merged = s.get_customer(twin).await.unwrap().unwrap();
     assert_eq!(merged.merged_into, Some(id), "the merged record is kept");
-    assert_eq!(s.merge_customers(twin, id).await.unwrap_err().kind(), "conflict", "merged once");
+    assert_eq!(s.merge_customers(twin, id).await.unwrap_err().hq().kind(), "conflict", "merged once");
 
     // ---- erasure: for good, points kept
     let erased = s.erase_customer(id).await.unwrap();
@@ -559,7 +580,7 @@ pub async fn customer_stories(s: &dyn HqStorage) {
         text: "Inventaire".into(),
         created_at: now_text(),
     };
-    let nope = s.create_message("NOPE", message.clone()).await.unwrap_err();
+    let nope = s.create_message("NOPE", message.clone()).await.unwrap_err().hq();
     assert_eq!(nope.kind(), "not_found");
     let view = s.create_message("LYON1", message.clone()).await.unwrap();
     assert!(view.acks.is_empty());
@@ -916,8 +937,11 @@ pub async fn stock_stories(storage: Arc<dyn HqStorage>) {
         }],
         created_at: now_text(),
     };
-    let e =
-        s.put_documents(vec![("PARIS9".into(), "shop".into())], None, vec![st::order_put(&order)]).await.unwrap_err();
+    let e = s
+        .put_documents(vec![("PARIS9".into(), "shop".into())], None, vec![st::order_put(&order)])
+        .await
+        .unwrap_err()
+        .hq();
     assert_eq!((e.kind(), e.field().as_deref()), ("not_found", Some("shop")));
     assert!(s.document(Entity::PurchaseOrder, &order.id.to_string()).await.unwrap().is_none(), "nothing written");
     s.put_documents(vec![("LILLE1".into(), "shop".into())], None, vec![st::order_put(&order)]).await.unwrap();
@@ -958,7 +982,7 @@ pub async fn stock_stories(storage: Arc<dyn HqStorage>) {
     let (shops, body, puts) = st::new_user(user.clone()).unwrap();
     assert!(comptoir_core::secret::verify_secret("1234", &body.pin_hash), "an Argon2id hash of the PIN");
     s.put_documents(shops.clone(), Some((Entity::User, "C1".into(), "code".into())), puts.clone()).await.unwrap();
-    let e = s.put_documents(shops, Some((Entity::User, "C1".into(), "code".into())), puts).await.unwrap_err();
+    let e = s.put_documents(shops, Some((Entity::User, "C1".into(), "code".into())), puts).await.unwrap_err().hq();
     assert_eq!((e.kind(), e.field().as_deref()), ("already_exists", Some("code")));
     let users_in = |shop: &'static str| async move {
         let feed = s.feed(shop, 0, 1000).await.unwrap().changes.iter().filter(|c| c.entity == Entity::User).count();

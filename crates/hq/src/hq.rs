@@ -221,7 +221,7 @@ impl Hq {
     /// Records a shop's contact and health.
     pub async fn contact(&self, shop: &str, mut health: ShopHealth) -> Result<(), HqError> {
         health.at = now_text();
-        self.storage.record_contact(shop, &health).await
+        Ok(self.storage.record_contact(shop, &health).await?)
     }
 }
 

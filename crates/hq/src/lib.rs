@@ -21,6 +21,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod articles;
 pub mod catalog;
 pub mod config;
 pub mod conformance;
@@ -28,7 +29,10 @@ pub mod customers;
 pub mod dashboard;
 pub mod error;
 pub mod hq;
+pub mod push;
+pub mod sales;
 pub mod server;
+pub mod shops;
 pub mod stock;
 pub mod storage;
 pub mod sync;
@@ -36,4 +40,4 @@ pub mod sync;
 pub use config::HqConfig;
 pub use error::HqError;
 pub use hq::{DatabaseUrl, Hq};
-pub use storage::HqStorage;
+pub use storage::{HqStorage, StorageError};

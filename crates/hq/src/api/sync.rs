@@ -42,7 +42,7 @@ pub async fn enrol(
     let (credential, record) = new_keyed_secret();
     let shop = hq.storage.enrol(&secret_hash(req.token.trim()), &now_text(), &record).await;
     let shop: ShopIdentity = match shop {
-        Err(HqError::InvalidEnrolmentToken) => {
+        Err(crate::storage::StorageError::EnrolmentTokenRefused) => {
             tracing::warn!(%source, "enrolment refused: unknown, used or expired token");
             return Err(hq.guard.failed(None, source).map(crate::hq::locked).unwrap_or(HqError::InvalidEnrolmentToken));
         }

@@ -136,7 +136,7 @@ async fn render_list(hq: &Hq, signed: &Signed, q: &ListQuery, status: StatusCode
     );
     let ((articles, next), rates, cats) = match loaded {
         Ok(x) => x,
-        Err(e) => return error_page(l, &signed.here, &e),
+        Err(e) => return error_page(l, &signed.here, &e.into()),
     };
     let mut b = subnav(l, "articles");
     b.push_str(message);
@@ -222,7 +222,7 @@ pub async fn create_article(State(hq): State<Hq>, SignedForm(signed, form): Sign
 }
 
 async fn write_one(hq: &Hq, write: ArticleWrite) -> Result<Article, HqError> {
-    let report = hq.storage.write_articles(vec![write], false).await.map_err(HqError::single)?;
+    let report = hq.storage.write_articles(vec![write], false).await.map_err(|e| HqError::from(e).single())?;
     hq.notify_change();
     report.articles.into_iter().next().ok_or_else(|| HqError::Storage("no article written".into()))
 }
@@ -233,7 +233,7 @@ async fn render_article(hq: &Hq, signed: &Signed, sku: &str, status: StatusCode,
         tokio::try_join!(hq.storage.get_article(sku), hq.storage.list_tax_rates(), hq.storage.list_categories());
     let (article, rates, cats) = match loaded {
         Ok(x) => x,
-        Err(e) => return error_page(l, &signed.here, &e),
+        Err(e) => return error_page(l, &signed.here, &e.into()),
     };
     let Some(a) = article else {
         let e = HqError::NotFound { what: "article", key: sku.into(), field: None };
@@ -323,7 +323,7 @@ pub async fn shop_price(
     let text = form.text("price");
     let result = async {
         let price = if text.is_empty() { None } else { Some(parse_price(&text)?) };
-        crate::api::stock::set_shop_price(&hq, &form.text("shop"), &sku, price).await
+        crate::shops::set_shop_price(&hq, &form.text("shop"), &sku, price).await
     }
     .await;
     match result {
@@ -357,7 +357,7 @@ async fn render_categories(hq: &Hq, signed: &Signed, status: StatusCode, message
     let l = signed.lang;
     let cats = match hq.storage.list_categories().await {
         Ok(c) => c,
-        Err(e) => return error_page(l, &signed.here, &e),
+        Err(e) => return error_page(l, &signed.here, &e.into()),
     };
     let mut b = subnav(l, "categories");
     b.push_str(message);
@@ -446,7 +446,7 @@ async fn render_rates(hq: &Hq, signed: &Signed, status: StatusCode, message: &st
     let l = signed.lang;
     let rates = match hq.storage.list_tax_rates().await {
         Ok(r) => r,
-        Err(e) => return error_page(l, &signed.here, &e),
+        Err(e) => return error_page(l, &signed.here, &e.into()),
     };
     let mut b = subnav(l, "tax-rates");
     b.push_str(message);
