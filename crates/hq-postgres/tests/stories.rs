@@ -1,5 +1,5 @@
-//! The storage conformance story (`comptoir_hq::conformance`) on PostgreSQL, plus what only
-//! this backend has: the refusal to invent or overwrite a database, schema versions, and
+//! The storage conformance stories (`comptoir_hq::conformance`) on PostgreSQL, one test
+//! each, plus what only this backend has: the refusal to invent or overwrite a database, schema versions, and
 //! feed sequence numbers that follow commit order under concurrent writers.
 
 use comptoir_hq::HqStorage;
@@ -14,19 +14,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use uuid::Uuid;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_passes_the_storage_stories() {
+/// A throwaway PostgreSQL server with an empty HQ schema in its database.
+async fn fresh() -> (TestPostgres, Arc<dyn HqStorage>) {
     let pg = TestPostgres::start();
     let storage = PostgresStorage::create(&pg.database()).await.unwrap();
-    comptoir_hq::conformance::stories(Arc::new(storage) as Arc<dyn HqStorage>).await;
+    (pg, Arc::new(storage))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_passes_the_dashboard_stories() {
-    let pg = TestPostgres::start();
-    let storage = PostgresStorage::create(&pg.database()).await.unwrap();
-    comptoir_hq::conformance::dashboard_stories(Arc::new(storage) as Arc<dyn HqStorage>).await;
-}
+comptoir_hq::storage_stories!(fresh);
 
 /// Migration 0002 fills the summaries from the tickets an older HQ already holds.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -51,13 +46,6 @@ async fn the_dashboard_migration_sums_the_tickets_already_held() {
     drop(storage);
     let storage = PostgresStorage::open(&url).await.unwrap();
     assert_eq!(comptoir_hq::conformance::summaries(&storage).await, before);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_passes_the_stock_stories() {
-    let pg = TestPostgres::start();
-    let storage = PostgresStorage::create(&pg.database()).await.unwrap();
-    comptoir_hq::conformance::stock_stories(Arc::new(storage) as Arc<dyn HqStorage>).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,8 +1,12 @@
-//! The story every HQ storage backend must pass (in the spirit of atuin's database story
-//! test). A backend's tests call [`stories`] with a freshly created, empty storage; the
-//! SQLite backend does in `crates/hq-sqlite/tests/stories.rs`, a PostgreSQL one will too.
+//! The stories every HQ storage backend must pass (in the spirit of atuin's database story
+//! test), each on a freshly created, empty storage. A backend's tests invoke
+//! [`storage_stories!`](crate::storage_stories) with a function that makes one: it writes
+//! one test function per story (`crates/hq-sqlite/tests/stories.rs`,
+//! `crates/hq-postgres/tests/stories.rs`).
 //!
-//! Also here: [`ticket`] and [`closure`], correctly hashed records for tests.
+//! Compiled only with the `conformance` feature (the backends' and HQ's tests turn it on),
+//! never into the release binary. Also here, the test fixtures every HQ crate shares:
+//! [`ticket`] and [`closure`], correctly hashed records.
 
 use crate::error::HqError;
 use crate::storage::*;
@@ -20,6 +24,38 @@ use comptoir_protocol::{
 };
 use std::sync::Arc;
 use uuid::Uuid;
+
+/// One test function per story, on a fresh storage from `$fresh`: an async function
+/// returning `(guard, Arc<dyn HqStorage>)`, the guard (a temporary directory, a throwaway
+/// server) kept alive until the story ends.
+#[macro_export]
+macro_rules! storage_stories {
+    ($fresh:path) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn story_identity_catalog_shops_sync_feed_and_jobs() {
+            let (_guard, storage) = $fresh().await;
+            $crate::conformance::stories(storage).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn story_customers_loyalty_offers_and_messages() {
+            let (_guard, storage) = $fresh().await;
+            $crate::conformance::customers_story(storage).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn story_dashboard_sessions_and_sales_summaries() {
+            let (_guard, storage) = $fresh().await;
+            $crate::conformance::dashboard_stories(storage).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn story_stock_and_people() {
+            let (_guard, storage) = $fresh().await;
+            $crate::conformance::stock_stories(storage).await;
+        }
+    };
+}
 
 /// A storage fact as the API would report it (its kind, field and message), or an
 /// `HqError` as it is: the stories check what a caller of HQ sees.
@@ -411,7 +447,17 @@ pub async fn stories(storage: Arc<dyn HqStorage>) {
     let read = s.feed("LYON1", floor, 1000).await.unwrap();
     assert_eq!(read.changes.len(), 1);
     assert!(read.changes[0].seq > floor, "a sequence is never reused");
+}
 
+/// The customers' story on its own storage: an HQ with shops LYON1 and PARIS1.
+pub async fn customers_story(storage: Arc<dyn HqStorage>) {
+    let s = storage.as_ref();
+    let hq = HqIdentity { id: Uuid::new_v4(), name: "Comptoir HQ".into() };
+    s.initialise(&hq, "admin", "$argon2id$fake").await.expect("initialise");
+    for (code, name, postal_code) in [("LYON1", "Lyon", "69003"), ("PARIS1", "Paris", "75001")] {
+        let shop = ShopIdentity { code: code.into(), name: name.into(), postal_code: postal_code.into() };
+        s.create_shop(&shop, &new_enrolment_token(7).1).await.unwrap();
+    }
     customer_stories(s).await;
 }
 

@@ -16,7 +16,8 @@
 //! - [`server`]: binding, the feed purge task and graceful shutdown;
 //! - [`dashboard`]: the web dashboard under `/dashboard/` (sessions, pages, the sales
 //!   summaries' rules);
-//! - [`conformance`]: the story test every storage backend must pass;
+//! - `conformance` (feature `conformance`, for tests): the stories every storage backend
+//!   must pass, one test each, and the fixtures HQ's tests share;
 //! - [`config`], [`error`]: settings and `HqError`, mapped to HTTP status in one place.
 #![forbid(unsafe_code)]
 
@@ -24,6 +25,7 @@ pub mod api;
 pub mod articles;
 pub mod catalog;
 pub mod config;
+#[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 pub mod customers;
 pub mod dashboard;

@@ -136,9 +136,10 @@ pub trait CatalogStorage: Send + Sync + 'static {
         limit: usize,
     ) -> Result<(Vec<Article>, Option<String>), StorageError>;
     async fn get_article(&self, sku: &str) -> Result<Option<Article>, StorageError>;
-    /// Applies every write in one transaction; when any is refused nothing is written and
-    /// the error is [`StorageError::Rows`] naming each refused write by its index. With
-    /// `dry_run`, the transaction is always rolled back (and refusals still reported).
+    /// Plans the writes with [`crate::articles::plan`] over the facts read in one
+    /// transaction and writes the plan; when any is refused nothing is written and the error
+    /// is [`StorageError::ArticlesRefused`] naming each refused write by its index. With
+    /// `dry_run` nothing is written either (refusals still reported, an empty list else).
     async fn write_articles(
         &self,
         writes: Vec<ArticleWrite>,
