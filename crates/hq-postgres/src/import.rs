@@ -119,6 +119,7 @@ pub const COPIED_TABLES: &[&str] = &[
     "changes",
     "shops",
     "enrolment_tokens",
+    "enrolment_requests",
     "credentials",
     "tickets",
     "closures",

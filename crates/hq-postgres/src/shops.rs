@@ -3,6 +3,7 @@
 use super::*;
 use async_trait::async_trait;
 use comptoir_hq::storage::*;
+use comptoir_hq::sync::{EnrolmentToken, enrolment};
 use comptoir_protocol::ShopIdentity;
 use tokio_postgres::Row;
 use tracing::instrument;
@@ -117,24 +118,42 @@ impl ShopStorage for PostgresStorage {
         token_hash: &str,
         now: &str,
         credential: &SecretRecord,
+        request: Option<&str>,
     ) -> Result<ShopIdentity, StorageError> {
         let mut client = self.conn().await?;
         let tx = client.transaction().await.map_err(Fail::from)?;
         lock_writes(&*tx).await?;
-        let token = tx
-            .query_opt("SELECT shop, expires_at, used_at, voided FROM enrolment_tokens WHERE hash = $1", &[&token_hash])
+        let row = tx
+            .query_opt(
+                "SELECT t.shop, t.expires_at, t.used_at, t.voided, r.request, s.revoked, s.enrolled_at
+                 FROM enrolment_tokens t JOIN shops s ON s.code = t.shop
+                 LEFT JOIN enrolment_requests r ON r.token = t.hash WHERE t.hash = $1",
+                &[&token_hash],
+            )
             .await
-            .map_err(Fail::from)?
-            .map(|r| {
-                (r.get::<_, String>(0), r.get::<_, String>(1), r.get::<_, Option<String>>(2), r.get::<_, bool>(3))
-            });
-        let shop = match token {
-            Some((shop, expires, None, false)) if expires.as_str() > now => shop,
-            _ => return Err(StorageError::EnrolmentTokenRefused),
+            .map_err(Fail::from)?;
+        let Some(row) = row else { return Err(StorageError::EnrolmentTokenRefused) };
+        let shop: String = row.get(0);
+        let token = EnrolmentToken {
+            expires_at: row.get(1),
+            used_at: row.get(2),
+            voided: row.get(3),
+            request: row.get(4),
+            shop_revoked: row.get(5),
+            enrolled_at: row.get(6),
         };
+        if enrolment(&token, now, request).is_none() {
+            return Err(StorageError::EnrolmentTokenRefused);
+        }
         tx.execute("UPDATE enrolment_tokens SET used_at = $1 WHERE hash = $2", &[&now, &token_hash])
             .await
             .map_err(Fail::from)?;
+        tx.execute("DELETE FROM enrolment_requests WHERE token = $1", &[&token_hash]).await.map_err(Fail::from)?;
+        if let Some(request) = request {
+            tx.execute("INSERT INTO enrolment_requests (token, request) VALUES ($1, $2)", &[&token_hash, &request])
+                .await
+                .map_err(Fail::from)?;
+        }
         tx.execute("UPDATE credentials SET revoked_at = $1 WHERE shop = $2 AND revoked_at IS NULL", &[&now, &shop])
             .await
             .map_err(Fail::from)?;

@@ -95,7 +95,7 @@ async fn an_older_schema_is_migrated_on_open_once_by_concurrent_processes() {
     let url = pg.database();
     let s = PostgresStorage::create(&url).await.unwrap();
     // Version 0: a database made by a build before the first migration was recorded.
-    s.execute_batch("UPDATE comptoir_schema SET version = 0; DROP TABLE message_acks, messages, offers, loyalty_entries, customers, loyalty_settings; DROP FUNCTION loyalty_append_only; DROP TABLE documents, punches, stock_movements, stock_records, dashboard_sessions, sales_days, sales_day_payments, sales_day_vat, sales_day_articles, sales_month_articles, job_targets, jobs, chain_events, chain_heads, quarantine, closures, tickets, credentials, enrolment_tokens, shops, changes, barcodes, articles, categories, tax_rates, api_tokens, admins, feed_counter, hq; DROP FUNCTION comptoir_append_only;")
+    s.execute_batch("UPDATE comptoir_schema SET version = 0; DROP TABLE message_acks, messages, offers, loyalty_entries, customers, loyalty_settings; DROP FUNCTION loyalty_append_only; DROP TABLE documents, punches, stock_movements, stock_records, dashboard_sessions, sales_days, sales_day_payments, sales_day_vat, sales_day_articles, sales_month_articles, job_targets, jobs, chain_events, chain_heads, quarantine, closures, tickets, credentials, enrolment_requests, enrolment_tokens, shops, changes, barcodes, articles, categories, tax_rates, api_tokens, admins, feed_counter, hq; DROP FUNCTION comptoir_append_only;")
         .await
         .unwrap();
     let (a, b) = tokio::join!(PostgresStorage::open(&url), PostgresStorage::open(&url));

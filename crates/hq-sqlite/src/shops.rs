@@ -3,6 +3,7 @@
 use super::*;
 use async_trait::async_trait;
 use comptoir_hq::storage::*;
+use comptoir_hq::sync::{EnrolmentToken, enrolment};
 use comptoir_protocol::ShopIdentity;
 use rusqlite::{OptionalExtension, params};
 use tracing::instrument;
@@ -111,21 +112,39 @@ impl ShopStorage for SqliteStorage {
         token_hash: &str,
         now: &str,
         credential: &SecretRecord,
+        request: Option<&str>,
     ) -> Result<ShopIdentity, StorageError> {
         let (hash, now, cred) = (token_hash.to_string(), now.to_string(), credential.clone());
+        let request = request.map(str::to_string);
         self.write(move |tx| {
-            let token: Option<(String, String, Option<String>, bool)> = tx
+            let row = tx
                 .query_row(
-                    "SELECT shop, expires_at, used_at, voided FROM enrolment_tokens WHERE hash = ?",
+                    "SELECT t.shop, t.expires_at, t.used_at, t.voided, r.request, s.revoked, s.enrolled_at
+                     FROM enrolment_tokens t JOIN shops s ON s.code = t.shop
+                     LEFT JOIN enrolment_requests r ON r.token = t.hash WHERE t.hash = ?",
                     [&hash],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                    |r| {
+                        let token = EnrolmentToken {
+                            expires_at: r.get(1)?,
+                            used_at: r.get(2)?,
+                            voided: r.get(3)?,
+                            request: r.get(4)?,
+                            shop_revoked: r.get(5)?,
+                            enrolled_at: r.get(6)?,
+                        };
+                        Ok((r.get::<_, String>(0)?, token))
+                    },
                 )
                 .optional()?;
-            let shop = match token {
-                Some((shop, expires, None, false)) if expires.as_str() > now.as_str() => shop,
+            let shop = match row {
+                Some((shop, token)) if enrolment(&token, &now, request.as_deref()).is_some() => shop,
                 _ => return Err(StorageError::EnrolmentTokenRefused.into()),
             };
             tx.execute("UPDATE enrolment_tokens SET used_at = ? WHERE hash = ?", params![now, hash])?;
+            tx.execute("DELETE FROM enrolment_requests WHERE token = ?", [&hash])?;
+            if let Some(request) = &request {
+                tx.execute("INSERT INTO enrolment_requests (token, request) VALUES (?, ?)", params![hash, request])?;
+            }
             tx.execute(
                 "UPDATE credentials SET revoked_at = ? WHERE shop = ? AND revoked_at IS NULL",
                 params![now, shop],

@@ -135,8 +135,13 @@ fn record(kind: &str, body: impl serde::Serialize) -> serde_json::Value {
 }
 
 async fn enrol(s: &dyn HqStorage, token: &str) -> Result<(String, ShopIdentity), HqError> {
+    enrol_as(s, token, None).await
+}
+
+/// An enrolment naming its request (the shop's `Idempotency-Key`).
+async fn enrol_as(s: &dyn HqStorage, token: &str, request: Option<&str>) -> Result<(String, ShopIdentity), HqError> {
     let (credential, record) = new_keyed_secret();
-    let shop = s.enrol(&secret_hash(token), &now_text(), &record).await?;
+    let shop = s.enrol(&secret_hash(token), &now_text(), &record, request).await?;
     Ok((credential, shop))
 }
 
@@ -267,7 +272,14 @@ pub async fn stories(storage: Arc<dyn HqStorage>) {
     let (lyon_cred, who) = enrol(s, &lyon_token).await.unwrap();
     assert_eq!(who, lyon);
     assert_eq!(enrol(s, &lyon_token).await.unwrap_err().hq().kind(), "invalid_enrolment_token", "a token works once");
-    let (paris_cred, _) = enrol(s, &paris_token).await.unwrap();
+    // PARIS1's first answer is lost: the same request with the same token succeeds again, a
+    // new credential replacing the one the shop never received; another request cannot.
+    let (lost_cred, _) = enrol_as(s, &paris_token, Some("req-1")).await.unwrap();
+    let (paris_cred, again) = enrol_as(s, &paris_token, Some("req-1")).await.unwrap();
+    assert_eq!(again, paris);
+    assert_eq!(check(s, &lost_cred).await, None, "the lost credential is replaced");
+    assert_eq!(enrol_as(s, &paris_token, Some("req-2")).await.unwrap_err().hq().kind(), "invalid_enrolment_token");
+    assert_eq!(enrol(s, &paris_token).await.unwrap_err().hq().kind(), "invalid_enrolment_token");
     let (mut expired_token, mut rec) = new_enrolment_token(7);
     rec.expires_at = Some(format_instant(jiff::Timestamp::now() - jiff::SignedDuration::from_secs(1)));
     s.issue_enrolment_token("LYON1", &rec).await.unwrap();

@@ -66,10 +66,16 @@ pub trait ShopStorage: Send + Sync + 'static {
     /// Revokes the shop and every credential it holds.
     async fn revoke_shop(&self, code: &str) -> Result<(), StorageError>;
     async fn list_shops(&self) -> Result<Vec<ShopRecord>, StorageError>;
-    /// Uses an enrolment token (by its hash; unused and not expired at `now`), replaces the
-    /// shop's credentials by `credential` and lifts a revocation.
-    async fn enrol(&self, token_hash: &str, now: &str, credential: &SecretRecord)
-    -> Result<ShopIdentity, StorageError>;
+    /// Uses an enrolment token (by its hash) when [`crate::sync::enrolment`] allows it at
+    /// `now` for `request` (the shop's request id, if it sent one): replaces the shop's
+    /// credentials by `credential`, lifts a revocation, keeps the request id for a retry.
+    async fn enrol(
+        &self,
+        token_hash: &str,
+        now: &str,
+        credential: &SecretRecord,
+        request: Option<&str>,
+    ) -> Result<ShopIdentity, StorageError>;
     async fn credential(&self, id: &str) -> Result<Option<CredentialCheck>, StorageError>;
     async fn record_contact(&self, shop: &str, health: &ShopHealth) -> Result<(), StorageError>;
 }
