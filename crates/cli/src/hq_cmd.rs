@@ -386,6 +386,7 @@ fn copy_columns(table: &str) -> Vec<(&'static str, &'static str)> {
             "chain_ok",
         ]),
         "enrolment_tokens" => same(&["hash", "shop", "created_at", "expires_at", "used_at", "voided"]),
+        "enrolment_requests" => same(&["token", "request"]),
         "customers" => same(&[
             "id",
             "card",
