@@ -16,7 +16,8 @@
 use crate::cli_lang;
 use clap::{Args, Subcommand};
 use comptoir_core::catalog::validate_password;
-use comptoir_hq::api::admin::{NewShop, add_shop, reissue_token, validate_shop};
+use comptoir_hq::shops::{NewShop, add_shop, reissue_token, validate_shop};
+use comptoir_hq::storage::prelude::*;
 use comptoir_hq::sync::new_keyed_secret;
 use comptoir_hq::{DatabaseUrl, Hq, HqConfig, HqError, HqStorage, server};
 use comptoir_hq_postgres::PostgresStorage;
@@ -243,7 +244,7 @@ async fn init(place: &Place, name: &str, admin: &str, password_stdin: bool) -> R
                 for suffix in ["", "-wal", "-shm"] {
                     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
                 }
-                return Err(e);
+                return Err(e.into());
             }
         }
         Db::Postgres(url) => {
@@ -306,7 +307,7 @@ async fn shop(place: &Place, command: ShopCommand) -> Result<(), HqError> {
         ShopCommand::List => {
             let now = jiff::Timestamp::now();
             for s in storage.list_shops().await? {
-                let v = comptoir_hq::api::admin::ShopView::of(s, now);
+                let v = comptoir_hq::shops::ShopView::of(s, now);
                 println!(
                     "{:<12} {:<24} enrolled={} revoked={} chain_ok={} unsent={} lag={}s last_contact={} version={}",
                     v.code,
@@ -380,6 +381,7 @@ fn copy_columns(table: &str) -> Vec<(&'static str, &'static str)> {
             "chain_ok",
         ]),
         "enrolment_tokens" => same(&["hash", "shop", "created_at", "expires_at", "used_at", "voided"]),
+        "enrolment_requests" => same(&["token", "request"]),
         "customers" => same(&[
             "id",
             "card",

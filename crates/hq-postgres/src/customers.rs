@@ -4,13 +4,15 @@
 //! Writers that append feed changes hold the feed counter's row lock until commit, as
 //! every other feed write does.
 
-use super::{Fail, R, append_change, uuid};
+use super::{Fail, R, append_change, lock_writes, uuid};
 use comptoir_core::customer::LoyaltyRule;
-use comptoir_hq::HqError;
+use comptoir_hq::StorageError;
+use comptoir_hq::storage::Conflict;
 use comptoir_hq::storage::{CustomerView, MessageView, SnapshotItem};
 use comptoir_hq::sync::now_text;
 use comptoir_protocol::{CustomerBody, Entity, LoyaltyEntryBody, LoyaltyKind, MessageAckBody, MessageBody, OfferBody};
 use tokio_postgres::{GenericClient, Row};
+use uuid::Uuid;
 
 const BODY_COLUMNS: &str = "id, card, name, name_hlc, email, email_hlc, phone, phone_hlc, grp, grp_hlc, origin,
     created_at, merged_into, erased";
@@ -73,7 +75,7 @@ pub(crate) async fn view(c: &impl GenericClient, id: &str) -> R<Option<CustomerV
 }
 
 pub(crate) async fn must_view(c: &impl GenericClient, id: &str) -> R<CustomerView> {
-    view(c, id).await?.ok_or_else(|| HqError::NotFound { what: "customer", key: id.into(), field: None }.into())
+    view(c, id).await?.ok_or_else(|| StorageError::NotFound { what: "customer", key: id.into(), field: None }.into())
 }
 
 pub(crate) async fn upsert(c: &impl GenericClient, b: &CustomerBody, from_hq: bool) -> R<()> {
@@ -117,7 +119,8 @@ pub(crate) async fn upsert(c: &impl GenericClient, b: &CustomerBody, from_hq: bo
 }
 
 async fn feed(c: &impl GenericClient, id: &str) -> R<()> {
-    let b = body(c, id).await?.ok_or_else(|| Fail::Hq(HqError::Storage(format!("customer {id} just written"))))?;
+    let b =
+        body(c, id).await?.ok_or_else(|| Fail::St(StorageError::Database(format!("customer {id} just written"))))?;
     append_change(c, Entity::Customer, id, &b, None).await?;
     Ok(())
 }
@@ -197,26 +200,22 @@ pub(crate) async fn list(c: &impl GenericClient, overdrawn: bool, limit: usize) 
 }
 
 pub(crate) async fn merge(c: &impl GenericClient, from: &str, into: &str) -> R<CustomerView> {
-    let conflict = |en: String, fr: String| Fail::Hq(HqError::Conflict { en, fr, field: Some("into".into()) });
     if from == into {
-        return Err(conflict(
-            "A customer cannot be merged into itself.".into(),
-            "Un client ne peut pas être fusionné avec lui-même.".into(),
-        ));
+        return Err(StorageError::Conflict(Conflict::MergeIntoItself).into());
     }
-    let a =
-        body(c, from).await?.ok_or_else(|| HqError::NotFound { what: "customer", key: from.into(), field: None })?;
-    let b = body(c, into).await?.ok_or_else(|| HqError::NotFound {
+    let a = body(c, from).await?.ok_or_else(|| StorageError::NotFound {
+        what: "customer",
+        key: from.into(),
+        field: None,
+    })?;
+    let b = body(c, into).await?.ok_or_else(|| StorageError::NotFound {
         what: "customer",
         key: into.into(),
         field: Some("into".into()),
     })?;
     for x in [&a, &b] {
         if x.merged_into.is_some() || x.erased {
-            return Err(conflict(
-                format!("Customer {} is already merged or erased; merge the record it was merged into.", x.id),
-                format!("Le client {} est déjà fusionné ou effacé ; fusionnez la fiche qui l'a absorbé.", x.id),
-            ));
+            return Err(StorageError::Conflict(Conflict::CustomerMergedOrErased { id: x.id }).into());
         }
     }
     let followers: Vec<String> =
@@ -236,7 +235,7 @@ pub(crate) async fn merge(c: &impl GenericClient, from: &str, into: &str) -> R<C
 
 pub(crate) async fn erase(c: &impl GenericClient, id: &str) -> R<CustomerView> {
     if body(c, id).await?.is_none() {
-        return Err(HqError::NotFound { what: "customer", key: id.into(), field: None }.into());
+        return Err(StorageError::NotFound { what: "customer", key: id.into(), field: None }.into());
     }
     // The records merged into this one are the same person: their personal data goes too,
     // and each goes down the feed so that every shop erases it as well.
@@ -340,7 +339,7 @@ pub(crate) async fn offers(c: &impl GenericClient, after: Option<&str>, limit: i
 
 pub(crate) async fn create_message(c: &impl GenericClient, shop: &str, m: &MessageBody) -> R<MessageView> {
     if c.query_opt("SELECT 1 FROM shops WHERE code = $1", &[&shop]).await?.is_none() {
-        return Err(HqError::NotFound { what: "shop", key: shop.into(), field: Some("shop".into()) }.into());
+        return Err(StorageError::NotFound { what: "shop", key: shop.into(), field: Some("shop".into()) }.into());
     }
     c.execute(
         "INSERT INTO messages (id, shop, register, text, created_at, body) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -352,7 +351,7 @@ pub(crate) async fn create_message(c: &impl GenericClient, shop: &str, m: &Messa
         .await?
         .into_iter()
         .find(|v| v.id == m.id)
-        .ok_or_else(|| Fail::Hq(HqError::Storage("message just written".into())))
+        .ok_or_else(|| Fail::St(StorageError::Database("message just written".into())))
 }
 
 pub(crate) async fn messages(c: &impl GenericClient, shop: Option<&str>) -> R<Vec<MessageView>> {
@@ -441,4 +440,121 @@ pub(crate) async fn offer_and_message_count(c: &impl GenericClient, shop: &str) 
     Ok(c.query_one("SELECT (SELECT COUNT(*) FROM offers) + (SELECT COUNT(*) FROM messages WHERE shop = $1)", &[&shop])
         .await?
         .get(0))
+}
+
+#[async_trait::async_trait]
+impl comptoir_hq::storage::CustomerStorage for super::PostgresStorage {
+    #[tracing::instrument(skip_all)]
+    async fn write_customer(&self, body: CustomerBody) -> Result<CustomerView, StorageError> {
+        let mut client = self.conn().await?;
+        let tx = client.transaction().await.map_err(Fail::from)?;
+        lock_writes(&*tx).await?;
+        upsert(&*tx, &body, true).await?;
+        let view = must_view(&*tx, &body.id.to_string()).await?;
+        tx.commit().await.map_err(Fail::from)?;
+        Ok(view)
+    }
+
+    async fn next_card_number(&self) -> Result<i64, StorageError> {
+        let client = self.conn().await?;
+        Ok(next_card(&**client).await?)
+    }
+
+    async fn get_customer(&self, id: Uuid) -> Result<Option<CustomerView>, StorageError> {
+        let client = self.conn().await?;
+        Ok(view(&**client, &id.to_string()).await?)
+    }
+
+    async fn customer_body(&self, id: Uuid) -> Result<Option<CustomerBody>, StorageError> {
+        let client = self.conn().await?;
+        Ok(body(&**client, &id.to_string()).await?)
+    }
+
+    async fn list_customers(&self, overdrawn: bool, limit: usize) -> Result<Vec<CustomerView>, StorageError> {
+        let client = self.conn().await?;
+        Ok(list(&**client, overdrawn, limit).await?)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn merge_customers(&self, from: Uuid, into: Uuid) -> Result<CustomerView, StorageError> {
+        let mut client = self.conn().await?;
+        let tx = client.transaction().await.map_err(Fail::from)?;
+        lock_writes(&*tx).await?;
+        let view = merge(&*tx, &from.to_string(), &into.to_string()).await?;
+        tx.commit().await.map_err(Fail::from)?;
+        Ok(view)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn erase_customer(&self, id: Uuid) -> Result<CustomerView, StorageError> {
+        let mut client = self.conn().await?;
+        let tx = client.transaction().await.map_err(Fail::from)?;
+        lock_writes(&*tx).await?;
+        let view = erase(&*tx, &id.to_string()).await?;
+        tx.commit().await.map_err(Fail::from)?;
+        Ok(view)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn add_loyalty_entry(&self, entry: LoyaltyEntryBody) -> Result<CustomerView, StorageError> {
+        let mut client = self.conn().await?;
+        let tx = client.transaction().await.map_err(Fail::from)?;
+        lock_writes(&*tx).await?;
+        let id = entry.customer.to_string();
+        must_view(&*tx, &id).await?;
+        insert_entry(&*tx, &entry, &now_text()).await?;
+        let view = must_view(&*tx, &id).await?;
+        tx.commit().await.map_err(Fail::from)?;
+        Ok(view)
+    }
+
+    async fn loyalty_entries(&self, customer: Uuid) -> Result<Vec<LoyaltyEntryBody>, StorageError> {
+        let client = self.conn().await?;
+        Ok(entries(&**client, &customer.to_string()).await?)
+    }
+
+    async fn loyalty_rule(&self) -> Result<LoyaltyRule, StorageError> {
+        let client = self.conn().await?;
+        Ok(rule(&**client).await?)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn set_loyalty_rule(&self, rule: LoyaltyRule) -> Result<(), StorageError> {
+        let mut client = self.conn().await?;
+        let tx = client.transaction().await.map_err(Fail::from)?;
+        lock_writes(&*tx).await?;
+        set_rule(&*tx, &rule).await?;
+        tx.commit().await.map_err(Fail::from)?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_offer(&self, offer: OfferBody) -> Result<OfferBody, StorageError> {
+        let mut client = self.conn().await?;
+        let tx = client.transaction().await.map_err(Fail::from)?;
+        lock_writes(&*tx).await?;
+        create_offer(&*tx, &offer).await?;
+        tx.commit().await.map_err(Fail::from)?;
+        Ok(offer)
+    }
+
+    async fn list_offers(&self) -> Result<Vec<OfferBody>, StorageError> {
+        let client = self.conn().await?;
+        Ok(offers(&**client, None, i64::MAX).await?)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_message(&self, shop: &str, message: MessageBody) -> Result<MessageView, StorageError> {
+        let mut client = self.conn().await?;
+        let tx = client.transaction().await.map_err(Fail::from)?;
+        lock_writes(&*tx).await?;
+        let view = create_message(&*tx, shop, &message).await?;
+        tx.commit().await.map_err(Fail::from)?;
+        Ok(view)
+    }
+
+    async fn list_messages(&self, shop: Option<&str>) -> Result<Vec<MessageView>, StorageError> {
+        let client = self.conn().await?;
+        Ok(messages(&**client, shop).await?)
+    }
 }

@@ -6,8 +6,8 @@
 //! and every summary row belongs to one shop, so two pushes never fight over a row.
 
 use super::{Fail, PostgresStorage, R};
-use comptoir_hq::HqError;
-use comptoir_hq::dashboard::summary::{BatchSummary, CHAIN, split_months};
+use comptoir_hq::StorageError;
+use comptoir_hq::sales::{BatchSummary, CHAIN, split_months};
 use comptoir_hq::storage::*;
 use tokio_postgres::GenericClient;
 use tokio_postgres::types::ToSql;
@@ -72,8 +72,9 @@ pub(crate) async fn add_tickets(c: &impl GenericClient, b: &BatchSummary) -> R<(
     Ok(())
 }
 
-impl PostgresStorage {
-    pub(crate) async fn d_create_session(&self, s: &DashboardSession) -> Result<(), HqError> {
+#[async_trait::async_trait]
+impl DashboardStorage for PostgresStorage {
+    async fn create_session(&self, s: &DashboardSession) -> Result<(), StorageError> {
         let c = self.conn().await?;
         // Expired sessions go when new ones come: the table stays small.
         c.execute("DELETE FROM dashboard_sessions WHERE expires_at <= $1", &[&s.created_at])
@@ -88,7 +89,7 @@ impl PostgresStorage {
         Ok(())
     }
 
-    pub(crate) async fn d_session(&self, hash: &str, now: &str) -> Result<Option<DashboardSession>, HqError> {
+    async fn session(&self, hash: &str, now: &str) -> Result<Option<DashboardSession>, StorageError> {
         let c = self.conn().await?;
         let row = c
             .query_opt(
@@ -107,13 +108,13 @@ impl PostgresStorage {
         }))
     }
 
-    pub(crate) async fn d_delete_session(&self, hash: &str) -> Result<(), HqError> {
+    async fn delete_session(&self, hash: &str) -> Result<(), StorageError> {
         let c = self.conn().await?;
         c.execute("DELETE FROM dashboard_sessions WHERE token_hash = $1", &[&hash]).await.map_err(Fail::from)?;
         Ok(())
     }
 
-    pub(crate) async fn d_sales_days(&self, f: &SalesFilter) -> Result<Vec<DaySales>, HqError> {
+    async fn sales_days(&self, f: &SalesFilter) -> Result<Vec<DaySales>, StorageError> {
         let c = self.conn().await?;
         let rows = c
             .query(
@@ -129,7 +130,7 @@ impl PostgresStorage {
             .collect())
     }
 
-    pub(crate) async fn d_payment_totals(&self, f: &SalesFilter) -> Result<Vec<PaymentTotal>, HqError> {
+    async fn payment_totals(&self, f: &SalesFilter) -> Result<Vec<PaymentTotal>, StorageError> {
         let c = self.conn().await?;
         let rows = c
             .query(
@@ -143,7 +144,7 @@ impl PostgresStorage {
         Ok(rows.iter().map(|r| PaymentTotal { method: r.get(0), amount: r.get(1) }).collect())
     }
 
-    pub(crate) async fn d_vat_totals(&self, f: &SalesFilter) -> Result<Vec<VatTotal>, HqError> {
+    async fn vat_totals(&self, f: &SalesFilter) -> Result<Vec<VatTotal>, StorageError> {
         let c = self.conn().await?;
         let rows = c
             .query(
@@ -164,7 +165,7 @@ impl PostgresStorage {
             .collect())
     }
 
-    pub(crate) async fn d_top_articles(&self, f: &SalesFilter, limit: usize) -> Result<Vec<ArticleSales>, HqError> {
+    async fn top_articles(&self, f: &SalesFilter, limit: usize) -> Result<Vec<ArticleSales>, StorageError> {
         let (days, months) = split_months(&f.from, &f.to);
         let mut parts = Vec::new();
         let mut args: Vec<String> = Vec::new();
@@ -207,7 +208,7 @@ impl PostgresStorage {
             .collect())
     }
 
-    pub(crate) async fn d_registers(&self) -> Result<Vec<RegisterView>, HqError> {
+    async fn registers(&self) -> Result<Vec<RegisterView>, StorageError> {
         let c = self.conn().await?;
         let rows = c
             .query(

@@ -5,13 +5,14 @@
 //! feed sequences stay in commit order as for every other write.
 
 use super::{Fail, R, append_change, lock_writes, shop_exists};
-use comptoir_hq::HqError;
-use comptoir_hq::stock::{DocPut, Target, needs, plan};
+use comptoir_hq::StorageError;
+use comptoir_hq::stock::{DocPut, Plan, Target};
 use comptoir_hq::storage::SnapshotItem;
 use comptoir_hq::sync::now_text;
+use comptoir_protocol::Entity;
 use comptoir_protocol::stock::{Punch, PunchKind, ShopBody};
-use comptoir_protocol::{Entity, Record};
 use tokio_postgres::GenericClient;
+use uuid::Uuid;
 
 pub(crate) async fn put(c: &impl GenericClient, p: &DocPut) -> R<()> {
     let body = serde_json::to_string(&p.body)?;
@@ -61,30 +62,20 @@ pub(crate) async fn canonical(c: &impl GenericClient, entity: Entity, key: &str)
     })
 }
 
-/// Stores a pushed stock record; `Ok(None)` when already held (a duplicate), `Ok(Some(Err))`
-/// with the reason to quarantine it.
-pub(crate) async fn apply_record(
+/// Stores a pushed stock record as `comptoir_hq::stock::plan` decided it: the record's id
+/// (later copies are duplicates), its movement or punch, and its documents.
+pub(crate) async fn write_record(
     c: &impl GenericClient,
     shop: &str,
     at: &str,
-    record: &Record,
-) -> R<Option<Result<(), String>>> {
-    let id = record.id().to_string();
-    let seen: bool = c.query_one("SELECT EXISTS(SELECT 1 FROM stock_records WHERE id = $1)", &[&id]).await?.get(0);
-    if seen {
-        return Ok(None);
-    }
-    let current = match needs(record) {
-        Some((entity, key)) => canonical(c, entity, &key).await?,
-        None => None,
-    };
-    let plan = match plan(record, current) {
-        Ok(p) => p,
-        Err(reason) => return Ok(Some(Err(reason))),
-    };
+    id: &Uuid,
+    kind: &str,
+    plan: &Plan,
+) -> R<()> {
+    let id = id.to_string();
     c.execute(
         "INSERT INTO stock_records (id, shop, kind, received_at) VALUES ($1, $2, $3, $4)",
-        &[&id, &shop, &record.kind_str(), &at],
+        &[&id, &shop, &kind, &at],
     )
     .await?;
     if let Some(m) = &plan.movement {
@@ -115,7 +106,7 @@ pub(crate) async fn apply_record(
     for p in &plan.puts {
         put(c, p).await?;
     }
-    Ok(Some(Ok(())))
+    Ok(())
 }
 
 pub(crate) async fn put_documents(
@@ -127,14 +118,14 @@ pub(crate) async fn put_documents(
     lock_writes(c).await?;
     for (code, field) in shops {
         if !shop_exists(c, code).await? {
-            return Err(HqError::NotFound { what: "shop", key: code.clone(), field: Some(field.clone()) }.into());
+            return Err(StorageError::NotFound { what: "shop", key: code.clone(), field: Some(field.clone()) }.into());
         }
     }
     if let Some((entity, key, field)) = create
         && canonical(c, *entity, key).await?.is_some()
     {
         let what = if *entity == Entity::User { "user" } else { entity.as_str() };
-        return Err(Fail::Hq(HqError::AlreadyExists { what, key: key.clone(), field: Some(field.clone()) }));
+        return Err(Fail::St(StorageError::AlreadyExists { what, key: key.clone(), field: Some(field.clone()) }));
     }
     for p in puts {
         put(c, p).await?;
@@ -188,4 +179,45 @@ pub(crate) async fn snapshot_count(c: &impl GenericClient, shop: &str) -> R<i64>
     Ok(c.query_one("SELECT COUNT(*) FROM documents WHERE audience IN ('', $1) AND entity <> 'reception'", &[&shop])
         .await?
         .get(0))
+}
+
+#[async_trait::async_trait]
+impl comptoir_hq::storage::StockStorage for super::PostgresStorage {
+    #[tracing::instrument(skip_all)]
+    async fn put_documents(
+        &self,
+        shops: Vec<(String, String)>,
+        create: Option<(Entity, String, String)>,
+        puts: Vec<comptoir_hq::stock::DocPut>,
+    ) -> Result<(), StorageError> {
+        let mut client = self.conn().await?;
+        let tx = client.transaction().await.map_err(Fail::from)?;
+        put_documents(&*tx, &shops, create.as_ref(), &puts).await?;
+        tx.commit().await.map_err(Fail::from)?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn document(&self, entity: Entity, key: &str) -> Result<Option<serde_json::Value>, StorageError> {
+        let client = self.conn().await?;
+        Ok(canonical(&**client, entity, key).await?)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn documents(&self, entity: Entity) -> Result<Vec<serde_json::Value>, StorageError> {
+        let client = self.conn().await?;
+        Ok(documents(&**client, entity).await?)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn stock_levels(&self, sku: &str) -> Result<Vec<(String, i64)>, StorageError> {
+        let client = self.conn().await?;
+        Ok(stock_levels(&**client, sku).await?)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn punches(&self, from: &str, to: &str) -> Result<Vec<comptoir_protocol::stock::Punch>, StorageError> {
+        let client = self.conn().await?;
+        Ok(punches(&**client, from, to).await?)
+    }
 }

@@ -1,8 +1,10 @@
-//! The storage conformance story (`comptoir_hq::conformance`) on PostgreSQL, plus what only
-//! this backend has: the refusal to invent or overwrite a database, schema versions, and
+//! The storage conformance stories (`comptoir_hq::conformance`) on PostgreSQL, one test
+//! each, plus what only this backend has: the refusal to invent or overwrite a database, schema versions, and
 //! feed sequence numbers that follow commit order under concurrent writers.
 
 use comptoir_hq::HqStorage;
+use comptoir_hq::conformance::AsHqError;
+use comptoir_hq::storage::prelude::*;
 use comptoir_hq::storage::{ArticleUpdate, ArticleWrite, Category};
 use comptoir_hq_postgres::testing::TestPostgres;
 use comptoir_hq_postgres::{PostgresStorage, SCHEMA_VERSION};
@@ -12,19 +14,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use uuid::Uuid;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_passes_the_storage_stories() {
+/// A throwaway PostgreSQL server with an empty HQ schema in its database.
+async fn fresh() -> (TestPostgres, Arc<dyn HqStorage>) {
     let pg = TestPostgres::start();
     let storage = PostgresStorage::create(&pg.database()).await.unwrap();
-    comptoir_hq::conformance::stories(Arc::new(storage) as Arc<dyn HqStorage>).await;
+    (pg, Arc::new(storage))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_passes_the_dashboard_stories() {
-    let pg = TestPostgres::start();
-    let storage = PostgresStorage::create(&pg.database()).await.unwrap();
-    comptoir_hq::conformance::dashboard_stories(Arc::new(storage) as Arc<dyn HqStorage>).await;
-}
+comptoir_hq::storage_stories!(fresh);
 
 /// Migration 0002 fills the summaries from the tickets an older HQ already holds.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -52,13 +49,6 @@ async fn the_dashboard_migration_sums_the_tickets_already_held() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_passes_the_stock_stories() {
-    let pg = TestPostgres::start();
-    let storage = PostgresStorage::create(&pg.database()).await.unwrap();
-    comptoir_hq::conformance::stock_stories(Arc::new(storage) as Arc<dyn HqStorage>).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn open_refuses_what_is_not_an_hq_and_create_what_is_not_empty() {
     let pg = TestPostgres::start();
     // A database that does not exist is never created.
@@ -83,7 +73,7 @@ async fn open_refuses_what_is_not_an_hq_and_create_what_is_not_empty() {
     let url = pg.database();
     assert_eq!(PostgresStorage::open(&url).await.err().unwrap().kind(), "not_initialised");
     let s = PostgresStorage::create(&url).await.unwrap();
-    assert_eq!(s.identity().await.unwrap_err().kind(), "not_initialised", "schema but no HQ yet");
+    assert_eq!(s.identity().await.unwrap_err().hq().kind(), "not_initialised", "schema but no HQ yet");
     assert_eq!(PostgresStorage::create(&url).await.err().unwrap().kind(), "already_initialised");
     PostgresStorage::open(&url).await.unwrap();
 
@@ -105,7 +95,7 @@ async fn an_older_schema_is_migrated_on_open_once_by_concurrent_processes() {
     let url = pg.database();
     let s = PostgresStorage::create(&url).await.unwrap();
     // Version 0: a database made by a build before the first migration was recorded.
-    s.execute_batch("UPDATE comptoir_schema SET version = 0; DROP TABLE message_acks, messages, offers, loyalty_entries, customers, loyalty_settings; DROP FUNCTION loyalty_append_only; DROP TABLE documents, punches, stock_movements, stock_records, dashboard_sessions, sales_days, sales_day_payments, sales_day_vat, sales_day_articles, sales_month_articles, job_targets, jobs, chain_events, chain_heads, quarantine, closures, tickets, credentials, enrolment_tokens, shops, changes, barcodes, articles, categories, tax_rates, api_tokens, admins, feed_counter, hq; DROP FUNCTION comptoir_append_only;")
+    s.execute_batch("UPDATE comptoir_schema SET version = 0; DROP TABLE message_acks, messages, offers, loyalty_entries, customers, loyalty_settings; DROP FUNCTION loyalty_append_only; DROP TABLE documents, punches, stock_movements, stock_records, dashboard_sessions, sales_days, sales_day_payments, sales_day_vat, sales_day_articles, sales_month_articles, job_targets, jobs, chain_events, chain_heads, quarantine, closures, tickets, credentials, enrolment_requests, enrolment_tokens, shops, changes, barcodes, articles, categories, tax_rates, api_tokens, admins, feed_counter, hq; DROP FUNCTION comptoir_append_only;")
         .await
         .unwrap();
     let (a, b) = tokio::join!(PostgresStorage::open(&url), PostgresStorage::open(&url));

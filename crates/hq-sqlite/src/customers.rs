@@ -1,9 +1,10 @@
 //! Customers and loyalty on SQLite: the field-by-field merge as one upsert, the ledger,
 //! and their feed changes and snapshot items (rules in `comptoir_hq::customers`).
 
-use super::{Fail, R, append_change, uuid};
+use super::{R, append_change, uuid};
 use comptoir_core::customer::LoyaltyRule;
-use comptoir_hq::HqError;
+use comptoir_hq::StorageError;
+use comptoir_hq::storage::Conflict;
 use comptoir_hq::storage::{CustomerView, MessageView, SnapshotItem};
 use comptoir_hq::sync::now_text;
 use comptoir_protocol::{CustomerBody, Entity, LoyaltyEntryBody, LoyaltyKind, MessageAckBody, MessageBody, OfferBody};
@@ -88,7 +89,7 @@ pub(crate) fn view(c: &Connection, id: &str) -> R<Option<CustomerView>> {
 }
 
 pub(crate) fn must_view(c: &Connection, id: &str) -> R<CustomerView> {
-    view(c, id)?.ok_or_else(|| HqError::NotFound { what: "customer", key: id.into(), field: None }.into())
+    view(c, id)?.ok_or_else(|| StorageError::NotFound { what: "customer", key: id.into(), field: None }.into())
 }
 
 /// The merge of one record over what is held; `from_hq`: HQ's own write, whose
@@ -135,7 +136,7 @@ pub(crate) fn upsert(c: &Connection, b: &CustomerBody, from_hq: bool) -> R<()> {
 }
 
 fn feed(c: &Connection, id: &str) -> R<()> {
-    let b = body(c, id)?.ok_or_else(|| Fail::Hq(HqError::Storage(format!("customer {id} just written"))))?;
+    let b = body(c, id)?.ok_or_else(|| StorageError::Database(format!("customer {id} just written")))?;
     append_change(c, Entity::Customer, id, &b, None)?;
     Ok(())
 }
@@ -223,25 +224,18 @@ pub(crate) fn list(c: &Connection, overdrawn: bool, limit: usize) -> R<Vec<Custo
 }
 
 pub(crate) fn merge(c: &Connection, from: &str, into: &str) -> R<CustomerView> {
-    let conflict = |en: String, fr: String| Fail::Hq(HqError::Conflict { en, fr, field: Some("into".into()) });
     if from == into {
-        return Err(conflict(
-            "A customer cannot be merged into itself.".into(),
-            "Un client ne peut pas être fusionné avec lui-même.".into(),
-        ));
+        return Err(StorageError::Conflict(Conflict::MergeIntoItself).into());
     }
-    let a = body(c, from)?.ok_or_else(|| HqError::NotFound { what: "customer", key: from.into(), field: None })?;
-    let b = body(c, into)?.ok_or_else(|| HqError::NotFound {
+    let a = body(c, from)?.ok_or_else(|| StorageError::NotFound { what: "customer", key: from.into(), field: None })?;
+    let b = body(c, into)?.ok_or_else(|| StorageError::NotFound {
         what: "customer",
         key: into.into(),
         field: Some("into".into()),
     })?;
     for x in [&a, &b] {
         if x.merged_into.is_some() || x.erased {
-            return Err(conflict(
-                format!("Customer {} is already merged or erased; merge the record it was merged into.", x.id),
-                format!("Le client {} est déjà fusionné ou effacé ; fusionnez la fiche qui l'a absorbé.", x.id),
-            ));
+            return Err(StorageError::Conflict(Conflict::CustomerMergedOrErased { id: x.id }).into());
         }
     }
     let at = now_text();
@@ -264,7 +258,7 @@ pub(crate) fn merge(c: &Connection, from: &str, into: &str) -> R<CustomerView> {
 
 pub(crate) fn erase(c: &Connection, id: &str) -> R<CustomerView> {
     if body(c, id)?.is_none() {
-        return Err(HqError::NotFound { what: "customer", key: id.into(), field: None }.into());
+        return Err(StorageError::NotFound { what: "customer", key: id.into(), field: None }.into());
     }
     // The records merged into this one are the same person: their personal data goes too,
     // and each goes down the feed so that every shop erases it as well.
@@ -373,7 +367,7 @@ pub(crate) fn offers(c: &Connection, after: Option<&str>, limit: usize) -> R<Vec
 pub(crate) fn create_message(c: &Connection, shop: &str, m: &MessageBody) -> R<MessageView> {
     let known: bool = c.query_row("SELECT EXISTS(SELECT 1 FROM shops WHERE code = ?)", [shop], |r| r.get(0))?;
     if !known {
-        return Err(HqError::NotFound { what: "shop", key: shop.into(), field: Some("shop".into()) }.into());
+        return Err(StorageError::NotFound { what: "shop", key: shop.into(), field: Some("shop".into()) }.into());
     }
     c.execute(
         "INSERT INTO messages (id, shop, register, text, created_at, body) VALUES (?, ?, ?, ?, ?, ?)",
@@ -383,7 +377,7 @@ pub(crate) fn create_message(c: &Connection, shop: &str, m: &MessageBody) -> R<M
     Ok(messages(c, None)?
         .into_iter()
         .find(|v| v.id == m.id)
-        .ok_or_else(|| HqError::Storage("message just written".into()))?)
+        .ok_or_else(|| StorageError::Database("message just written".into()))?)
 }
 
 pub(crate) fn messages(c: &Connection, shop: Option<&str>) -> R<Vec<MessageView>> {
@@ -456,4 +450,90 @@ pub(crate) fn offer_and_message_count(c: &Connection, shop: &str) -> R<i64> {
         [shop],
         |r| r.get(0),
     )?)
+}
+
+#[async_trait::async_trait]
+impl comptoir_hq::storage::CustomerStorage for super::SqliteStorage {
+    #[tracing::instrument(skip_all)]
+    async fn write_customer(&self, body: CustomerBody) -> Result<CustomerView, StorageError> {
+        self.write(move |tx| {
+            upsert(tx, &body, true)?;
+            must_view(tx, &body.id.to_string())
+        })
+        .await
+    }
+
+    async fn next_card_number(&self) -> Result<i64, StorageError> {
+        self.write(|tx| next_card(tx)).await
+    }
+
+    async fn get_customer(&self, id: Uuid) -> Result<Option<CustomerView>, StorageError> {
+        self.read(move |c| view(c, &id.to_string())).await
+    }
+
+    async fn customer_body(&self, id: Uuid) -> Result<Option<CustomerBody>, StorageError> {
+        self.read(move |c| body(c, &id.to_string())).await
+    }
+
+    async fn list_customers(&self, overdrawn: bool, limit: usize) -> Result<Vec<CustomerView>, StorageError> {
+        self.read(move |c| list(c, overdrawn, limit)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn merge_customers(&self, from: Uuid, into: Uuid) -> Result<CustomerView, StorageError> {
+        self.write(move |tx| merge(tx, &from.to_string(), &into.to_string())).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn erase_customer(&self, id: Uuid) -> Result<CustomerView, StorageError> {
+        self.write(move |tx| erase(tx, &id.to_string())).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn add_loyalty_entry(&self, entry: LoyaltyEntryBody) -> Result<CustomerView, StorageError> {
+        self.write(move |tx| {
+            let id = entry.customer.to_string();
+            must_view(tx, &id)?;
+            insert_entry(tx, &entry, &now_text())?;
+            must_view(tx, &id)
+        })
+        .await
+    }
+
+    async fn loyalty_entries(&self, customer: Uuid) -> Result<Vec<LoyaltyEntryBody>, StorageError> {
+        self.read(move |c| entries(c, &customer.to_string())).await
+    }
+
+    async fn loyalty_rule(&self) -> Result<LoyaltyRule, StorageError> {
+        self.read(rule).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn set_loyalty_rule(&self, rule: LoyaltyRule) -> Result<(), StorageError> {
+        self.write(move |tx| set_rule(tx, &rule)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_offer(&self, offer: OfferBody) -> Result<OfferBody, StorageError> {
+        self.write(move |tx| {
+            create_offer(tx, &offer)?;
+            Ok(offer)
+        })
+        .await
+    }
+
+    async fn list_offers(&self) -> Result<Vec<OfferBody>, StorageError> {
+        self.read(|c| offers(c, None, usize::MAX >> 1)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_message(&self, shop: &str, message: MessageBody) -> Result<MessageView, StorageError> {
+        let shop = shop.to_string();
+        self.write(move |tx| create_message(tx, &shop, &message)).await
+    }
+
+    async fn list_messages(&self, shop: Option<&str>) -> Result<Vec<MessageView>, StorageError> {
+        let shop = shop.map(str::to_string);
+        self.read(move |c| messages(c, shop.as_deref())).await
+    }
 }

@@ -2,8 +2,8 @@
 //! that [`add_batch`] updates inside `apply_push`'s transaction.
 
 use super::{Fail, R, SqliteStorage};
-use comptoir_hq::HqError;
-use comptoir_hq::dashboard::summary::{BatchSummary, CHAIN, split_months};
+use comptoir_hq::StorageError;
+use comptoir_hq::sales::{BatchSummary, CHAIN, split_months};
 use comptoir_hq::storage::*;
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -55,8 +55,9 @@ fn own(f: &SalesFilter) -> SalesFilter {
     f.clone()
 }
 
-impl SqliteStorage {
-    pub(crate) async fn d_create_session(&self, s: &DashboardSession) -> Result<(), HqError> {
+#[async_trait::async_trait]
+impl DashboardStorage for SqliteStorage {
+    async fn create_session(&self, s: &DashboardSession) -> Result<(), StorageError> {
         let s = s.clone();
         self.write(move |tx| {
             // Expired sessions go when new ones come: the table stays small.
@@ -70,7 +71,7 @@ impl SqliteStorage {
         .await
     }
 
-    pub(crate) async fn d_session(&self, hash: &str, now: &str) -> Result<Option<DashboardSession>, HqError> {
+    async fn session(&self, hash: &str, now: &str) -> Result<Option<DashboardSession>, StorageError> {
         let (hash, now) = (hash.to_string(), now.to_string());
         self.read(move |c| {
             Ok(c.prepare_cached(
@@ -91,7 +92,7 @@ impl SqliteStorage {
         .await
     }
 
-    pub(crate) async fn d_delete_session(&self, hash: &str) -> Result<(), HqError> {
+    async fn delete_session(&self, hash: &str) -> Result<(), StorageError> {
         let hash = hash.to_string();
         self.write(move |tx| {
             tx.execute("DELETE FROM dashboard_sessions WHERE token_hash = ?", [hash])?;
@@ -100,7 +101,7 @@ impl SqliteStorage {
         .await
     }
 
-    pub(crate) async fn d_sales_days(&self, f: &SalesFilter) -> Result<Vec<DaySales>, HqError> {
+    async fn sales_days(&self, f: &SalesFilter) -> Result<Vec<DaySales>, StorageError> {
         let f = own(f);
         self.read(move |c| {
             let mut stmt = c.prepare_cached(
@@ -116,7 +117,7 @@ impl SqliteStorage {
         .await
     }
 
-    pub(crate) async fn d_payment_totals(&self, f: &SalesFilter) -> Result<Vec<PaymentTotal>, HqError> {
+    async fn payment_totals(&self, f: &SalesFilter) -> Result<Vec<PaymentTotal>, StorageError> {
         let f = own(f);
         self.read(move |c| {
             let mut stmt = c.prepare_cached(
@@ -132,7 +133,7 @@ impl SqliteStorage {
         .await
     }
 
-    pub(crate) async fn d_vat_totals(&self, f: &SalesFilter) -> Result<Vec<VatTotal>, HqError> {
+    async fn vat_totals(&self, f: &SalesFilter) -> Result<Vec<VatTotal>, StorageError> {
         let f = own(f);
         self.read(move |c| {
             let mut stmt = c.prepare_cached(
@@ -148,7 +149,7 @@ impl SqliteStorage {
         .await
     }
 
-    pub(crate) async fn d_top_articles(&self, f: &SalesFilter, limit: usize) -> Result<Vec<ArticleSales>, HqError> {
+    async fn top_articles(&self, f: &SalesFilter, limit: usize) -> Result<Vec<ArticleSales>, StorageError> {
         let f = own(f);
         self.read(move |c| {
             let (days, months) = split_months(&f.from, &f.to);
@@ -185,7 +186,7 @@ impl SqliteStorage {
         .await
     }
 
-    pub(crate) async fn d_registers(&self) -> Result<Vec<RegisterView>, HqError> {
+    async fn registers(&self) -> Result<Vec<RegisterView>, StorageError> {
         self.read(|c| {
             let mut stmt = c.prepare_cached(
                 "SELECT shop, register,

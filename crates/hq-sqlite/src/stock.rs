@@ -2,13 +2,14 @@
 //! the ledger, punches and the documents HQ keeps and sends down. What each record does
 //! is decided by `comptoir_hq::stock::plan`; this module only stores it.
 
-use super::{Fail, R, append_change, shop_exists};
-use comptoir_hq::HqError;
-use comptoir_hq::stock::{DocPut, Target, needs, plan};
+use super::{R, append_change, shop_exists};
+use comptoir_hq::StorageError;
+use comptoir_hq::stock::{DocPut, Plan, Target};
 use comptoir_hq::sync::now_text;
+use comptoir_protocol::Entity;
 use comptoir_protocol::stock::{Punch, ShopBody};
-use comptoir_protocol::{Entity, Record};
 use rusqlite::{Connection, OptionalExtension, params};
+use uuid::Uuid;
 
 /// Writes a put: each target's row, and a feed change for each shop audience.
 pub(crate) fn put(c: &Connection, p: &DocPut) -> R<()> {
@@ -58,25 +59,11 @@ pub(crate) fn canonical(c: &Connection, entity: Entity, key: &str) -> R<Option<s
     })
 }
 
-/// Stores a pushed stock record; `Ok(None)` when already held (a duplicate), `Ok(Some(Err))`
-/// with the reason to quarantine it.
-pub(crate) fn apply_record(c: &Connection, shop: &str, at: &str, record: &Record) -> R<Option<Result<(), String>>> {
-    let id = record.id().to_string();
-    let seen: bool =
-        c.prepare_cached("SELECT EXISTS(SELECT 1 FROM stock_records WHERE id = ?)")?.query_row([&id], |r| r.get(0))?;
-    if seen {
-        return Ok(None);
-    }
-    let current = match needs(record) {
-        Some((entity, key)) => canonical(c, entity, &key)?,
-        None => None,
-    };
-    let plan = match plan(record, current) {
-        Ok(p) => p,
-        Err(reason) => return Ok(Some(Err(reason))),
-    };
+/// Stores a pushed stock record as `comptoir_hq::stock::plan` decided it: the record's id
+/// (later copies are duplicates), its movement or punch, and its documents.
+pub(crate) fn write_record(c: &Connection, shop: &str, at: &str, id: &Uuid, kind: &str, plan: &Plan) -> R<()> {
     c.prepare_cached("INSERT INTO stock_records (id, shop, kind, received_at) VALUES (?, ?, ?, ?)")?
-        .execute(params![id, shop, record.kind_str(), at])?;
+        .execute(params![id.to_string(), shop, kind, at])?;
     if let Some(m) = &plan.movement {
         c.prepare_cached(
             "INSERT INTO stock_movements (id, shop, article_id, sku, kind, qty_milli, reference, at)
@@ -112,7 +99,7 @@ pub(crate) fn apply_record(c: &Connection, shop: &str, at: &str, record: &Record
     for p in &plan.puts {
         put(c, p)?;
     }
-    Ok(Some(Ok(())))
+    Ok(())
 }
 
 pub(crate) fn put_documents(
@@ -123,14 +110,14 @@ pub(crate) fn put_documents(
 ) -> R<()> {
     for (code, field) in shops {
         if !shop_exists(c, code)? {
-            return Err(HqError::NotFound { what: "shop", key: code.clone(), field: Some(field.clone()) }.into());
+            return Err(StorageError::NotFound { what: "shop", key: code.clone(), field: Some(field.clone()) }.into());
         }
     }
     if let Some((entity, key, field)) = create
         && canonical(c, *entity, key)?.is_some()
     {
         let what = if *entity == Entity::User { "user" } else { entity.as_str() };
-        return Err(Fail::Hq(HqError::AlreadyExists { what, key: key.clone(), field: Some(field.clone()) }));
+        return Err(StorageError::AlreadyExists { what, key: key.clone(), field: Some(field.clone()) }.into());
     }
     for p in puts {
         put(c, p)?;
@@ -181,4 +168,40 @@ pub(crate) fn snapshot_count(c: &Connection, shop: &str) -> R<i64> {
         [shop],
         |r| r.get(0),
     )?)
+}
+
+#[async_trait::async_trait]
+impl comptoir_hq::storage::StockStorage for super::SqliteStorage {
+    #[tracing::instrument(skip_all)]
+    async fn put_documents(
+        &self,
+        shops: Vec<(String, String)>,
+        create: Option<(Entity, String, String)>,
+        puts: Vec<comptoir_hq::stock::DocPut>,
+    ) -> Result<(), StorageError> {
+        self.write(move |tx| put_documents(tx, &shops, create.as_ref(), &puts)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn document(&self, entity: Entity, key: &str) -> Result<Option<serde_json::Value>, StorageError> {
+        let key = key.to_string();
+        self.read(move |c| canonical(c, entity, &key)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn documents(&self, entity: Entity) -> Result<Vec<serde_json::Value>, StorageError> {
+        self.read(move |c| documents(c, entity)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn stock_levels(&self, sku: &str) -> Result<Vec<(String, i64)>, StorageError> {
+        let sku = sku.to_string();
+        self.read(move |c| stock_levels(c, &sku)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn punches(&self, from: &str, to: &str) -> Result<Vec<comptoir_protocol::stock::Punch>, StorageError> {
+        let (from, to) = (from.to_string(), to.to_string());
+        self.read(move |c| punches(c, &from, &to)).await
+    }
 }

@@ -1,16 +1,20 @@
-//! The storage conformance story (`comptoir_hq::conformance`) on SQLite, plus what only
-//! this backend has: durability pragmas, the refusal to invent a database, newer schemas.
+//! The storage conformance stories (`comptoir_hq::conformance`) on SQLite, one test each,
+//! plus what only this backend has: durability pragmas, the refusal to invent a database, newer schemas.
 
 use comptoir_hq::HqStorage;
+use comptoir_hq::conformance::AsHqError;
+use comptoir_hq::storage::prelude::*;
 use comptoir_hq_sqlite::{SCHEMA_VERSION, SqliteStorage};
 use std::sync::Arc;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_passes_the_storage_stories() {
+/// A freshly created, empty SQLite HQ and the directory that holds it.
+async fn fresh() -> (tempfile::TempDir, Arc<dyn HqStorage>) {
     let dir = tempfile::tempdir().unwrap();
     let storage = SqliteStorage::create(&dir.path().join("hq.sqlite")).unwrap();
-    comptoir_hq::conformance::stories(Arc::new(storage) as Arc<dyn HqStorage>).await;
+    (dir, Arc::new(storage))
 }
+
+comptoir_hq::storage_stories!(fresh);
 
 #[tokio::test]
 async fn open_refuses_a_missing_file_and_create_an_existing_one() {
@@ -20,7 +24,7 @@ async fn open_refuses_a_missing_file_and_create_an_existing_one() {
     assert!(!path.exists(), "open never creates a database");
     let s = SqliteStorage::create(&path).unwrap();
     // Created but not initialised: no identity yet.
-    assert_eq!(s.identity().await.unwrap_err().kind(), "not_initialised");
+    assert_eq!(s.identity().await.unwrap_err().hq().kind(), "not_initialised");
     drop(s);
     assert_eq!(SqliteStorage::create(&path).err().unwrap().kind(), "already_initialised");
     let c = rusqlite::Connection::open(&path).unwrap();
@@ -47,13 +51,6 @@ async fn tickets_are_append_only() {
     assert!(c.execute("DELETE FROM tickets", []).is_err());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_passes_the_dashboard_stories() {
-    let dir = tempfile::tempdir().unwrap();
-    let storage = SqliteStorage::create(&dir.path().join("hq.sqlite")).unwrap();
-    comptoir_hq::conformance::dashboard_stories(Arc::new(storage) as Arc<dyn HqStorage>).await;
-}
-
 /// Migration 0002 fills the summaries from the tickets an older HQ already holds.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_migration_sums_the_tickets_already_held() {
@@ -78,11 +75,4 @@ async fn the_dashboard_migration_sums_the_tickets_already_held() {
     drop(c);
     let storage = SqliteStorage::open(&path).unwrap();
     assert_eq!(comptoir_hq::conformance::summaries(&storage).await, before);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_passes_the_stock_stories() {
-    let dir = tempfile::tempdir().unwrap();
-    let storage = SqliteStorage::create(&dir.path().join("hq.sqlite")).unwrap();
-    comptoir_hq::conformance::stock_stories(Arc::new(storage) as Arc<dyn HqStorage>).await;
 }

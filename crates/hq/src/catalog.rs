@@ -269,7 +269,7 @@ pub async fn import_csv(storage: &dyn HqStorage, data: &[u8], lang: Lang) -> Res
     let (parsed, mut errors) = parse_csv(data, lang)?;
     let lines: Vec<usize> = parsed.iter().map(|(l, _)| *l).collect();
     let writes = parsed.into_iter().map(|(_, w)| w).collect();
-    let result = storage.write_articles(writes, !errors.is_empty()).await;
+    let result = storage.write_articles(writes, !errors.is_empty()).await.map_err(HqError::from);
     match result {
         Ok(r) if errors.is_empty() => {
             return Ok(ImportReport {

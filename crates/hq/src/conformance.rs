@@ -1,8 +1,12 @@
-//! The story every HQ storage backend must pass (in the spirit of atuin's database story
-//! test). A backend's tests call [`stories`] with a freshly created, empty storage; the
-//! SQLite backend does in `crates/hq-sqlite/tests/stories.rs`, a PostgreSQL one will too.
+//! The stories every HQ storage backend must pass (in the spirit of atuin's database story
+//! test), each on a freshly created, empty storage. A backend's tests invoke
+//! [`storage_stories!`](crate::storage_stories) with a function that makes one: it writes
+//! one test function per story (`crates/hq-sqlite/tests/stories.rs`,
+//! `crates/hq-postgres/tests/stories.rs`).
 //!
-//! Also here: [`ticket`] and [`closure`], correctly hashed records for tests.
+//! Compiled only with the `conformance` feature (the backends' and HQ's tests turn it on),
+//! never into the release binary. Also here, the test fixtures every HQ crate shares:
+//! [`ticket`] and [`closure`], correctly hashed records.
 
 use crate::error::HqError;
 use crate::storage::*;
@@ -20,6 +24,54 @@ use comptoir_protocol::{
 };
 use std::sync::Arc;
 use uuid::Uuid;
+
+/// One test function per story, on a fresh storage from `$fresh`: an async function
+/// returning `(guard, Arc<dyn HqStorage>)`, the guard (a temporary directory, a throwaway
+/// server) kept alive until the story ends.
+#[macro_export]
+macro_rules! storage_stories {
+    ($fresh:path) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn story_identity_catalog_shops_sync_feed_and_jobs() {
+            let (_guard, storage) = $fresh().await;
+            $crate::conformance::stories(storage).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn story_customers_loyalty_offers_and_messages() {
+            let (_guard, storage) = $fresh().await;
+            $crate::conformance::customers_story(storage).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn story_dashboard_sessions_and_sales_summaries() {
+            let (_guard, storage) = $fresh().await;
+            $crate::conformance::dashboard_stories(storage).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn story_stock_and_people() {
+            let (_guard, storage) = $fresh().await;
+            $crate::conformance::stock_stories(storage).await;
+        }
+    };
+}
+
+/// A storage fact as the API would report it (its kind, field and message), or an
+/// `HqError` as it is: the stories check what a caller of HQ sees.
+pub trait AsHqError {
+    fn hq(self) -> HqError;
+}
+impl AsHqError for StorageError {
+    fn hq(self) -> HqError {
+        self.into()
+    }
+}
+impl AsHqError for HqError {
+    fn hq(self) -> HqError {
+        self
+    }
+}
 
 /// A sale of one article at `total` cents (5.5 % VAT), hashed and chained after `prev`.
 pub fn ticket(shop: &str, register: &str, sequence: i64, prev: &str, total: i64, business_date: &str) -> Ticket {
@@ -83,8 +135,13 @@ fn record(kind: &str, body: impl serde::Serialize) -> serde_json::Value {
 }
 
 async fn enrol(s: &dyn HqStorage, token: &str) -> Result<(String, ShopIdentity), HqError> {
+    enrol_as(s, token, None).await
+}
+
+/// An enrolment naming its request (the shop's `Idempotency-Key`).
+async fn enrol_as(s: &dyn HqStorage, token: &str, request: Option<&str>) -> Result<(String, ShopIdentity), HqError> {
     let (credential, record) = new_keyed_secret();
-    let shop = s.enrol(&secret_hash(token), &now_text(), &record).await?;
+    let shop = s.enrol(&secret_hash(token), &now_text(), &record, request).await?;
     Ok((credential, shop))
 }
 
@@ -118,7 +175,7 @@ pub async fn stories(storage: Arc<dyn HqStorage>) {
     assert_eq!(s.identity().await.unwrap(), hq);
     assert_eq!(s.admin_password_hash("admin").await.unwrap().as_deref(), Some("$argon2id$fake"));
     assert_eq!(s.admin_password_hash("nobody").await.unwrap(), None);
-    assert_eq!(s.initialise(&hq, "x", "y").await.unwrap_err().kind(), "already_initialised");
+    assert_eq!(s.initialise(&hq, "x", "y").await.unwrap_err().hq().kind(), "already_initialised");
     let (api_token, api_record) = new_keyed_secret();
     s.create_api_token("ci", &api_record).await.unwrap();
     let (name, hash) = s.api_token(&api_record.id).await.unwrap().expect("token stored");
@@ -130,7 +187,11 @@ pub async fn stories(storage: Arc<dyn HqStorage>) {
     assert_eq!(rates, vec![2000, 1000, 550, 210]);
     s.create_category(&Category { code: "BOUL".into(), name: "Boulangerie".into(), active: true }).await.unwrap();
     assert_eq!(
-        s.create_category(&Category { code: "BOUL".into(), name: "x".into(), active: true }).await.unwrap_err().kind(),
+        s.create_category(&Category { code: "BOUL".into(), name: "x".into(), active: true })
+            .await
+            .unwrap_err()
+            .hq()
+            .kind(),
         "already_exists"
     );
     let create = |sku: &str, barcodes: Vec<&str>, bp: u32, category: Option<&str>| ArticleWrite::Create {
@@ -165,16 +226,17 @@ pub async fn stories(storage: Arc<dyn HqStorage>) {
             false,
         )
         .await
-        .unwrap_err();
+        .unwrap_err()
+        .hq();
     let HqError::Rows(rows) = err else { panic!("expected rows, got {err:?}") };
     let refused: Vec<(usize, &str)> = rows.iter().map(|(i, e)| (*i, e.kind())).collect();
     assert_eq!(refused, vec![(1, "conflict"), (2, "not_found"), (3, "not_found"), (4, "already_exists")]);
     assert!(s.get_article("C1").await.unwrap().is_none(), "nothing written when a write is refused");
-    let dry = s.write_articles(vec![create("C1", vec![], 550, None)], true).await.unwrap_err();
+    let dry = s.write_articles(vec![create("C1", vec![], 550, None)], true).await.unwrap_err().hq();
     assert!(matches!(&dry, HqError::Rows(r) if r.is_empty()), "{dry:?}");
     assert!(s.get_article("C1").await.unwrap().is_none(), "a dry run writes nothing");
     s.update_tax_rate(210, None, Some(false)).await.unwrap();
-    let err = s.write_articles(vec![create("G1", vec![], 210, None)], false).await.unwrap_err().single();
+    let err = s.write_articles(vec![create("G1", vec![], 210, None)], false).await.unwrap_err().hq().single();
     assert_eq!((err.kind(), err.field().as_deref()), ("inactive", Some("tax_rate_bp")));
     let update = ArticleUpdate { price: Some(Money(130)), category: Some(None), ..Default::default() };
     let updated = s.write_articles(vec![ArticleWrite::Update { sku: "A1".into(), update }], false).await.unwrap();
@@ -201,22 +263,29 @@ pub async fn stories(storage: Arc<dyn HqStorage>) {
     let (lyon_token, rec) = new_enrolment_token(7);
     let created = s.create_shop(&lyon, &rec).await.unwrap();
     assert!(!created.enrolled && !created.revoked && created.chain_ok && created.last_contact.is_none());
-    assert_eq!(s.create_shop(&lyon, &new_enrolment_token(7).1).await.unwrap_err().kind(), "already_exists");
+    assert_eq!(s.create_shop(&lyon, &new_enrolment_token(7).1).await.unwrap_err().hq().kind(), "already_exists");
     let (paris_token_old, rec) = new_enrolment_token(7);
     s.create_shop(&paris, &rec).await.unwrap();
     let (paris_token, rec) = new_enrolment_token(7);
     s.issue_enrolment_token("PARIS1", &rec).await.unwrap();
-    assert_eq!(enrol(s, &paris_token_old).await.unwrap_err().kind(), "invalid_enrolment_token", "old token void");
+    assert_eq!(enrol(s, &paris_token_old).await.unwrap_err().hq().kind(), "invalid_enrolment_token", "old token void");
     let (lyon_cred, who) = enrol(s, &lyon_token).await.unwrap();
     assert_eq!(who, lyon);
-    assert_eq!(enrol(s, &lyon_token).await.unwrap_err().kind(), "invalid_enrolment_token", "a token works once");
-    let (paris_cred, _) = enrol(s, &paris_token).await.unwrap();
+    assert_eq!(enrol(s, &lyon_token).await.unwrap_err().hq().kind(), "invalid_enrolment_token", "a token works once");
+    // PARIS1's first answer is lost: the same request with the same token succeeds again, a
+    // new credential replacing the one the shop never received; another request cannot.
+    let (lost_cred, _) = enrol_as(s, &paris_token, Some("req-1")).await.unwrap();
+    let (paris_cred, again) = enrol_as(s, &paris_token, Some("req-1")).await.unwrap();
+    assert_eq!(again, paris);
+    assert_eq!(check(s, &lost_cred).await, None, "the lost credential is replaced");
+    assert_eq!(enrol_as(s, &paris_token, Some("req-2")).await.unwrap_err().hq().kind(), "invalid_enrolment_token");
+    assert_eq!(enrol(s, &paris_token).await.unwrap_err().hq().kind(), "invalid_enrolment_token");
     let (mut expired_token, mut rec) = new_enrolment_token(7);
     rec.expires_at = Some(format_instant(jiff::Timestamp::now() - jiff::SignedDuration::from_secs(1)));
     s.issue_enrolment_token("LYON1", &rec).await.unwrap();
-    assert_eq!(enrol(s, &expired_token).await.unwrap_err().kind(), "invalid_enrolment_token", "expired");
+    assert_eq!(enrol(s, &expired_token).await.unwrap_err().hq().kind(), "invalid_enrolment_token", "expired");
     expired_token.push('x');
-    assert_eq!(enrol(s, &expired_token).await.unwrap_err().kind(), "invalid_enrolment_token", "unknown");
+    assert_eq!(enrol(s, &expired_token).await.unwrap_err().hq().kind(), "invalid_enrolment_token", "unknown");
     assert_eq!(check(s, &lyon_cred).await.as_deref(), Some("LYON1"));
     assert_eq!(check(s, &paris_cred).await.as_deref(), Some("PARIS1"));
     assert_eq!(check(s, &format!("{}x", lyon_cred)).await, None, "a wrong secret is refused");
@@ -316,7 +385,7 @@ pub async fn stories(storage: Arc<dyn HqStorage>) {
     assert_eq!(view.shops.len(), 1);
     assert_eq!(view.shops[0].state, JobState::Pending);
     let unknown =
-        s.create_job(&JobBody { id: Uuid::now_v7(), ..job.clone() }, &["NOPE".to_string()]).await.unwrap_err();
+        s.create_job(&JobBody { id: Uuid::now_v7(), ..job.clone() }, &["NOPE".to_string()]).await.unwrap_err().hq();
     assert_eq!((unknown.kind(), unknown.field().as_deref()), ("not_found", Some("shops[0]")));
     let lyon_feed = s.feed("LYON1", 0, 1000).await.unwrap();
     let paris_feed = s.feed("PARIS1", 0, 1000).await.unwrap();
@@ -359,7 +428,7 @@ pub async fn stories(storage: Arc<dyn HqStorage>) {
     // ---- job reports: only the target shop, then no longer pending
     let id = job.id;
     let done = JobReport { state: JobState::Done, detail: "4 tickets sent".into() };
-    assert_eq!(s.report_job("PARIS1", id, &done, &now_text()).await.unwrap_err().kind(), "not_found");
+    assert_eq!(s.report_job("PARIS1", id, &done, &now_text()).await.unwrap_err().hq().kind(), "not_found");
     s.report_job("LYON1", id, &done, &now_text()).await.unwrap();
     let jobs = s.list_jobs().await.unwrap();
     assert_eq!(jobs[0].shops[0].state, JobState::Done);
@@ -370,7 +439,7 @@ pub async fn stories(storage: Arc<dyn HqStorage>) {
     s.revoke_shop("LYON1").await.unwrap();
     assert_eq!(check(s, &lyon_cred).await, None, "revoked at once");
     assert!(s.list_shops().await.unwrap().iter().find(|x| x.code == "LYON1").unwrap().revoked);
-    assert_eq!(s.revoke_shop("NOPE").await.unwrap_err().kind(), "not_found");
+    assert_eq!(s.revoke_shop("NOPE").await.unwrap_err().hq().kind(), "not_found");
     let (token, rec) = new_enrolment_token(7);
     s.issue_enrolment_token("LYON1", &rec).await.unwrap();
     let (new_cred, _) = enrol(s, &token).await.unwrap();
@@ -390,7 +459,17 @@ pub async fn stories(storage: Arc<dyn HqStorage>) {
     let read = s.feed("LYON1", floor, 1000).await.unwrap();
     assert_eq!(read.changes.len(), 1);
     assert!(read.changes[0].seq > floor, "a sequence is never reused");
+}
 
+/// The customers' story on its own storage: an HQ with shops LYON1 and PARIS1.
+pub async fn customers_story(storage: Arc<dyn HqStorage>) {
+    let s = storage.as_ref();
+    let hq = HqIdentity { id: Uuid::new_v4(), name: "Comptoir HQ".into() };
+    s.initialise(&hq, "admin", "$argon2id$fake").await.expect("initialise");
+    for (code, name, postal_code) in [("LYON1", "Lyon", "69003"), ("PARIS1", "Paris", "75001")] {
+        let shop = ShopIdentity { code: code.into(), name: name.into(), postal_code: postal_code.into() };
+        s.create_shop(&shop, &new_enrolment_token(7).1).await.unwrap();
+    }
     customer_stories(s).await;
 }
 
@@ -500,14 +579,14 @@ pub async fn customer_stories(s: &dyn HqStorage) {
     let t = customer(twin, &format!("HQ-{hq_card:06}"), "Marie Curie", &stamp(500, "HQ"));
     s.write_customer(t).await.unwrap();
     s.add_loyalty_entry(entry(twin, "HQ", LoyaltyKind::Adjust, 30)).await.unwrap();
-    assert_eq!(s.merge_customers(twin, twin).await.unwrap_err().kind(), "conflict");
-    assert_eq!(s.merge_customers(twin, Uuid::now_v7()).await.unwrap_err().kind(), "not_found");
+    assert_eq!(s.merge_customers(twin, twin).await.unwrap_err().hq().kind(), "conflict");
+    assert_eq!(s.merge_customers(twin, Uuid::now_v7()).await.unwrap_err().hq().kind(), "not_found");
     let survivor = s.merge_customers(twin, id).await.unwrap();
     assert_eq!(survivor.loyalty_balance, 30);
     assert_eq!(survivor.merged_from, vec![twin]);
     let merged = s.get_customer(twin).await.unwrap().unwrap();
     assert_eq!(merged.merged_into, Some(id), "the merged record is kept");
-    assert_eq!(s.merge_customers(twin, id).await.unwrap_err().kind(), "conflict", "merged once");
+    assert_eq!(s.merge_customers(twin, id).await.unwrap_err().hq().kind(), "conflict", "merged once");
 
     // ---- erasure: for good, points kept
     let erased = s.erase_customer(id).await.unwrap();
@@ -562,7 +641,7 @@ pub async fn customer_stories(s: &dyn HqStorage) {
         text: "Inventaire".into(),
         created_at: now_text(),
     };
-    let nope = s.create_message("NOPE", message.clone()).await.unwrap_err();
+    let nope = s.create_message("NOPE", message.clone()).await.unwrap_err().hq();
     assert_eq!(nope.kind(), "not_found");
     let view = s.create_message("LYON1", message.clone()).await.unwrap();
     assert!(view.acks.is_empty());
@@ -919,8 +998,11 @@ pub async fn stock_stories(storage: Arc<dyn HqStorage>) {
         }],
         created_at: now_text(),
     };
-    let e =
-        s.put_documents(vec![("PARIS9".into(), "shop".into())], None, vec![st::order_put(&order)]).await.unwrap_err();
+    let e = s
+        .put_documents(vec![("PARIS9".into(), "shop".into())], None, vec![st::order_put(&order)])
+        .await
+        .unwrap_err()
+        .hq();
     assert_eq!((e.kind(), e.field().as_deref()), ("not_found", Some("shop")));
     assert!(s.document(Entity::PurchaseOrder, &order.id.to_string()).await.unwrap().is_none(), "nothing written");
     s.put_documents(vec![("LILLE1".into(), "shop".into())], None, vec![st::order_put(&order)]).await.unwrap();
@@ -961,7 +1043,7 @@ pub async fn stock_stories(storage: Arc<dyn HqStorage>) {
     let (shops, body, puts) = st::new_user(user.clone()).unwrap();
     assert!(comptoir_core::secret::verify_secret("1234", &body.pin_hash), "an Argon2id hash of the PIN");
     s.put_documents(shops.clone(), Some((Entity::User, "C1".into(), "code".into())), puts.clone()).await.unwrap();
-    let e = s.put_documents(shops, Some((Entity::User, "C1".into(), "code".into())), puts).await.unwrap_err();
+    let e = s.put_documents(shops, Some((Entity::User, "C1".into(), "code".into())), puts).await.unwrap_err().hq();
     assert_eq!((e.kind(), e.field().as_deref()), ("already_exists", Some("code")));
     let users_in = |shop: &'static str| async move {
         let feed = s.feed(shop, 0, 1000).await.unwrap().changes.iter().filter(|c| c.entity == Entity::User).count();

@@ -86,6 +86,66 @@ impl From<comptoir_http::serve::TlsError> for HqError {
     }
 }
 
+/// The facts a storage method reports, as the API's errors: the one place they get a
+/// status (through the variant) and a message.
+impl From<crate::storage::StorageError> for HqError {
+    fn from(e: crate::storage::StorageError) -> Self {
+        use crate::storage::{Conflict, StorageError as S};
+        match e {
+            S::NotFound { what, key, field } => HqError::NotFound { what, key, field },
+            S::AlreadyExists { what, key, field } => HqError::AlreadyExists { what, key, field },
+            S::Conflict(Conflict::MergeIntoItself) => HqError::conflict(
+                "A customer cannot be merged into itself.",
+                "Un client ne peut pas être fusionné avec lui-même.",
+                Some("into"),
+            ),
+            S::Conflict(Conflict::CustomerMergedOrErased { id }) => HqError::conflict(
+                format!("Customer {id} is already merged or erased; merge the record it was merged into."),
+                format!("Le client {id} est déjà fusionné ou effacé ; fusionnez la fiche qui l'a absorbé."),
+                Some("into"),
+            ),
+            S::ArticlesRefused(rows) => HqError::Rows(rows.into_iter().map(|(i, r)| (i, r.into())).collect()),
+            S::EnrolmentTokenRefused => HqError::InvalidEnrolmentToken,
+            S::NotInitialised { place } => HqError::NotInitialised { place },
+            S::AlreadyInitialised { place } => HqError::AlreadyInitialised { place },
+            S::SchemaTooNew { found, supported } => HqError::SchemaTooNew { found, supported },
+            S::Database(cause) => HqError::Storage(cause),
+        }
+    }
+}
+
+impl From<crate::articles::Refusal> for HqError {
+    fn from(r: crate::articles::Refusal) -> Self {
+        use crate::articles::Refusal as A;
+        let rate_key = |rate: comptoir_core::TaxRate| format!("{} %", rate.percent_text());
+        match r {
+            A::TaxRateUnknown(rate) => {
+                HqError::NotFound { what: "tax rate", key: rate_key(rate), field: Some("tax_rate_bp".into()) }
+            }
+            A::TaxRateInactive(rate) => {
+                HqError::Inactive { what: "tax rate", key: rate_key(rate), field: Some("tax_rate_bp".into()) }
+            }
+            A::CategoryUnknown(code) => {
+                HqError::NotFound { what: "category", key: code, field: Some("category".into()) }
+            }
+            A::SkuTaken(sku) => HqError::AlreadyExists { what: "article", key: sku, field: Some("sku".into()) },
+            A::SkuUnknown(sku) => HqError::NotFound { what: "article", key: sku, field: None },
+            A::NewArticleIncomplete => HqError::bad_request(
+                "A new article needs a name, a price and a tax rate.",
+                "Un nouvel article demande un nom, un prix et un taux de TVA.",
+                Some("name"),
+            ),
+            A::BarcodeHeld { index, code, sku } => HqError::conflict(
+                format!("Barcode {code} already belongs to article {sku}; a barcode identifies one article."),
+                format!(
+                    "Le code-barres {code} appartient déjà à l'article {sku} ; un code-barres désigne un seul article."
+                ),
+                Some(&format!("barcodes[{index}]")),
+            ),
+        }
+    }
+}
+
 impl From<std::io::Error> for HqError {
     fn from(e: std::io::Error) -> Self {
         HqError::Storage(e.to_string())

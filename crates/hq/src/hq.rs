@@ -171,7 +171,7 @@ impl Hq {
     /// Records a shop's contact and health.
     pub async fn contact(&self, shop: &str, mut health: ShopHealth) -> Result<(), HqError> {
         health.at = now_text();
-        self.storage.record_contact(shop, &health).await
+        Ok(self.storage.record_contact(shop, &health).await?)
     }
 }
 
@@ -193,5 +193,17 @@ mod tests {
         assert!(matches!(DatabaseUrl::parse("postgres://u@h/db").unwrap(), DatabaseUrl::Postgres(_)));
         assert_eq!(DatabaseUrl::parse("mysql://x").unwrap_err().kind(), "database_url");
         assert_eq!(DatabaseUrl::parse("sqlite://").unwrap_err().kind(), "database_url");
+    }
+}
+
+/// The caller's address (see [`comptoir_http::source_address`]), for rate limits: taken
+/// by the API's and the dashboard's sign-ins alike, so it lives with HQ's state.
+pub struct SourceAddress(pub IpAddr);
+
+impl axum::extract::FromRequestParts<Hq> for SourceAddress {
+    type Rejection = HqError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, hq: &Hq) -> Result<Self, HqError> {
+        Ok(SourceAddress(comptoir_http::source_address(parts, &hq.config.trusted_proxies)))
     }
 }

@@ -16,19 +16,25 @@
 //! - [`server`]: binding, the feed purge task and graceful shutdown;
 //! - [`dashboard`]: the web dashboard under `/dashboard/` (sessions, pages, the sales
 //!   summaries' rules);
-//! - [`conformance`]: the story test every storage backend must pass;
+//! - `conformance` (feature `conformance`, for tests): the stories every storage backend
+//!   must pass, one test each, and the fixtures HQ's tests share;
 //! - [`config`], [`error`]: settings and `HqError`, mapped to HTTP status in one place.
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod articles;
 pub mod catalog;
 pub mod config;
+#[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 pub mod customers;
 pub mod dashboard;
 pub mod error;
 pub mod hq;
+pub mod push;
+pub mod sales;
 pub mod server;
+pub mod shops;
 pub mod stock;
 pub mod storage;
 pub mod sync;
@@ -38,4 +44,4 @@ pub use comptoir_http::logs;
 pub use config::HqConfig;
 pub use error::HqError;
 pub use hq::{DatabaseUrl, Hq};
-pub use storage::HqStorage;
+pub use storage::{HqStorage, StorageError};

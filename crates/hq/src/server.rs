@@ -27,7 +27,7 @@ pub async fn purge_feed(hq: &Hq) -> Result<i64, HqError> {
     let now = jiff::Timestamp::now();
     let keep = jiff::SignedDuration::from_hours(24 * hq.config.feed_retention_days as i64);
     let before = format_instant(now.checked_sub(keep).unwrap_or(now));
-    hq.storage.purge_feed(&before).await
+    Ok(hq.storage.purge_feed(&before).await?)
 }
 
 /// Serves the API on `listener` until `shutdown` resolves (HTTPS when `tls_cert` and

@@ -246,9 +246,86 @@ pub fn lag_seconds(shop: &ShopRecord, now: jiff::Timestamp) -> Option<i64> {
     Some(oldest + since)
 }
 
+/// How long after an enrolment its shop may retry it with the same token and request id,
+/// when HQ's answer was lost: long enough for the shop's retries, short enough that a token
+/// seen later is of no use.
+pub const ENROLMENT_RETRY_SECONDS: i64 = 15 * 60;
+
+/// An enrolment token as HQ holds it, with its shop's state: what [`enrolment`] decides on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrolmentToken {
+    pub expires_at: String,
+    pub used_at: Option<String>,
+    /// A newer token was issued before this one was used.
+    pub voided: bool,
+    /// The request id the enrolment that used it came with.
+    pub request: Option<String>,
+    pub shop_revoked: bool,
+    /// The shop's last enrolment.
+    pub enrolled_at: Option<String>,
+}
+
+/// What an enrolment with a token does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Enrolment {
+    /// The token's one use.
+    First,
+    /// The same request again (its answer was lost): a new credential replaces the one
+    /// the shop never received.
+    Retry,
+}
+
+/// Whether a token may enrol at `now` (RFC 3339) for a request with this id; `None`
+/// refuses it. A token works once, except for the retry of that same enrolment: same
+/// request id, within [`ENROLMENT_RETRY_SECONDS`], the shop not revoked nor enrolled again
+/// since.
+pub fn enrolment(t: &EnrolmentToken, now: &str, request: Option<&str>) -> Option<Enrolment> {
+    if t.voided || t.expires_at.as_str() <= now {
+        return None;
+    }
+    let Some(used_at) = &t.used_at else { return Some(Enrolment::First) };
+    let same_request = request.is_some() && t.request.as_deref() == request;
+    let last_enrolment = t.enrolled_at.as_deref() == Some(used_at.as_str());
+    let recent = match (used_at.parse::<jiff::Timestamp>(), now.parse::<jiff::Timestamp>()) {
+        (Ok(used), Ok(now)) => now.as_second() - used.as_second() <= ENROLMENT_RETRY_SECONDS,
+        _ => false,
+    };
+    (same_request && last_enrolment && recent && !t.shop_revoked).then_some(Enrolment::Retry)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_token_works_once_but_the_same_request_may_retry_for_a_while() {
+        let unused = EnrolmentToken {
+            expires_at: "2026-12-09T10:00:00.000000Z".into(),
+            used_at: None,
+            voided: false,
+            request: None,
+            shop_revoked: false,
+            enrolled_at: None,
+        };
+        let now = "2026-12-02T10:00:00.000000Z";
+        assert_eq!(enrolment(&unused, now, None), Some(Enrolment::First));
+        assert_eq!(enrolment(&EnrolmentToken { voided: true, ..unused.clone() }, now, None), None);
+        assert_eq!(enrolment(&unused, "2026-12-09T10:00:00.000000Z", None), None, "expired");
+        let used = EnrolmentToken {
+            used_at: Some(now.into()),
+            request: Some("r1".into()),
+            enrolled_at: Some(now.into()),
+            ..unused
+        };
+        let soon = "2026-12-02T10:05:00.000000Z";
+        assert_eq!(enrolment(&used, soon, Some("r1")), Some(Enrolment::Retry), "the lost answer's retry");
+        assert_eq!(enrolment(&used, soon, Some("r2")), None, "another request");
+        assert_eq!(enrolment(&used, soon, None), None, "an old shop sends no request id: once");
+        assert_eq!(enrolment(&used, "2026-12-02T10:15:01.000000Z", Some("r1")), None, "too late");
+        assert_eq!(enrolment(&EnrolmentToken { shop_revoked: true, ..used.clone() }, soon, Some("r1")), None);
+        let again = EnrolmentToken { enrolled_at: Some("2026-12-02T10:01:00.000000Z".into()), ..used };
+        assert_eq!(enrolment(&again, soon, Some("r1")), None, "enrolled since with another token");
+    }
 
     #[test]
     fn secrets_are_random_and_checked_by_hash() {

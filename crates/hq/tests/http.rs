@@ -250,6 +250,38 @@ async fn csv_import_is_all_or_nothing_and_exports_back() {
     assert_eq!(csv, good, "export reads back as imported");
 }
 
+/// The shop enrols, HQ commits, and the answer is lost on the way back (the connection
+/// drops): the shop retries with the same token and the same Idempotency-Key, and is
+/// enrolled with a new credential; the credential it never received is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_enrolment_whose_answer_was_lost_succeeds_when_retried() {
+    let hq = TestHq::start().await;
+    let (_, created) = hq.post("/api/v1/shops", json!({"code":"LYON1","name":"Lyon","postal_code":"69003"})).await;
+    let token = created["enrolment_token"].as_str().unwrap();
+    let enrol = |key: &'static str| {
+        hq.req(Method::POST, "/api/v1/sync/enrol")
+            .header(HEADER_PROTOCOL, comptoir_protocol::PROTOCOL_VERSION.to_string())
+            .header("Idempotency-Key", key)
+            .json(&json!({"token": token, "protocol": 1, "version": "0.1.0"}))
+    };
+    let (s, lost) = TestHq::send(enrol("5b1e0c2e-enrol-1")).await;
+    assert_eq!(s, 200, "{lost}");
+    let lost = lost["credential"].as_str().unwrap().to_string(); // never reaches the shop
+    let (s, retried) = TestHq::send(enrol("5b1e0c2e-enrol-1")).await;
+    assert_eq!(s, 200, "{retried}");
+    assert_eq!(retried["shop"]["code"], "LYON1");
+    let credential = retried["credential"].as_str().unwrap();
+    let (s, _) = TestHq::send(hq.shop(Method::GET, "/api/v1/sync/hello", credential)).await;
+    assert_eq!(s, 200, "the retry's credential works");
+    let (s, e) = TestHq::send(hq.shop(Method::GET, "/api/v1/sync/hello", &lost)).await;
+    assert_eq!((s.as_u16(), e["kind"].as_str()), (401, Some("invalid_credential")), "the lost one is replaced");
+    // Another request, or one without a key (an older shop), still finds the token used.
+    let (s, e) = TestHq::send(enrol("another-request")).await;
+    assert_eq!((s.as_u16(), e["kind"].as_str()), (401, Some("invalid_enrolment_token")));
+    let (s, e) = hq.enrol(token).await;
+    assert_eq!((s.as_u16(), e["kind"].as_str()), (401, Some("invalid_enrolment_token")));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_catalog_export_neutralises_spreadsheet_formulas() {
     let hq = TestHq::start().await;

@@ -12,7 +12,7 @@ use super::chain::{ADMIN, HqProcess, PASSWORD, progress};
 use super::{Figures, harness, percentile_ms, tempdir};
 use comptoir_core::ticket::{Payment, PaymentMethod, Ticket, TicketKind, TicketLine, VatLine};
 use comptoir_core::{Money, Quantity, TaxRate};
-use comptoir_hq::HqStorage;
+use comptoir_hq::storage::prelude::*;
 use comptoir_hq::storage::{ArticleWrite, PushAction, PushItem, RecordKind};
 use comptoir_hq::sync::{new_enrolment_token, now_text};
 use comptoir_hq_sqlite::SqliteStorage;
@@ -127,7 +127,7 @@ fn sale(shop: &str, sequence: i64, prev: &str, day: &str, rng: &mut Lcg) -> Tick
     t
 }
 
-fn hq_error(e: comptoir_hq::HqError) -> ShopError {
+fn hq_error(e: comptoir_hq::StorageError) -> ShopError {
     harness(e.to_string())
 }
 
@@ -231,7 +231,8 @@ async fn sign_in(http: &reqwest::Client, origin: &str) -> Result<String, ShopErr
 pub async fn dashboard(shops: usize, days: usize, tickets: usize, requests: usize) -> Result<Figures, ShopError> {
     let root = tempdir()?;
     let hq = HqProcess::start(root.path(), None).await?;
-    let storage = SqliteStorage::open(&root.path().join("hq").join(comptoir_hq_sqlite::DB_FILE)).map_err(hq_error)?;
+    let storage = SqliteStorage::open(&root.path().join("hq").join(comptoir_hq_sqlite::DB_FILE))
+        .map_err(|e| harness(e.to_string()))?;
     let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
     let mut dates: Vec<String> = (0..days as i64)
         .rev()

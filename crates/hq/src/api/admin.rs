@@ -5,10 +5,12 @@ use super::{AdminCaller, Body, ErrorBody, request_lang};
 use crate::catalog::{self as cat, ActiveChange, ArticleChange, ImportReport, NewArticle, NewCategory, NewTaxRate};
 use crate::error::HqError;
 use crate::hq::Hq;
-use crate::storage::{
-    Article, ArticleWrite, Category, ChainEvent, JobView, QuarantineRecord, SalesRow, ShopRecord, TaxRateView,
-};
-use crate::sync::{self, lag_seconds, now_text};
+use crate::storage::{Article, ArticleWrite, Category, ChainEvent, JobView, QuarantineRecord, SalesRow, TaxRateView};
+// Shop administration is `crate::shops`; `add_shop` stays reachable here for the callers
+// that named it in `api::admin` (the shop's TLS test).
+pub use crate::shops::add_shop;
+use crate::shops::{NewShop, ShopView, reissue_token, validate_shop};
+use crate::sync::now_text;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -17,7 +19,7 @@ use axum::response::IntoResponse;
 use comptoir_core::TaxRate;
 use comptoir_core::catalog::{validate_code, validate_name};
 use comptoir_http::short;
-use comptoir_protocol::{JobBody, JobKind, ShopIdentity};
+use comptoir_protocol::{JobBody, JobKind};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -52,7 +54,7 @@ pub async fn list_articles(
 }
 
 async fn write_one(hq: &Hq, write: ArticleWrite) -> Result<Article, HqError> {
-    let report = hq.storage.write_articles(vec![write], false).await.map_err(HqError::single)?;
+    let report = hq.storage.write_articles(vec![write], false).await.map_err(|e| HqError::from(e).single())?;
     hq.notify_change();
     report.articles.into_iter().next().ok_or_else(|| HqError::Storage("no article written".into()))
 }
@@ -179,57 +181,6 @@ pub async fn import_catalog(
 
 // ---------------------------------------------------------------- shops
 
-/// A shop as the admin sees it, with its sync health.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ShopView {
-    pub code: String,
-    pub name: String,
-    pub postal_code: String,
-    /// Last authenticated sync call.
-    pub last_contact: Option<String>,
-    /// Records the shop reported not yet acknowledged.
-    pub unsent: Option<i64>,
-    /// 0 when nothing is unsent, else the age of the oldest unsent record now; null before any report.
-    pub lag_seconds: Option<i64>,
-    /// Every register's chain arrived intact so far (see /api/v1/chain-events).
-    pub chain_ok: bool,
-    /// The shop's software version.
-    pub version: Option<String>,
-    pub enrolled: bool,
-    pub revoked: bool,
-    /// Records of this shop held in quarantine.
-    pub quarantined: i64,
-    /// The shop's feed cursor as last reported.
-    pub cursor: Option<i64>,
-}
-
-impl ShopView {
-    pub fn of(s: ShopRecord, now: jiff::Timestamp) -> ShopView {
-        ShopView {
-            lag_seconds: lag_seconds(&s, now),
-            code: s.code,
-            name: s.name,
-            postal_code: s.postal_code,
-            last_contact: s.last_contact,
-            unsent: s.unsent,
-            chain_ok: s.chain_ok,
-            version: s.version,
-            enrolled: s.enrolled,
-            revoked: s.revoked,
-            quarantined: s.quarantined,
-            cursor: s.cursor,
-        }
-    }
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewShop {
-    pub code: String,
-    pub name: String,
-    pub postal_code: String,
-}
-
 #[derive(Serialize, ToSchema)]
 pub struct ShopCreated {
     pub shop: ShopView,
@@ -240,44 +191,6 @@ pub struct ShopCreated {
 #[derive(Serialize, ToSchema)]
 pub struct EnrolmentToken {
     pub enrolment_token: String,
-}
-
-/// Validates a new shop's identity.
-pub fn validate_shop(input: NewShop) -> Result<ShopIdentity, HqError> {
-    let postal_code = input.postal_code.trim().to_string();
-    let ok = (1..=16).contains(&postal_code.len())
-        && postal_code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b' ' || b == b'-');
-    if !ok {
-        return Err(HqError::invalid(
-            "bad_postal_code",
-            format!("{:?} is not a postal code: 1 to 16 letters, digits, spaces or '-'.", short(&postal_code)),
-            format!("{:?} n'est pas un code postal : 1 à 16 lettres, chiffres, espaces ou '-'.", short(&postal_code)),
-            Some("postal_code"),
-        ));
-    }
-    Ok(ShopIdentity {
-        code: validate_code("code", &input.code)?,
-        name: validate_name("name", &input.name)?,
-        postal_code,
-    })
-}
-
-/// Creates a shop and its first enrolment token (API and CLI).
-pub async fn add_shop(
-    hq_storage: &dyn crate::HqStorage,
-    token_days: u32,
-    shop: ShopIdentity,
-) -> Result<(ShopRecord, String), HqError> {
-    let (token, record) = sync::new_enrolment_token(token_days);
-    let created = hq_storage.create_shop(&shop, &record).await?;
-    Ok((created, token))
-}
-
-/// Issues a new enrolment token for a shop, voiding its unused ones (API and CLI).
-pub async fn reissue_token(hq_storage: &dyn crate::HqStorage, token_days: u32, code: &str) -> Result<String, HqError> {
-    let (token, record) = sync::new_enrolment_token(token_days);
-    hq_storage.issue_enrolment_token(code, &record).await?;
-    Ok(token)
 }
 
 #[utoipa::path(get, path = "/api/v1/shops", responses((status = 200, body = Vec<ShopView>)))]

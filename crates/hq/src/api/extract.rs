@@ -3,6 +3,7 @@
 //! credential, health headers recorded).
 
 use crate::error::HqError;
+pub use crate::hq::SourceAddress;
 use crate::hq::{Admin, Hq};
 use crate::storage::ShopHealth;
 use axum::extract::FromRequestParts;
@@ -13,21 +14,9 @@ use comptoir_http::source_address;
 use comptoir_protocol::{
     HEADER_CURSOR, HEADER_OLDEST_UNSENT, HEADER_PROTOCOL, HEADER_UNSENT, HEADER_VERSION, SUPPORTED_PROTOCOLS,
 };
-use std::net::IpAddr;
 
 fn authorization(parts: &Parts) -> Option<&str> {
     parts.headers.get(header::AUTHORIZATION).and_then(|h| h.to_str().ok())
-}
-
-/// The caller's address (see [`comptoir_http::source_address`]), for rate limits.
-pub struct SourceAddress(pub IpAddr);
-
-impl FromRequestParts<Hq> for SourceAddress {
-    type Rejection = HqError;
-
-    async fn from_request_parts(parts: &mut Parts, hq: &Hq) -> Result<Self, HqError> {
-        Ok(SourceAddress(source_address(parts, &hq.config.trusted_proxies)))
-    }
 }
 
 /// A signed-in admin: an admin account (HTTP Basic) or an API token (Bearer).

@@ -199,31 +199,7 @@ pub async fn put_shop_price(
     Path((code, sku)): Path<(String, String)>,
     Body(input): Body<ShopPriceInput>,
 ) -> Result<Json<ShopPrice>, HqError> {
-    Ok(Json(set_shop_price(&hq, &code, &sku, input.price).await?))
-}
-
-/// Sets (or with `None` lifts) a shop's own price of an article and sends it to that shop
-/// only: the API's `PUT /api/v1/shops/{code}/prices/{sku}` and the dashboard's article page.
-pub async fn set_shop_price(
-    hq: &Hq,
-    code: &str,
-    sku: &str,
-    price: Option<comptoir_core::Money>,
-) -> Result<ShopPrice, HqError> {
-    let code = validate_code("shop", code)?;
-    if price.is_some_and(|p| p.cents() < 0) {
-        return Err(HqError::invalid(
-            "negative_price",
-            "price cannot be negative.",
-            "price ne peut pas être négatif.",
-            Some("price"),
-        ));
-    }
-    let a = article(hq, sku, "sku").await?;
-    let p = ShopPrice { shop: code.clone(), article_id: a.id, sku: a.sku, price };
-    hq.storage.put_documents(vec![(code, "shop".into())], None, vec![st::shop_price_put(&p)]).await?;
-    hq.notify_change();
-    Ok(p)
+    Ok(Json(crate::shops::set_shop_price(&hq, &code, &sku, input.price).await?))
 }
 
 #[utoipa::path(put, path = "/api/v1/shops/{code}/printers/{printer}", request_body = PrinterInput,

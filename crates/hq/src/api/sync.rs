@@ -40,10 +40,11 @@ pub async fn enrol(
         return Err(HqError::UnsupportedProtocol { got: Some(req.protocol.to_string()) });
     }
     hq.guard.check(None, source).map_err(crate::hq::locked)?;
+    let request = enrolment_request(&headers)?;
     let (credential, record) = new_keyed_secret();
-    let shop = hq.storage.enrol(&secret_hash(req.token.trim()), &now_text(), &record).await;
+    let shop = hq.storage.enrol(&secret_hash(req.token.trim()), &now_text(), &record, request.as_deref()).await;
     let shop: ShopIdentity = match shop {
-        Err(HqError::InvalidEnrolmentToken) => {
+        Err(crate::storage::StorageError::EnrolmentTokenRefused) => {
             tracing::warn!(%source, "enrolment refused: unknown, used or expired token");
             return Err(hq.guard.failed(None, source).map(crate::hq::locked).unwrap_or(HqError::InvalidEnrolmentToken));
         }
@@ -52,6 +53,23 @@ pub async fn enrol(
     hq.contact(&shop.code, crate::storage::ShopHealth { version: Some(req.version), ..Default::default() }).await?;
     tracing::info!(shop = %shop.code, "shop enrolled");
     Ok(Json(EnrolResponse { shop, hq: hq.identity.clone(), credential }))
+}
+
+/// The header a shop names its enrolment request with: the same value on a retry of the
+/// same enrolment (HQ's answer lost) lets the used token enrol once more (docs/sync.md).
+pub const HEADER_IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
+/// The enrolment's request id, when the shop sent one: 1 to 128 visible ASCII characters.
+fn enrolment_request(headers: &HeaderMap) -> Result<Option<String>, HqError> {
+    let Some(value) = headers.get(HEADER_IDEMPOTENCY_KEY) else { return Ok(None) };
+    match value.to_str() {
+        Ok(v) if (1..=128).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_graphic()) => Ok(Some(v.to_string())),
+        _ => Err(HqError::bad_request(
+            "The Idempotency-Key header must be 1 to 128 visible ASCII characters (a UUID, for example).",
+            "L'en-tête Idempotency-Key doit compter 1 à 128 caractères ASCII visibles (un UUID, par exemple).",
+            Some("Idempotency-Key"),
+        )),
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/sync/hello", responses((status = 200, description = "Hello", body = serde_json::Value)))]

@@ -139,7 +139,7 @@ async fn render_list(hq: &Hq, signed: &Signed, q: &ListQuery, said: Outcome) -> 
     );
     let ((articles, next), rates, cats) = match loaded {
         Ok(x) => x,
-        Err(e) => return error_page(l, &signed.here, &e),
+        Err(e) => return error_page(l, &signed.here, &e.into()),
     };
     let rows: Vec<Vec<Markup>> = articles
         .iter()
@@ -207,7 +207,7 @@ pub async fn create_article(State(hq): State<Hq>, SignedForm(signed, form): Sign
 }
 
 async fn write_one(hq: &Hq, write: ArticleWrite) -> Result<Article, HqError> {
-    let report = hq.storage.write_articles(vec![write], false).await.map_err(HqError::single)?;
+    let report = hq.storage.write_articles(vec![write], false).await.map_err(|e| HqError::from(e).single())?;
     hq.notify_change();
     report.articles.into_iter().next().ok_or_else(|| HqError::Storage("no article written".into()))
 }
@@ -218,7 +218,7 @@ async fn render_article(hq: &Hq, signed: &Signed, sku: &str, said: Outcome) -> R
         tokio::try_join!(hq.storage.get_article(sku), hq.storage.list_tax_rates(), hq.storage.list_categories());
     let (article, rates, cats) = match loaded {
         Ok(x) => x,
-        Err(e) => return error_page(l, &signed.here, &e),
+        Err(e) => return error_page(l, &signed.here, &e.into()),
     };
     let Some(a) = article else {
         let e = HqError::NotFound { what: "article", key: sku.into(), field: None };
@@ -295,7 +295,7 @@ pub async fn shop_price(
     let text = form.text("price");
     let result = async {
         let price = if text.is_empty() { None } else { Some(parse_price(&text)?) };
-        crate::api::stock::set_shop_price(&hq, &form.text("shop"), &sku, price).await
+        crate::shops::set_shop_price(&hq, &form.text("shop"), &sku, price).await
     }
     .await;
     let done = result.map(|p| {
@@ -426,7 +426,7 @@ async fn render_categories(hq: &Hq, signed: &Signed, said: Outcome) -> Response 
                 .collect();
             CATEGORIES.render(signed, entries, said)
         }
-        Err(e) => error_page(signed.lang, &signed.here, &e),
+        Err(e) => error_page(signed.lang, &signed.here, &e.into()),
     }
 }
 
@@ -473,7 +473,7 @@ async fn render_rates(hq: &Hq, signed: &Signed, said: Outcome) -> Response {
                 .collect();
             TAX_RATES.render(signed, entries, said)
         }
-        Err(e) => error_page(signed.lang, &signed.here, &e),
+        Err(e) => error_page(signed.lang, &signed.here, &e.into()),
     }
 }
 

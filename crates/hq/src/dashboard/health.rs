@@ -8,8 +8,8 @@
 //!   records waiting longer than that (`lag_seconds`).
 
 use super::session::{Signed, error_page};
-use crate::api::admin::ShopView;
 use crate::hq::Hq;
+use crate::shops::ShopView;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -43,7 +43,7 @@ pub async fn page(State(hq): State<Hq>, signed: Signed) -> Response {
     let now = jiff::Timestamp::now();
     let (shops, events) = match tokio::try_join!(hq.storage.list_shops(), hq.storage.chain_events(None)) {
         Ok(x) => x,
-        Err(e) => return error_page(l, &signed.here, &e),
+        Err(e) => return error_page(l, &signed.here, &e.into()),
     };
     let mut views: Vec<ShopView> = shops.into_iter().map(|s| ShopView::of(s, now)).collect();
     // Trouble first, then by code.

@@ -24,7 +24,7 @@ async fn render(hq: &Hq, signed: &Signed, said: Outcome) -> Response {
     let l = signed.lang;
     let (shops, jobs) = match tokio::try_join!(hq.storage.list_shops(), hq.storage.list_jobs()) {
         Ok(x) => x,
-        Err(e) => return error_page(l, &signed.here, &e),
+        Err(e) => return error_page(l, &signed.here, &e.into()),
     };
     let problem = said.problem_in("job");
     let kinds =
@@ -120,7 +120,7 @@ fn parse(form: &Fields) -> Result<(JobBody, Vec<String>), HqError> {
 pub async fn create(State(hq): State<Hq>, SignedForm(signed, form): SignedForm) -> Response {
     let l = signed.lang;
     let result = match parse(&form) {
-        Ok((job, shops)) => hq.storage.create_job(&job, &shops).await,
+        Ok((job, shops)) => hq.storage.create_job(&job, &shops).await.map_err(HqError::from),
         Err(e) => Err(e),
     };
     let done = result.map(|view| {

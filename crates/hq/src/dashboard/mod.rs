@@ -8,8 +8,10 @@
 //!
 //! - [`session`]: sign-in (the API's lockout), database-held sessions, CSRF, language;
 //! - [`sales`], [`health`], [`catalog`], [`shops`], [`jobs`]: the pages;
-//! - [`people`]: customers and loyalty, the chain's stock of an article, the chain's users;
-//! - [`summary`]: what a ticket adds to the sales summary tables (no database).
+//! - [`people`]: customers and loyalty, the chain's stock of an article, the chain's users.
+//!
+//! The sales summaries' rules are in [`crate::sales`]; shop administration in
+//! [`crate::shops`]: the dashboard calls them, as the API and the CLI do.
 
 pub mod catalog;
 pub mod health;
@@ -18,7 +20,6 @@ pub mod people;
 pub mod sales;
 pub mod session;
 pub mod shops;
-pub mod summary;
 
 use crate::HqError;
 use crate::hq::Hq;

@@ -38,7 +38,7 @@ pub async fn customers(State(hq): State<Hq>, signed: Signed, Query(q): Query<Cus
     let only_overdrawn = q.overdrawn.as_deref().is_some_and(|v| !v.is_empty() && v != "0");
     let list = match hq.storage.list_customers(only_overdrawn, CUSTOMERS).await {
         Ok(x) => x,
-        Err(e) => return error_page(l, &signed.here, &e),
+        Err(e) => return error_page(l, &signed.here, &e.into()),
     };
     let filter = Check {
         label: l.t("Only overdrawn customers", "Seulement les clients à découvert"),
@@ -82,7 +82,7 @@ pub async fn customer(State(hq): State<Hq>, signed: Signed, Path(id): Path<Strin
         Ok(uuid) => match tokio::try_join!(hq.storage.get_customer(uuid), hq.storage.loyalty_entries(uuid)) {
             Ok((Some(c), entries)) => Some((c, entries)),
             Ok((None, _)) => None,
-            Err(e) => return error_page(l, &signed.here, &e),
+            Err(e) => return error_page(l, &signed.here, &e.into()),
         },
         Err(_) => None,
     };
@@ -153,7 +153,7 @@ pub async fn stock(State(hq): State<Hq>, signed: Signed, Query(q): Query<StockQu
     if !sku.is_empty() {
         let found = match hq.storage.get_article(&sku).await {
             Ok(a) => a,
-            Err(e) => return error_page(l, &signed.here, &e),
+            Err(e) => return error_page(l, &signed.here, &e.into()),
         };
         match found {
             None => {
@@ -164,7 +164,7 @@ pub async fn stock(State(hq): State<Hq>, signed: Signed, Query(q): Query<StockQu
             Some(a) => {
                 let levels = match hq.storage.stock_levels(&a.sku).await {
                     Ok(x) => x,
-                    Err(e) => return error_page(l, &signed.here, &e),
+                    Err(e) => return error_page(l, &signed.here, &e.into()),
                 };
                 let chain = crate::stock::chain_stock(&a.sku, levels);
                 let level = |milli: i64, negative: bool| {
@@ -200,7 +200,7 @@ pub async fn users(State(hq): State<Hq>, signed: Signed) -> Response {
     let l = signed.lang;
     let docs = match hq.storage.documents(Entity::User).await {
         Ok(x) => x,
-        Err(e) => return error_page(l, &signed.here, &e),
+        Err(e) => return error_page(l, &signed.here, &e.into()),
     };
     let users: Vec<UserBody> = docs.into_iter().filter_map(|v| serde_json::from_value(v).ok()).collect();
     let list = |items: &[String]| if items.is_empty() { "—".to_string() } else { items.join(", ") };

@@ -14,8 +14,8 @@
 
 use super::SITE;
 use crate::HqError;
-use crate::api::SourceAddress;
 use crate::hq::Hq;
+use crate::hq::SourceAddress;
 use crate::storage::DashboardSession;
 use crate::sync::{format_instant, now_text, secret_hash};
 use axum::extract::{FromRequest, FromRequestParts, Query, Request, State};
@@ -62,7 +62,7 @@ pub fn lang_of(headers: &HeaderMap) -> Lang {
     match cookie(headers, LANG_COOKIE) {
         Some("fr") => Lang::Fr,
         Some("en") => Lang::En,
-        _ => crate::api::request_lang(headers),
+        _ => comptoir_http::request_lang(headers),
     }
 }
 
@@ -124,7 +124,7 @@ impl FromRequestParts<Hq> for Signed {
         match hq.storage.session(&hash, &now_text()).await {
             Ok(Some(s)) => Ok(Signed { user: s.user, csrf: s.csrf, lang, token_hash: hash, here }),
             Ok(None) => Err(login()),
-            Err(e) => Err(error_page(lang, &here, &e)),
+            Err(e) => Err(error_page(lang, &here, &e.into())),
         }
     }
 }
@@ -258,7 +258,7 @@ pub async fn login(
         expires_at: format_instant(expires),
     };
     if let Err(e) = hq.storage.create_session(&session).await {
-        return error_page(lang, "/dashboard/login", &e);
+        return error_page(lang, "/dashboard/login", &e.into());
     }
     tracing::info!(user = %user, %source, "dashboard sign-in");
     let mut r = Redirect::to(&next).into_response();
@@ -270,7 +270,7 @@ pub async fn login(
 
 pub async fn logout(State(hq): State<Hq>, SignedForm(signed, _): SignedForm) -> Response {
     if let Err(e) = hq.storage.delete_session(&signed.token_hash).await {
-        return error_page(signed.lang, &signed.here, &e);
+        return error_page(signed.lang, &signed.here, &e.into());
     }
     let mut r = Redirect::to("/dashboard/login").into_response();
     r.headers_mut().append(header::SET_COOKIE, set_cookie(&hq, SESSION_COOKIE, "", "/dashboard", "Lax", 0));

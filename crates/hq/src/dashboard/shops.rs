@@ -4,8 +4,8 @@
 
 use super::session::{Signed, SignedForm, error_page};
 use crate::HqError;
-use crate::api::admin::{NewShop, add_shop, reissue_token, validate_shop};
 use crate::hq::Hq;
+use crate::shops::{NewShop, add_shop, reissue_token, validate_shop};
 use axum::extract::State;
 use axum::response::Response;
 use comptoir_pages::{self as pages, Field, Form, Layout, Markup, Outcome, Table, Tr, html};
@@ -14,7 +14,7 @@ async fn render(hq: &Hq, signed: &Signed, said: Outcome) -> Response {
     let l = signed.lang;
     let (shops, registers) = match tokio::try_join!(hq.storage.list_shops(), hq.storage.registers()) {
         Ok(x) => x,
-        Err(e) => return error_page(l, &signed.here, &e),
+        Err(e) => return error_page(l, &signed.here, &e.into()),
     };
     let problem = said.problem_in("add");
     let fields = html! {
@@ -111,7 +111,7 @@ pub async fn action(State(hq): State<Hq>, SignedForm(signed, form): SignedForm) 
         Some("token") => reissue_token(hq.storage.as_ref(), hq.config.enrolment_token_days, &code)
             .await
             .map(|token| token_box(l, &code, &token)),
-        Some("revoke") => hq.storage.revoke_shop(&code).await.map(|_| {
+        Some("revoke") => hq.storage.revoke_shop(&code).await.map_err(HqError::from).map(|_| {
             tracing::warn!(shop = %code, user = %signed.user, "shop revoked from the dashboard");
             pages::notice(&format!(
                 "{} {}",

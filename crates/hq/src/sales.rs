@@ -1,4 +1,5 @@
-//! What one ticket adds to the per-shop, per-day sales summaries (the dashboard's tables).
+//! Sales summaries: what one ticket adds to the per-shop, per-day sales summaries (the
+//! dashboard reads them; [`crate::push::plan`] adds up a push's tickets with them).
 //!
 //! Computed here once, applied by each backend in the transaction that inserts the ticket,
 //! so the summaries always equal the tickets HQ holds. Rules:
