@@ -180,6 +180,18 @@ pub fn locked(lock: Locked) -> HqError {
     HqError::TooManyAttempts { retry_after: lock.retry_after, address: lock.address }
 }
 
+/// The caller's address (see [`comptoir_http::source_address`]), for rate limits: taken
+/// by the API's and the dashboard's sign-ins alike, so it lives with HQ's state.
+pub struct SourceAddress(pub IpAddr);
+
+impl axum::extract::FromRequestParts<Hq> for SourceAddress {
+    type Rejection = HqError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, hq: &Hq) -> Result<Self, HqError> {
+        Ok(SourceAddress(comptoir_http::source_address(parts, &hq.config.trusted_proxies)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,17 +205,5 @@ mod tests {
         assert!(matches!(DatabaseUrl::parse("postgres://u@h/db").unwrap(), DatabaseUrl::Postgres(_)));
         assert_eq!(DatabaseUrl::parse("mysql://x").unwrap_err().kind(), "database_url");
         assert_eq!(DatabaseUrl::parse("sqlite://").unwrap_err().kind(), "database_url");
-    }
-}
-
-/// The caller's address (see [`comptoir_http::source_address`]), for rate limits: taken
-/// by the API's and the dashboard's sign-ins alike, so it lives with HQ's state.
-pub struct SourceAddress(pub IpAddr);
-
-impl axum::extract::FromRequestParts<Hq> for SourceAddress {
-    type Rejection = HqError;
-
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, hq: &Hq) -> Result<Self, HqError> {
-        Ok(SourceAddress(comptoir_http::source_address(parts, &hq.config.trusted_proxies)))
     }
 }
