@@ -23,31 +23,6 @@ use std::time::Duration;
 use support::proxy::{DOWN, PASS, Proxy};
 use support::*;
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-
-fn browser_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/browser")
-}
-
-/// Fails (never skips) when a piece of the browser test is missing, saying how to get it.
-fn check_tools() {
-    let node = Command::new("node").arg("--version").output();
-    assert!(
-        node.is_ok_and(|o| o.status.success()),
-        "node is missing: install it (apt-get install -y nodejs npm) or run scripts/test, which does"
-    );
-    assert!(
-        std::path::Path::new(CHROMIUM).exists(),
-        "{CHROMIUM} is missing: install it (apt-get install -y chromium) or run scripts/test, which does"
-    );
-    for package in ["playwright-core", "axe-core"] {
-        assert!(
-            browser_dir().join("node_modules").join(package).exists(),
-            "{package} is missing: run `npm ci` in tests/browser/ (scripts/test does)"
-        );
-    }
-}
-
 async fn created(api: &Api, url: String, body: serde_json::Value) {
     let (status, answer) = api.post(&url, body).await;
     assert_eq!(status, 201, "{url}: {answer}");

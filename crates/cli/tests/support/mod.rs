@@ -317,3 +317,32 @@ pub async fn hq_user(api: &Api, hq_base: &str, shop_code: &str, code: &str, pin:
     };
     assert_eq!(status, 201, "{body}");
 }
+
+// ---------------------------------------------------------------- browser tests
+
+/// Debian's Chromium, which the browser tests drive through Playwright.
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// The npm project of the browser tests (`tests/browser/`).
+pub fn browser_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/browser")
+}
+
+/// Fails (never skips) when a piece of the browser test is missing, saying how to get it.
+pub fn check_tools() {
+    let node = Command::new("node").arg("--version").output();
+    assert!(
+        node.is_ok_and(|o| o.status.success()),
+        "node is missing: install it (apt-get install -y nodejs npm) or run scripts/test, which does"
+    );
+    assert!(
+        std::path::Path::new(CHROMIUM).exists(),
+        "{CHROMIUM} is missing: install it (apt-get install -y chromium) or run scripts/test, which does"
+    );
+    for package in ["playwright-core", "axe-core"] {
+        assert!(
+            browser_dir().join("node_modules").join(package).exists(),
+            "{package} is missing: run `npm ci` in tests/browser/ (scripts/test does)"
+        );
+    }
+}
