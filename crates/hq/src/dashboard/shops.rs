@@ -97,7 +97,12 @@ pub async fn action(State(hq): State<Hq>, SignedForm(signed, form): SignedForm) 
     let code = form.text("code");
     let result: Result<Markup, HqError> = match form.get("action") {
         Some("add") => {
-            let input = NewShop { code: code.clone(), name: form.text("name"), postal_code: form.text("postal_code") };
+            let input = NewShop {
+                code: code.clone(),
+                name: form.text("name"),
+                postal_code: form.text("postal_code"),
+                country: None,
+            };
             match validate_shop(input) {
                 Ok(identity) => add_shop(hq.storage.as_ref(), hq.config.enrolment_token_days, identity).await.map(
                     |(shop, token)| {
