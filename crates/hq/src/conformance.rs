@@ -581,7 +581,17 @@ pub async fn customer_stories(s: &dyn HqStorage) {
     s.add_loyalty_entry(entry(twin, "HQ", LoyaltyKind::Adjust, 30)).await.unwrap();
     assert_eq!(s.merge_customers(twin, twin).await.unwrap_err().hq().kind(), "conflict");
     assert_eq!(s.merge_customers(twin, Uuid::now_v7()).await.unwrap_err().hq().kind(), "not_found");
+    let found = s.search_customers(comptoir_core::customer::query_terms("mari cur"), 10).await.unwrap();
+    assert!(found.iter().any(|c| c.id == twin), "found by prefixes of two words");
     let survivor = s.merge_customers(twin, id).await.unwrap();
+    assert!(
+        s.search_customers(comptoir_core::customer::query_terms("curie"), 10)
+            .await
+            .unwrap()
+            .iter()
+            .all(|c| c.id != twin),
+        "a merged record is found through the one it was merged into, not on its own"
+    );
     assert_eq!(survivor.loyalty_balance, 30);
     assert_eq!(survivor.merged_from, vec![twin]);
     let merged = s.get_customer(twin).await.unwrap().unwrap();
@@ -594,6 +604,8 @@ pub async fn customer_stories(s: &dyn HqStorage) {
     assert_eq!(erased.loyalty_balance, 30);
     let twin_now = s.get_customer(twin).await.unwrap().unwrap();
     assert!(twin_now.erased && twin_now.name.is_empty(), "the record merged into the erased one is erased too");
+    let search = |q: &str| comptoir_core::customer::query_terms(q);
+    assert!(s.search_customers(search("curie"), 10).await.unwrap().is_empty(), "an erased person is not found");
     let mut late = lyon2.clone();
     late.name = "Back".into();
     late.name_hlc = stamp(9_000_000_000_000, "LYON1");
