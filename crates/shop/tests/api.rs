@@ -614,6 +614,10 @@ async fn messages_are_in_french_when_asked() {
     let got = fr.post("/api/v1/articles", json!({"sku":"A1","name":"Encore","price":1,"tax_rate_bp":550})).await;
     assert_refused(&got, 409, "already_exists", Some("sku"));
     assert!(got.1["message"].as_str().unwrap().contains("existe déjà"), "{}", got.1);
+    // A SKU differing only by case is the same SKU: refused, naming the one held.
+    let got = fr.post("/api/v1/articles", json!({"sku":"a1","name":"Encore","price":1,"tax_rate_bp":550})).await;
+    assert_refused(&got, 409, "already_exists", Some("sku"));
+    assert!(got.1["message"].as_str().unwrap().contains("A1"), "{}", got.1);
 }
 
 // ---------------------------------------------------------------- catalog
