@@ -127,7 +127,7 @@ pub async fn action(State(hq): State<Hq>, SignedForm(signed, form): SignedForm) 
                 )
             ))
         }),
-        _ => Err(HqError::bad_request("Unknown action.", "Action inconnue.", Some("action"))),
+        _ => Err(HqError::invalid("bad_action", "Unknown action.", "Action inconnue.", Some("action"))),
     };
     let form = if form.get("action") == Some("add") { "add" } else { "shop" };
     render(&hq, &signed, Outcome::of(l, form, result)).await
