@@ -320,10 +320,13 @@ impl HqError {
             ),
             UnsupportedProtocol { got } => {
                 let accepted = comptoir_protocol::SUPPORTED_PROTOCOLS.map(|v| v.to_string()).join(", ");
-                let got = got.clone().unwrap_or_else(|| "none".into());
+                let (got_en, got_fr) = match got {
+                    Some(v) => (format!("Protocol version {}", comptoir_http::short(v)), format!("La version de protocole {}", comptoir_http::short(v))),
+                    None => ("A request without a protocol version".to_string(), "Une requête sans version de protocole".to_string()),
+                };
                 lang.pick(
-                    format!("Protocol version {got} is not supported: this HQ accepts comptoir-protocol {accepted}. Update the shop's Comptoir (or HQ's) so that they speak the same protocol."),
-                    format!("La version de protocole {got} n'est pas prise en charge : ce siège accepte comptoir-protocol {accepted}. Mettez à jour le Comptoir du magasin (ou du siège) pour qu'ils parlent le même protocole."),
+                    format!("{got_en} is not supported: this HQ accepts comptoir-protocol {accepted}. Update the shop's Comptoir (or HQ's) so that they speak the same protocol."),
+                    format!("{got_fr} n'est pas prise en charge : ce siège accepte comptoir-protocol {accepted}. Mettez à jour le Comptoir du magasin (ou du siège) pour qu'ils parlent le même protocole."),
                 )
             }
             BatchTooLarge { records, max } => lang.pick(

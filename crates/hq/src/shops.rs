@@ -157,7 +157,7 @@ pub async fn set_shop_price(
         return Err(HqError::invalid(
             "negative_price",
             "price cannot be negative.",
-            "price ne peut pas être négatif.",
+            "price : un prix ne peut pas être négatif.",
             Some("price"),
         ));
     }

@@ -267,7 +267,7 @@ pub fn new_user(input: NewChainUser) -> Result<UserWrite, HqError> {
         HqError::invalid(
             "unknown_role",
             "role is cashier, manager or admin.",
-            "role vaut cashier, manager ou admin.",
+            "role : choisissez cashier, manager ou admin.",
             Some("role"),
         )
     })?;
@@ -358,7 +358,7 @@ pub fn new_keyboard(k: Keyboard) -> Result<(Vec<(String, String)>, DocPut), HqEr
                 return Err(HqError::invalid(
                     "button_kind",
                     format!("{f}.kind is article, category or function."),
-                    format!("{f}.kind vaut article, category ou function."),
+                    format!("{f}.kind : choisissez article, category ou function."),
                     Some(&format!("{f}.kind")),
                 ));
             }
@@ -430,7 +430,7 @@ pub fn printer(shop: &str, code: &str, input: PrinterInput) -> Result<DocPut, Hq
         return Err(HqError::invalid(
             "printer_kind",
             "kind is receipt, label or kitchen.",
-            "kind vaut receipt, label ou kitchen.",
+            "kind : choisissez receipt, label ou kitchen.",
             Some("kind"),
         ));
     }
@@ -514,7 +514,7 @@ pub fn week_bounds(week: &str) -> Result<(jiff::civil::Date, jiff::civil::Date),
         HqError::invalid(
             "bad_week",
             format!("week {:?} is not an ISO week like 2026-W49.", comptoir_http::short(week)),
-            format!("week {:?} n'est pas une semaine ISO comme 2026-W49.", comptoir_http::short(week)),
+            format!("week : {:?} n'est pas une semaine ISO comme 2026-W49.", comptoir_http::short(week)),
             Some("week"),
         )
     };

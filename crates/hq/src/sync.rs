@@ -166,7 +166,7 @@ pub fn prepare_push_raw(shop: &str, records: Vec<Box<serde_json::value::RawValue
                         HqError::invalid(
                             "bad_record",
                             format!("records[{i}] is not a ticket or a closure with an id: {e}"),
-                            format!("records[{i}] n'est ni un ticket ni une clôture avec un identifiant : {e}"),
+                            format!("records[{i}] : ce n'est ni un ticket ni une clôture avec un identifiant ({e})."),
                             Some(&format!("records[{i}]")),
                         )
                     })?;

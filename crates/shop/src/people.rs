@@ -206,7 +206,7 @@ pub fn set_local_price(conn: &Connection, sku: &str, input: LocalPrice) -> Resul
         return Err(ShopError::invalid(
             "negative_price",
             "price cannot be negative.",
-            "price ne peut pas être négatif.",
+            "price : un prix ne peut pas être négatif.",
             Some("price"),
         ));
     }

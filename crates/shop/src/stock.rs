@@ -197,7 +197,7 @@ pub fn adjust(conn: &Connection, input: NewAdjustment) -> Result<StockLevel, Sho
         return Err(ShopError::invalid(
             "zero_adjustment",
             "qty of an adjustment cannot be 0.",
-            "qty d'un ajustement ne peut pas valoir 0.",
+            "qty : un ajustement ne peut pas valoir 0.",
             Some("qty"),
         ));
     }
@@ -224,7 +224,7 @@ pub fn count(conn: &Connection, input: NewCount) -> Result<StockLevel, ShopError
         return Err(ShopError::invalid(
             "negative_count",
             "counted cannot be negative: count what is on the shelf (0 when there is none).",
-            "counted ne peut pas être négatif : comptez ce qui est en rayon (0 s'il n'y a rien).",
+            "counted : un compte ne peut pas être négatif ; comptez ce qui est en rayon (0 s'il n'y a rien).",
             Some("counted"),
         ));
     }
@@ -358,7 +358,7 @@ pub fn send_transfer(conn: &Connection, input: NewTransfer) -> Result<Transfer, 
             ShopError::invalid(
                 "transfer_to_self",
                 "to is this shop: a transfer goes to another shop of the chain.",
-                "to est cette boutique : un transfert va vers une autre boutique de l'enseigne.",
+                "to : c'est cette boutique ; un transfert va vers une autre boutique de l'enseigne.",
                 Some("to"),
             )
         } else {

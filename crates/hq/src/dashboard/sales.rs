@@ -97,7 +97,7 @@ fn filters(q: &SalesQuery) -> Result<Filters, HqError> {
         return Err(HqError::invalid(
             "bad_date_range",
             "from is after to: give the first day, then the last.",
-            "from est après to : indiquez le premier jour puis le dernier.",
+            "from : ce jour est après to ; indiquez le premier jour, puis le dernier.",
             Some("from"),
         ));
     }
