@@ -44,8 +44,30 @@ pub enum ShopCommand {
         #[arg(long)]
         listen: Option<SocketAddr>,
     },
-    /// Walks every ticket and closure chain; exit 1 naming the first broken link.
+    /// Walks every ticket and closure chain and the journal, checking hashes and
+    /// signatures; exit 1 naming the first broken link.
     Verify,
+    /// Prints the technical event journal (oldest first), filtered.
+    Journal {
+        /// Only entries with this code (e.g. sign_in_failed).
+        #[arg(long)]
+        code: Option<String>,
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long)]
+        register: Option<String>,
+        /// From this day or instant (YYYY-MM-DD or RFC 3339).
+        #[arg(long)]
+        from: Option<String>,
+        /// Before this day or instant.
+        #[arg(long)]
+        to: Option<String>,
+        /// Print as JSON Lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replaces the shop's signing key; the rotation is journaled, signed by the old key.
+    RotateKey,
     /// Joins a chain: exchanges HQ's one-time token for a credential and takes the catalog.
     /// An empty data directory becomes a new shop (give its admin account).
     Enroll {
@@ -111,6 +133,11 @@ pub async fn run(args: ShopArgs) -> ExitCode {
         }
         ShopCommand::Serve { listen } => serve(&data_dir, listen).await,
         ShopCommand::Verify => return verify_chains(&data_dir).await,
+        ShopCommand::Journal { code, user, register, from, to, json } => {
+            let q = comptoir_shop::journal::JournalQuery { code, user, register, from, to, after: None, limit: None };
+            print_journal(&data_dir, q, json).await
+        }
+        ShopCommand::RotateKey => rotate_key(&data_dir).await,
         ShopCommand::Enroll { hq, token, admin_user, admin_password_stdin } => {
             enroll(&data_dir, &hq, &token, &admin_user, admin_password_stdin).await
         }
@@ -166,6 +193,47 @@ async fn serve(data_dir: &Path, listen: Option<SocketAddr>) -> Result<(), ShopEr
     Ok(())
 }
 
+async fn print_journal(
+    data_dir: &Path,
+    mut q: comptoir_shop::journal::JournalQuery,
+    json: bool,
+) -> Result<(), ShopError> {
+    let shop = open(data_dir, &[])?;
+    q.limit = Some(1000);
+    loop {
+        let page = {
+            let q = q.clone();
+            shop.store.read(move |c| comptoir_shop::journal::list(c, &q)).await?
+        };
+        for e in &page.items {
+            if json {
+                println!("{}", serde_json::to_string(e).unwrap_or_default());
+            } else {
+                println!(
+                    "{:>6}  {}  {:<16} {:<10} {:<6} {}",
+                    e.sequence,
+                    e.at,
+                    e.code,
+                    e.user.as_deref().unwrap_or("-"),
+                    e.register.as_deref().unwrap_or("-"),
+                    e.details
+                );
+            }
+        }
+        match page.next {
+            Some(n) => q.after = Some(n),
+            None => return Ok(()),
+        }
+    }
+}
+
+async fn rotate_key(data_dir: &Path) -> Result<(), ShopError> {
+    let shop = open(data_dir, &[])?;
+    let key = shop.store.write(|tx| comptoir_shop::fiscal::rotate(tx, None)).await?;
+    println!("New signing key: {key}");
+    Ok(())
+}
+
 async fn verify_chains(data_dir: &Path) -> ExitCode {
     let shop = match open(data_dir, &[]) {
         Ok(s) => s,
@@ -177,11 +245,13 @@ async fn verify_chains(data_dir: &Path) -> ExitCode {
     };
     let mut intact = true;
     for r in &reports {
+        let chain =
+            if r.register.is_empty() { r.chain.to_string() } else { format!("register {} {}", r.register, r.chain) };
         match &r.broken {
-            None => println!("ok      register {} {}: {} record(s) chained", r.register, r.chain, r.records),
+            None => println!("ok      {chain}: {} record(s) chained and signed", r.records),
             Some(b) => {
                 intact = false;
-                println!("BROKEN  register {} {}: {b}", r.register, r.chain);
+                println!("BROKEN  {chain}: {b}");
             }
         }
     }

@@ -64,6 +64,9 @@ pub struct PeriodTotals {
     /// Per VAT rate (basis points).
     #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<String, VatAmounts>))]
     pub vat: BTreeMap<TaxRate, VatAmounts>,
+    /// Σ |ticket total|: sales and returns both counted positively (NF525's absolute total).
+    #[serde(default)]
+    pub absolute_total: Money,
 }
 
 impl PeriodTotals {
@@ -75,6 +78,7 @@ impl PeriodTotals {
         }
         self.last_number = Some(t.number.clone());
         self.total += t.total;
+        self.absolute_total += Money(t.total.cents().abs());
         for p in &t.payments {
             *self.payments.entry(p.method).or_default() += p.amount;
         }
@@ -96,6 +100,7 @@ impl PeriodTotals {
             self.last_number.clone_from(&other.last_number);
         }
         self.total += other.total;
+        self.absolute_total += other.absolute_total;
         for (m, a) in &other.payments {
             *self.payments.entry(*m).or_default() += *a;
         }
@@ -122,8 +127,16 @@ pub struct Closure {
     pub totals: PeriodTotals,
     /// Perpetual total of every closure of this kind and register so far, this one included.
     pub grand_total: Money,
+    /// Perpetual absolute total (Σ of the absolute values of the tickets' totals, returns
+    /// counted positively) of every closure of this kind and register so far. Absent on
+    /// closures made before it was kept, which hash as they did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grand_absolute_total: Option<Money>,
     pub prev_hash: String,
     pub hash: String,
+    /// `KEY_ID:HEX`: the shop's Ed25519 signature over the canonical encoding (`fiscal`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
 }
 
 #[cfg(test)]
@@ -171,6 +184,7 @@ mod tests {
             prev_hash: String::new(),
             hash: String::new(),
             offers: vec![],
+            signature: None,
         }
     }
 
@@ -211,8 +225,10 @@ mod tests {
             created_at: "t".into(),
             totals: day,
             grand_total: Money(240),
+            grand_absolute_total: Some(Money(240)),
             prev_hash: String::new(),
             hash: String::new(),
+            signature: None,
         };
         let text = serde_json::to_string(&c).unwrap();
         assert!(text.contains(r#""vat":{"2000":"#), "{text}");

@@ -10,7 +10,7 @@
 
 use crate::error::ShopError;
 use crate::sales::{closed_period, for_each_ticket_after};
-use comptoir_core::chain::{GENESIS, closure_hash};
+use comptoir_core::chain::{GENESIS, closure_hash, encode_closure};
 use comptoir_core::closure::{Closure, ClosureKind, PeriodTotals};
 use comptoir_core::tax::VatAmounts;
 use comptoir_core::ticket::PaymentMethod;
@@ -134,14 +134,15 @@ pub fn close(
         }
     }
 
-    let previous_grand_total: i64 = conn
+    let (previous_grand_total, previous_absolute): (i64, Option<i64>) = conn
         .query_row(
-            "SELECT grand_total FROM closures WHERE register = ? AND kind = ? ORDER BY sequence DESC LIMIT 1",
+            "SELECT grand_total, grand_absolute_total FROM closures WHERE register = ? AND kind = ?
+             ORDER BY sequence DESC LIMIT 1",
             params![register.code, kind.as_str()],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?
-        .unwrap_or(0);
+        .unwrap_or((0, None));
     let last: Option<(i64, String)> = conn
         .query_row(
             "SELECT sequence, hash FROM closures WHERE register = ? ORDER BY sequence DESC LIMIT 1",
@@ -154,6 +155,7 @@ pub fn close(
         None => (1, GENESIS.to_string()),
     };
     let grand_total = Money(previous_grand_total) + totals.total;
+    let totals_absolute = totals.absolute_total;
     let mut closure = Closure {
         id: Uuid::now_v7(),
         shop: shop_code.to_string(),
@@ -164,10 +166,14 @@ pub fn close(
         created_at: created_at.to_string(),
         totals,
         grand_total,
+        // Kept since signatures came (older closures have none: counted from zero).
+        grand_absolute_total: Some(Money(previous_absolute.unwrap_or(0)) + totals_absolute),
         prev_hash,
         hash: String::new(),
+        signature: None,
     };
     closure.hash = closure_hash(&closure);
+    closure.signature = Some(crate::fiscal::sign(conn, encode_closure(&closure).as_bytes())?);
     insert_closure(conn, &closure, (kind == ClosureKind::Day).then_some(last_sequence))?;
     crate::sync::outbox::enqueue(conn, &comptoir_protocol::Record::Closure(closure.clone()))?;
     Ok(closure)
@@ -177,8 +183,9 @@ fn insert_closure(conn: &Connection, c: &Closure, last_sequence: Option<i64>) ->
     let id = c.id.to_string();
     conn.execute(
         "INSERT INTO closures (id, shop, register, sequence, kind, period, created_at, ticket_count, first_number,
-         last_number, last_sequence, total, grand_total, prev_hash, hash)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         last_number, last_sequence, total, grand_total, prev_hash, hash, signature, absolute_total,
+         grand_absolute_total)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         params![
             id,
             c.shop,
@@ -194,7 +201,10 @@ fn insert_closure(conn: &Connection, c: &Closure, last_sequence: Option<i64>) ->
             c.totals.total.cents(),
             c.grand_total.cents(),
             c.prev_hash,
-            c.hash
+            c.hash,
+            c.signature,
+            c.grand_absolute_total.map(|_| c.totals.absolute_total.cents()),
+            c.grand_absolute_total.map(Money::cents)
         ],
     )?;
     for (m, a) in &c.totals.payments {
@@ -213,7 +223,7 @@ fn insert_closure(conn: &Connection, c: &Closure, last_sequence: Option<i64>) ->
 }
 
 const CLOSURE_COLUMNS: &str = "id, shop, register, sequence, kind, period, created_at, ticket_count, first_number,
-     last_number, total, grand_total, prev_hash, hash";
+     last_number, total, grand_total, prev_hash, hash, signature, absolute_total, grand_absolute_total";
 
 fn closure_from_row(conn: &Connection, r: &rusqlite::Row) -> Result<Closure, ShopError> {
     let id: String = r.get(0)?;
@@ -232,11 +242,14 @@ fn closure_from_row(conn: &Connection, r: &rusqlite::Row) -> Result<Closure, Sho
             first_number: r.get(8)?,
             last_number: r.get(9)?,
             total: Money(r.get(10)?),
+            absolute_total: Money(r.get::<_, Option<i64>>(15)?.unwrap_or(0)),
             ..Default::default()
         },
         grand_total: Money(r.get(11)?),
+        grand_absolute_total: r.get::<_, Option<i64>>(16)?.map(Money),
         prev_hash: r.get(12)?,
         hash: r.get(13)?,
+        signature: r.get(14)?,
     };
     let mut stmt = conn.prepare_cached("SELECT method, amount FROM closure_payments WHERE closure_id = ?")?;
     let mut rows = stmt.query([&id])?;

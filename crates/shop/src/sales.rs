@@ -12,7 +12,7 @@
 use crate::catalog::{Article, article_by_sku_and_barcode, article_for_sale, get_article, get_article_by_barcode};
 use crate::error::ShopError;
 use crate::staff::{get_register, get_user};
-use comptoir_core::chain::{GENESIS, ticket_hash};
+use comptoir_core::chain::{GENESIS, encode_ticket, ticket_hash};
 use comptoir_core::money::mul_div_round;
 use comptoir_core::ticket::{
     LineDraft, Payment, PaymentMethod, Ticket, TicketKind, TicketLine, VatLine, compute, refund_for,
@@ -251,8 +251,10 @@ pub fn commit_ticket_approved(
         prev_hash,
         hash: String::new(),
         offers,
+        signature: None,
     };
     ticket.hash = ticket_hash(&ticket);
+    ticket.signature = Some(crate::fiscal::sign(conn, encode_ticket(&ticket).as_bytes())?);
     insert_ticket(conn, &ticket)?;
     if let Some(c) = &customer_id {
         crate::loyalty::record_ticket(conn, &ticket, c, redeemed, share_customers)?;
@@ -406,8 +408,8 @@ fn insert_ticket(conn: &Connection, t: &Ticket) -> Result<(), ShopError> {
     let id = t.id.to_string();
     conn.prepare_cached(
         "INSERT INTO tickets (id, number, shop, register, sequence, kind, created_at, business_date, cashier,
-         customer, return_of, discount, total, change, prev_hash, hash)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         customer, return_of, discount, total, change, prev_hash, hash, signature)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )?
     .execute(params![
         id,
@@ -425,7 +427,8 @@ fn insert_ticket(conn: &Connection, t: &Ticket) -> Result<(), ShopError> {
         t.total.cents(),
         t.change.cents(),
         t.prev_hash,
-        t.hash
+        t.hash,
+        t.signature
     ])?;
     let mut stmt = conn.prepare_cached(
         "INSERT INTO ticket_lines (ticket_id, idx, article_id, sku, name, qty_milli, unit_price, tax_rate_bp, discount, total)
@@ -468,7 +471,7 @@ fn parse_uuid(text: &str) -> Result<Uuid, ShopError> {
 }
 
 const TICKET_COLUMNS: &str = "id, number, shop, register, sequence, kind, created_at, business_date, cashier, customer,
-     return_of, discount, total, change, prev_hash, hash";
+     return_of, discount, total, change, prev_hash, hash, signature";
 
 fn ticket_from_row(conn: &Connection, r: &rusqlite::Row) -> Result<Ticket, ShopError> {
     let id: String = r.get(0)?;
@@ -495,6 +498,7 @@ fn ticket_from_row(conn: &Connection, r: &rusqlite::Row) -> Result<Ticket, ShopE
         prev_hash: r.get(14)?,
         hash: r.get(15)?,
         offers: Vec::new(),
+        signature: r.get(16)?,
     };
     let mut stmt = conn.prepare_cached(
         "SELECT article_id, sku, name, qty_milli, unit_price, tax_rate_bp, discount, total
@@ -575,7 +579,7 @@ pub fn list_tickets(
     let mut items = Vec::new();
     let mut cursors = Vec::new();
     while let Some(r) = rows.next()? {
-        cursors.push(r.get::<_, i64>(16)?);
+        cursors.push(r.get::<_, i64>(17)?);
         items.push(ticket_from_row(conn, r)?);
     }
     let next = if items.len() > limit {

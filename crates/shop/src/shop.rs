@@ -50,12 +50,10 @@ fn decoy_hash() -> &'static str {
     })
 }
 
-/// Records a sensitive event in the append-only technical journal.
-pub fn journal(conn: &Connection, kind: &str, actor: Option<&str>, detail: &str) -> Result<(), ShopError> {
-    conn.execute(
-        "INSERT INTO events (at, kind, actor, detail) VALUES (?, ?, ?, ?)",
-        params![now_text(), kind, actor, detail],
-    )?;
+/// Records an event in the technical journal (chained and signed: `crate::journal`), with
+/// no register; `crate::journal::record` takes one.
+pub fn journal(conn: &Connection, code: &str, user: Option<&str>, details: &str) -> Result<(), ShopError> {
+    crate::journal::record(conn, crate::journal::Event { code, user, register: None, details })?;
     Ok(())
 }
 
@@ -100,6 +98,8 @@ impl Shop {
 
     pub fn open(data_dir: &Path, config: ShopConfig) -> Result<Shop, ShopError> {
         let store = Store::open(data_dir)?;
+        // A shop made before signatures gets its key at its first open.
+        store.write_blocking(|tx| crate::fiscal::ensure_key(tx).map(|_| ()))?;
         let (code, name) = store.read_blocking(|c| {
             Ok(c.query_row("SELECT code, name FROM shop WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))?)
         })?;
@@ -164,7 +164,34 @@ impl Shop {
     /// caller's address is locked; a failure is counted, a success clears the user.
     pub async fn sign_in(&self, source: IpAddr, code: &str, secret: &str) -> Result<User, ShopError> {
         let refused = |e: &ShopError| matches!(e, ShopError::Unauthorized);
-        guarded(&self.guard, Some(code), source, self.login(code, secret), refused, locked).await
+        let attempt = async {
+            let result = self.login(code, secret).await;
+            if matches!(result, Err(ShopError::Unauthorized)) {
+                // Every checked failure is journaled (a locked caller is refused before it
+                // is checked, so a flood stops at the lockout's count).
+                let user: String = code.chars().take(64).collect();
+                let details = format!("from {source}");
+                let written = self
+                    .store
+                    .write(move |tx| {
+                        crate::journal::record(
+                            tx,
+                            crate::journal::Event {
+                                code: crate::journal::codes::SIGN_IN_FAILED,
+                                user: Some(&user),
+                                register: None,
+                                details: &details,
+                            },
+                        )
+                    })
+                    .await;
+                if let Err(e) = written {
+                    tracing::warn!(error = %e, "a failed sign-in could not be journaled");
+                }
+            }
+            result
+        };
+        guarded(&self.guard, Some(code), source, attempt, refused, locked).await
     }
 
     /// Forgets a remembered login, after the user changed.
