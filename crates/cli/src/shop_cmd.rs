@@ -68,6 +68,15 @@ pub enum ShopCommand {
     },
     /// Replaces the shop's signing key; the rotation is journaled, signed by the old key.
     RotateKey,
+    /// Writes the signed archive of a day (YYYY-MM-DD), a month (YYYY-MM) or a fiscal year
+    /// (YYYY) and prints its path last (docs/fiscal.md). Check it with `comptoir verify-archive`.
+    Archive {
+        #[arg(long)]
+        period: String,
+        /// Where to write it (default: <data dir>/archives/SHOP-PERIOD.jsonl).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Joins a chain: exchanges HQ's one-time token for a credential and takes the catalog.
     /// An empty data directory becomes a new shop (give its admin account).
     Enroll {
@@ -138,6 +147,7 @@ pub async fn run(args: ShopArgs) -> ExitCode {
             print_journal(&data_dir, q, json).await
         }
         ShopCommand::RotateKey => rotate_key(&data_dir).await,
+        ShopCommand::Archive { period, out } => archive(&data_dir, &period, out).await,
         ShopCommand::Enroll { hq, token, admin_user, admin_password_stdin } => {
             enroll(&data_dir, &hq, &token, &admin_user, admin_password_stdin).await
         }
@@ -223,6 +233,69 @@ async fn print_journal(
         match page.next {
             Some(n) => q.after = Some(n),
             None => return Ok(()),
+        }
+    }
+}
+
+async fn archive(data_dir: &Path, period: &str, out: Option<PathBuf>) -> Result<(), ShopError> {
+    let shop = open(data_dir, &[])?;
+    let (path, m) = comptoir_shop::archive::write(&shop, period, out, None).await?;
+    println!(
+        "Archive of {} {} ({}): {} ticket(s), {} closure(s), {} journal entries, total {}, absolute total {}",
+        m.shop,
+        m.period,
+        m.period_kind,
+        m.counts.tickets,
+        m.counts.closures,
+        m.counts.journal,
+        m.totals.tickets_total,
+        m.totals.tickets_absolute_total
+    );
+    // Scripts and tests read the last line.
+    println!("{}", path.display());
+    Ok(())
+}
+
+/// `comptoir verify-archive FILE`: offline, no database. Exit 0 intact, 1 broken, 2 unreadable.
+pub fn verify_archive(file: &Path, public_key: Option<&str>) -> ExitCode {
+    let bytes = match std::fs::read(file) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error [unreadable_archive]: {}: {e}", file.display());
+            return ExitCode::from(2);
+        }
+    };
+    match comptoir_shop::archive::verify(&bytes, public_key) {
+        Ok(s) => {
+            let m = &s.manifest;
+            println!("Archive {} of shop {}: intact.", file.display(), m.shop);
+            println!("Period {} ({}), from {} to {}, made {}", m.period, m.period_kind, m.from, m.to, m.created_at);
+            println!(
+                "{} ticket(s), {} closure(s), {} journal entries; total {}, absolute total {}",
+                m.counts.tickets,
+                m.counts.closures,
+                m.counts.journal,
+                m.totals.tickets_total,
+                m.totals.tickets_absolute_total
+            );
+            for c in &m.chains {
+                println!(
+                    "chain {}{}: {} record(s), sequences {} to {}, from {} to {}",
+                    c.chain,
+                    c.register.as_deref().map(|r| format!(" of {r}")).unwrap_or_default(),
+                    c.records,
+                    c.first_sequence,
+                    c.last_sequence,
+                    c.prev_hash,
+                    c.last_hash
+                );
+            }
+            println!("Signed by key {} (public keys: {})", s.signed_by, s.public_keys.join(", "));
+            ExitCode::SUCCESS
+        }
+        Err(broken) => {
+            println!("BROKEN  {}: {broken}", file.display());
+            ExitCode::from(1)
         }
     }
 }

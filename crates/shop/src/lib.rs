@@ -11,6 +11,7 @@
 //! - [`till`], [`parked`], [`scale`]: register sessions and the X reading, parked tickets,
 //!   scanning with scale barcodes; [`register`]: the register screen served at `/`;
 //! - [`fiscal`], [`journal`]: the signing key and signatures, the technical event journal (NF525);
+//! - [`archive`]: the signed archive of a period and its offline check;
 //! - [`verify`]: walking the hash chains and checking signatures;
 //! - [`sync`]: the link to HQ: enrolment, outbox, feed, snapshot, jobs, checks, status;
 //! - [`api`]: the HTTP API under `/api/v1` and its OpenAPI document;
@@ -21,6 +22,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod archive;
 pub mod catalog;
 pub mod catalog_csv;
 pub mod closures;

@@ -610,3 +610,20 @@ pub fn for_each_ticket_after(
     }
     Ok(())
 }
+
+/// Every ticket committed in `[from, to)` (UTC instants), by register and sequence.
+pub fn for_each_ticket_created_between(
+    conn: &Connection,
+    from: &str,
+    to: &str,
+    mut f: impl FnMut(Ticket) -> Result<(), ShopError>,
+) -> Result<(), ShopError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {TICKET_COLUMNS} FROM tickets WHERE created_at >= ? AND created_at < ? ORDER BY register, sequence"
+    ))?;
+    let mut rows = stmt.query(params![from, to])?;
+    while let Some(r) = rows.next()? {
+        f(ticket_from_row(conn, r)?)?;
+    }
+    Ok(())
+}

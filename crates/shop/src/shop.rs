@@ -122,6 +122,11 @@ impl Shop {
         })
     }
 
+    /// The shop's time zone (`timezone`): business days and period bounds.
+    pub fn timezone(&self) -> &jiff::tz::TimeZone {
+        &self.timezone
+    }
+
     /// Now, as `(created_at, business_date)`: the UTC instant and the shop's calendar day.
     pub fn stamp(&self) -> (String, String) {
         let now = jiff::Timestamp::now()
