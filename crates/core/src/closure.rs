@@ -39,14 +39,36 @@ impl ClosureKind {
             _ => None,
         }
     }
-    /// The period a business date (`YYYY-MM-DD`) falls in: the date, `YYYY-MM` or `YYYY`.
+    /// The period a business date (`YYYY-MM-DD`) falls in: the date, `YYYY-MM` or `YYYY`
+    /// (calendar year; [`ClosureKind::fiscal_period_of`] for a fiscal year).
     pub fn period_of(self, business_date: &str) -> String {
+        self.fiscal_period_of(business_date, 1)
+    }
+
+    /// As [`ClosureKind::period_of`], the year being the fiscal year that starts in month
+    /// `year_start_month` (1-12) of the year it is named after.
+    pub fn fiscal_period_of(self, business_date: &str, year_start_month: u8) -> String {
         match self {
             ClosureKind::Day => business_date.to_string(),
             ClosureKind::Month => business_date.chars().take(7).collect(),
-            ClosureKind::Year => business_date.chars().take(4).collect(),
+            ClosureKind::Year => fiscal_year_of(business_date, year_start_month),
         }
     }
+}
+
+/// The fiscal year (`YYYY`, the year it starts in) of a date `YYYY-MM-DD`.
+pub fn fiscal_year_of(date: &str, year_start_month: u8) -> String {
+    let year: i32 = date.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0);
+    let month: u8 = date.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(1);
+    let year = if month < year_start_month.clamp(1, 12) { year - 1 } else { year };
+    format!("{year:04}")
+}
+
+/// The first day and the day after the last of fiscal year `year` (`YYYY-MM-DD` each).
+pub fn fiscal_year_days(year: &str, year_start_month: u8) -> (String, String) {
+    let y: i32 = year.parse().unwrap_or(0);
+    let m = year_start_month.clamp(1, 12);
+    (format!("{y:04}-{m:02}-01"), format!("{:04}-{m:02}-01", y + 1))
 }
 
 /// The totals of a period.
@@ -241,5 +263,9 @@ mod tests {
         assert_eq!(ClosureKind::Day.period_of("2026-11-23"), "2026-11-23");
         assert_eq!(ClosureKind::Month.period_of("2026-11-23"), "2026-11");
         assert_eq!(ClosureKind::Year.period_of("2026-11-23"), "2026");
+        // A fiscal year from July: 2026-06-30 is in fiscal year 2025, 2026-07-01 starts 2026.
+        assert_eq!(ClosureKind::Year.fiscal_period_of("2026-06-30", 7), "2025");
+        assert_eq!(ClosureKind::Year.fiscal_period_of("2026-07-01", 7), "2026");
+        assert_eq!(fiscal_year_days("2025", 7), ("2025-07-01".to_string(), "2026-07-01".to_string()));
     }
 }

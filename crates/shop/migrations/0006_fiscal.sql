@@ -53,3 +53,12 @@ CREATE TABLE archives (
     sha256      TEXT NOT NULL,
     created_at  TEXT NOT NULL
 );
+
+-- The fiscal year's first month (`fiscal.year_start_month`, copied here at each open so the
+-- closures' rules read it with the data; a change is journaled).
+CREATE TABLE fiscal_settings (
+    id                INTEGER PRIMARY KEY CHECK (id = 1),
+    year_start_month  INTEGER NOT NULL DEFAULT 1 CHECK (year_start_month BETWEEN 1 AND 12),
+    auto_closures     INTEGER NOT NULL DEFAULT 1
+);
+INSERT INTO fiscal_settings (id) VALUES (1);

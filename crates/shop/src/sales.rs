@@ -172,6 +172,10 @@ pub fn commit_ticket_approved(
         }
         _ => None,
     };
+    // The first ticket of a new business day closes the days, month and year before it.
+    if discounts != Discounts::Unchecked {
+        crate::closures::close_due(conn, stamp.shop_code, &stamp.created_at, &stamp.business_date, &register.code)?;
+    }
     if let Some(period) = closed_period(conn, &register.code, &stamp.business_date)? {
         return Err(ShopError::ClosedPeriod { register: register.code, period });
     }
@@ -393,7 +397,7 @@ fn returned_article(conn: &Connection, l: &NewLine, field: &str) -> Result<Artic
 /// The closed period a business date falls in for a register, if any.
 pub fn closed_period(conn: &Connection, register: &str, business_date: &str) -> Result<Option<String>, ShopError> {
     let month: String = business_date.chars().take(7).collect();
-    let year: String = business_date.chars().take(4).collect();
+    let year = comptoir_core::closure::fiscal_year_of(business_date, crate::closures::year_start_month(conn)?);
     Ok(conn
         .prepare_cached(
             "SELECT period FROM closures WHERE register = ?1 AND (

@@ -98,8 +98,29 @@ impl Shop {
 
     pub fn open(data_dir: &Path, config: ShopConfig) -> Result<Shop, ShopError> {
         let store = Store::open(data_dir)?;
-        // A shop made before signatures gets its key at its first open.
-        store.write_blocking(|tx| crate::fiscal::ensure_key(tx).map(|_| ()))?;
+        // A shop made before signatures gets its key at its first open; the closures'
+        // settings are copied where their rules read them, a change journaled.
+        let fiscal = config.fiscal.clone();
+        store.write_blocking(|tx| {
+            crate::fiscal::ensure_key(tx)?;
+            let (month, auto): (i64, bool) =
+                tx.query_row("SELECT year_start_month, auto_closures FROM fiscal_settings WHERE id = 1", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
+            let wanted = (i64::from(fiscal.year_start_month.clamp(1, 12)), fiscal.auto_closures);
+            if (month, auto) != wanted {
+                tx.execute(
+                    "UPDATE fiscal_settings SET year_start_month = ?, auto_closures = ? WHERE id = 1",
+                    params![wanted.0, wanted.1],
+                )?;
+                let details = format!(
+                    "fiscal.year_start_month {month} -> {}, fiscal.auto_closures {auto} -> {}",
+                    wanted.0, wanted.1
+                );
+                journal(tx, crate::journal::codes::CONFIG_CHANGED, None, &details)?;
+            }
+            Ok(())
+        })?;
         let (code, name) = store.read_blocking(|c| {
             Ok(c.query_row("SELECT code, name FROM shop WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))?)
         })?;
@@ -120,6 +141,14 @@ impl Shop {
             timezone,
             outbox_signal: Arc::new(tokio::sync::Notify::new()),
         })
+    }
+
+    /// The hour (0-23) of the shop's clock now.
+    pub fn local_hour(&self) -> u8 {
+        let now = jiff::Timestamp::now()
+            .saturating_add(jiff::SignedDuration::from_secs(self.config.test_clock_offset_seconds))
+            .unwrap_or_else(|_| jiff::Timestamp::now());
+        now.to_zoned(self.timezone.clone()).hour() as u8
     }
 
     /// The shop's time zone (`timezone`): business days and period bounds.

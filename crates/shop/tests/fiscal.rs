@@ -249,3 +249,68 @@ async fn a_journal_entry_removed_or_altered_is_named() {
         "{journal}"
     );
 }
+
+/// The clock offset that makes the shop's "now" be `local` (Paris time).
+fn clock_at(local: &str) -> ShopConfig {
+    let target = jiff::civil::DateTime::strptime("%Y-%m-%d %H:%M", local)
+        .unwrap()
+        .to_zoned(jiff::tz::TimeZone::get("Europe/Paris").unwrap())
+        .unwrap()
+        .timestamp();
+    let offset = target.as_second() - jiff::Timestamp::now().as_second();
+    ShopConfig { test_clock_offset_seconds: offset, ..ShopConfig::default() }
+}
+
+fn kinds(closures: &[Value]) -> Vec<String> {
+    closures.iter().map(|c| format!("{} {}", c["kind"].as_str().unwrap(), c["period"].as_str().unwrap())).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn days_months_and_years_close_themselves_across_midnight_a_month_end_and_a_year_end() {
+    let shop = TestShop::with_catalog().await;
+    // The last evening of January 2027: two sales (2.40 € and a return of 1.20 €).
+    let january = common::serve(shop.data_dir(), clock_at("2027-01-31 23:50")).await;
+    let sold = january.sell(sale(2)).await;
+    assert_eq!(sold["business_date"], "2027-01-31");
+    january
+        .sell(json!({"register":"R1","cashier":"C1","return_of":sold["number"],"lines":[{"sku":"A1","qty":-1}],
+        "payments":[{"method":"cash","amount":-120}]}))
+        .await;
+    assert!(january.closures().await.is_empty(), "nothing closes on the day itself");
+
+    // The shop restarts after midnight: at start, without a sale, the day and January close.
+    let february = common::serve(shop.data_dir(), clock_at("2027-02-01 00:10")).await;
+    let mut closures = Vec::new();
+    for _ in 0..100 {
+        closures = february.closures().await;
+        if closures.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(kinds(&closures), ["day 2027-01-31", "month 2027-01"]);
+    let (day, month) = (&closures[0], &closures[1]);
+    assert_eq!((day["total"].as_i64(), day["ticket_count"].as_i64()), (Some(120), Some(2)));
+    // Perpetual totals: 2.40 - 1.20 = 1.20 €; absolute 2.40 + 1.20 = 3.60 €.
+    assert_eq!((day["grand_total"].as_i64(), day["grand_absolute_total"].as_i64()), (Some(120), Some(360)));
+    assert_eq!((month["grand_total"].as_i64(), month["grand_absolute_total"].as_i64()), (Some(120), Some(360)));
+    let (_, journal) = february.get("/api/v1/journal?code=closure").await;
+    let automatic: Vec<&str> =
+        journal["items"].as_array().unwrap().iter().map(|e| e["details"].as_str().unwrap()).collect();
+    assert_eq!(automatic, ["automatic day 2027-01-31 total 1.20", "automatic month 2027-01 total 1.20"]);
+
+    // A sale in February, then the first sale of 2028 closes February's last day, February
+    // and the year 2027, each perpetual total carried on.
+    february.sell(sale(1)).await;
+    let next_year = common::serve(shop.data_dir(), clock_at("2028-01-03 09:00")).await;
+    next_year.sell(sale(3)).await;
+    let closures = next_year.closures().await;
+    assert_eq!(kinds(&closures), ["day 2027-01-31", "month 2027-01", "day 2027-02-01", "month 2027-02", "year 2027"]);
+    let year = &closures[4];
+    // 2027: 1.20 € (January) + 1.20 € (February); absolute 3.60 + 1.20 = 4.80 €.
+    assert_eq!((year["total"].as_i64(), year["absolute_total"].as_i64()), (Some(240), Some(480)));
+    assert_eq!(closures[3]["grand_total"], 240, "months' perpetual total: {}", closures[3]);
+    assert_eq!(closures[3]["grand_absolute_total"], 480);
+    // The sale of 2028 is in no closure yet; every chain verifies.
+    assert_eq!(verify(&next_year).await["intact"], true);
+}
