@@ -35,6 +35,15 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Measures performance (see docs/benchmarks.md).
     Bench(bench::BenchArgs),
+    /// Checks a shop's archive offline, without any database (docs/fiscal.md): exit 0 and
+    /// a summary when intact, 1 naming the first broken record or signature.
+    VerifyArchive {
+        file: std::path::PathBuf,
+        /// The shop's public key as HQ registered it (64 hex digits): the archive must be
+        /// signed with it.
+        #[arg(long)]
+        public_key: Option<String>,
+    },
 }
 
 /// The language of messages printed by the CLI, from `LANG`.
@@ -73,6 +82,7 @@ fn main() -> ExitCode {
             Command::Hq(args) => hq_cmd::run(args).await,
             Command::Demo(args) => demo::run(args).await,
             Command::Bench(args) => bench::run(args).await,
+            Command::VerifyArchive { file, public_key } => shop_cmd::verify_archive(&file, public_key.as_deref()),
         }
     })
 }

@@ -44,8 +44,39 @@ pub enum ShopCommand {
         #[arg(long)]
         listen: Option<SocketAddr>,
     },
-    /// Walks every ticket and closure chain; exit 1 naming the first broken link.
+    /// Walks every ticket and closure chain and the journal, checking hashes and
+    /// signatures; exit 1 naming the first broken link.
     Verify,
+    /// Prints the technical event journal (oldest first), filtered.
+    Journal {
+        /// Only entries with this code (e.g. sign_in_failed).
+        #[arg(long)]
+        code: Option<String>,
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long)]
+        register: Option<String>,
+        /// From this day or instant (YYYY-MM-DD or RFC 3339).
+        #[arg(long)]
+        from: Option<String>,
+        /// Before this day or instant.
+        #[arg(long)]
+        to: Option<String>,
+        /// Print as JSON Lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replaces the shop's signing key; the rotation is journaled, signed by the old key.
+    RotateKey,
+    /// Writes the signed archive of a day (YYYY-MM-DD), a month (YYYY-MM) or a fiscal year
+    /// (YYYY) and prints its path last (docs/fiscal.md). Check it with `comptoir verify-archive`.
+    Archive {
+        #[arg(long)]
+        period: String,
+        /// Where to write it (default: <data dir>/archives/SHOP-PERIOD.jsonl).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Joins a chain: exchanges HQ's one-time token for a credential and takes the catalog.
     /// An empty data directory becomes a new shop (give its admin account).
     Enroll {
@@ -111,6 +142,12 @@ pub async fn run(args: ShopArgs) -> ExitCode {
         }
         ShopCommand::Serve { listen } => serve(&data_dir, listen).await,
         ShopCommand::Verify => return verify_chains(&data_dir).await,
+        ShopCommand::Journal { code, user, register, from, to, json } => {
+            let q = comptoir_shop::journal::JournalQuery { code, user, register, from, to, after: None, limit: None };
+            print_journal(&data_dir, q, json).await
+        }
+        ShopCommand::RotateKey => rotate_key(&data_dir).await,
+        ShopCommand::Archive { period, out } => archive(&data_dir, &period, out).await,
         ShopCommand::Enroll { hq, token, admin_user, admin_password_stdin } => {
             enroll(&data_dir, &hq, &token, &admin_user, admin_password_stdin).await
         }
@@ -166,6 +203,110 @@ async fn serve(data_dir: &Path, listen: Option<SocketAddr>) -> Result<(), ShopEr
     Ok(())
 }
 
+async fn print_journal(
+    data_dir: &Path,
+    mut q: comptoir_shop::journal::JournalQuery,
+    json: bool,
+) -> Result<(), ShopError> {
+    let shop = open(data_dir, &[])?;
+    q.limit = Some(1000);
+    loop {
+        let page = {
+            let q = q.clone();
+            shop.store.read(move |c| comptoir_shop::journal::list(c, &q)).await?
+        };
+        for e in &page.items {
+            if json {
+                println!("{}", serde_json::to_string(e).unwrap_or_default());
+            } else {
+                println!(
+                    "{:>6}  {}  {:<16} {:<10} {:<6} {}",
+                    e.sequence,
+                    e.at,
+                    e.code,
+                    e.user.as_deref().unwrap_or("-"),
+                    e.register.as_deref().unwrap_or("-"),
+                    e.details
+                );
+            }
+        }
+        match page.next {
+            Some(n) => q.after = Some(n),
+            None => return Ok(()),
+        }
+    }
+}
+
+async fn archive(data_dir: &Path, period: &str, out: Option<PathBuf>) -> Result<(), ShopError> {
+    let shop = open(data_dir, &[])?;
+    let (path, m) = comptoir_shop::archive::write(&shop, period, out, None).await?;
+    println!(
+        "Archive of {} {} ({}): {} ticket(s), {} closure(s), {} journal entries, total {}, absolute total {}",
+        m.shop,
+        m.period,
+        m.period_kind,
+        m.counts.tickets,
+        m.counts.closures,
+        m.counts.journal,
+        m.totals.tickets_total,
+        m.totals.tickets_absolute_total
+    );
+    // Scripts and tests read the last line.
+    println!("{}", path.display());
+    Ok(())
+}
+
+/// `comptoir verify-archive FILE`: offline, no database. Exit 0 intact, 1 broken, 2 unreadable.
+pub fn verify_archive(file: &Path, public_key: Option<&str>) -> ExitCode {
+    let bytes = match std::fs::read(file) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error [unreadable_archive]: {}: {e}", file.display());
+            return ExitCode::from(2);
+        }
+    };
+    match comptoir_shop::archive::verify(&bytes, public_key) {
+        Ok(s) => {
+            let m = &s.manifest;
+            println!("Archive {} of shop {}: intact.", file.display(), m.shop);
+            println!("Period {} ({}), from {} to {}, made {}", m.period, m.period_kind, m.from, m.to, m.created_at);
+            println!(
+                "{} ticket(s), {} closure(s), {} journal entries; total {}, absolute total {}",
+                m.counts.tickets,
+                m.counts.closures,
+                m.counts.journal,
+                m.totals.tickets_total,
+                m.totals.tickets_absolute_total
+            );
+            for c in &m.chains {
+                println!(
+                    "chain {}{}: {} record(s), sequences {} to {}, from {} to {}",
+                    c.chain,
+                    c.register.as_deref().map(|r| format!(" of {r}")).unwrap_or_default(),
+                    c.records,
+                    c.first_sequence,
+                    c.last_sequence,
+                    c.prev_hash,
+                    c.last_hash
+                );
+            }
+            println!("Signed by key {} (public keys: {})", s.signed_by, s.public_keys.join(", "));
+            ExitCode::SUCCESS
+        }
+        Err(broken) => {
+            println!("BROKEN  {}: {broken}", file.display());
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn rotate_key(data_dir: &Path) -> Result<(), ShopError> {
+    let shop = open(data_dir, &[])?;
+    let key = shop.store.write(|tx| comptoir_shop::fiscal::rotate(tx, None)).await?;
+    println!("New signing key: {key}");
+    Ok(())
+}
+
 async fn verify_chains(data_dir: &Path) -> ExitCode {
     let shop = match open(data_dir, &[]) {
         Ok(s) => s,
@@ -177,11 +318,13 @@ async fn verify_chains(data_dir: &Path) -> ExitCode {
     };
     let mut intact = true;
     for r in &reports {
+        let chain =
+            if r.register.is_empty() { r.chain.to_string() } else { format!("register {} {}", r.register, r.chain) };
         match &r.broken {
-            None => println!("ok      register {} {}: {} record(s) chained", r.register, r.chain, r.records),
+            None => println!("ok      {chain}: {} record(s) chained and signed", r.records),
             Some(b) => {
                 intact = false;
-                println!("BROKEN  register {} {}: {b}", r.register, r.chain);
+                println!("BROKEN  {chain}: {b}");
             }
         }
     }

@@ -503,3 +503,157 @@ async fn an_acknowledged_ticket_survives_sigkill_at_any_point() {
     let out = comptoir(&["shop", "verify", "--data-dir", dir.to_str().unwrap()], None);
     assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
 }
+
+// ---------------------------------------------------------------- fiscal archives (docs/fiscal.md)
+
+async fn get(base: &str, path: &str) -> serde_json::Value {
+    let r = client().get(format!("{base}{path}")).basic_auth("admin", Some(PASSWORD)).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    r.json().await.unwrap()
+}
+
+/// A shop with three tickets on R1 and a closed day; returns its month, its public key and
+/// the archive `comptoir shop archive` wrote (the path is the last line it printed).
+async fn archived_month(dir: &Path) -> (String, String, PathBuf) {
+    init_shop(dir, "PARIS1");
+    let shop = ShopProcess::start(dir);
+    setup_catalog(&shop.base).await;
+    let mut month = String::new();
+    for i in 0..3 {
+        let (status, t) = post(&shop.base, "/tickets", sale("R1", "C1", i)).await;
+        assert_eq!(status, 201, "{t}");
+        month = t["business_date"].as_str().unwrap()[..7].to_string();
+    }
+    let (status, day) = post(&shop.base, "/closures", serde_json::json!({"register":"R1","kind":"day"})).await;
+    assert_eq!(status, 201, "{day}");
+    let key = get(&shop.base, "/shop").await["public_key"].as_str().unwrap().to_string();
+    drop(shop);
+
+    let out = comptoir(&["shop", "archive", "--data-dir", dir.to_str().unwrap(), "--period", &month], None);
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    let printed = text(&out.stdout);
+    assert!(printed.contains("3 ticket(s), 1 closure(s)"), "{printed}");
+    let path = PathBuf::from(printed.lines().last().unwrap());
+    assert_eq!(path, dir.join("archives").join(format!("PARIS1-{month}.jsonl")));
+    (month, key, path)
+}
+
+fn verify_archive(path: &Path, key: Option<&str>) -> (Option<i32>, String) {
+    let mut args = vec!["verify-archive", path.to_str().unwrap()];
+    if let Some(k) = key {
+        args.extend(["--public-key", k]);
+    }
+    let out = comptoir(&args, None);
+    (out.status.code(), text(&out.stdout))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_months_archive_verifies_offline_and_any_change_is_named() {
+    let (tmp, dir) = data_dir();
+    let (month, key, path) = archived_month(&dir).await;
+
+    // Offline: the database is gone, the archive alone is checked.
+    std::fs::remove_file(dir.join("shop.sqlite")).unwrap();
+    let (code, shown) = verify_archive(&path, Some(&key));
+    assert_eq!(code, Some(0), "{shown}");
+    assert!(shown.contains("intact"), "{shown}");
+    assert!(shown.contains(&format!("Period {month} (month)")), "{shown}");
+    assert!(shown.contains("3 ticket(s), 1 closure(s)"), "{shown}");
+    assert!(shown.contains("chain tickets of R1: 3 record(s), sequences 1 to 3"), "{shown}");
+    let stranger = "11".repeat(32);
+    let (code, shown) = verify_archive(&path, Some(&stranger));
+    assert_eq!(code, Some(1), "another shop's key: {shown}");
+    assert!(shown.contains("does not list the expected public key"), "{shown}");
+
+    let original = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = original.lines().collect();
+    let ticket_line = |n: usize| lines.iter().position(|l| l.contains(&format!("PARIS1-R1-00000{n}\""))).unwrap();
+    let tampered = tmp.path().join("tampered.jsonl");
+    let write = |lines: &[String]| {
+        std::fs::write(&tampered, lines.iter().map(|l| format!("{l}\n")).collect::<String>()).unwrap();
+    };
+
+    // One byte flipped in a ticket's record: the cashier C1 becomes C2.
+    let mut edited: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    let first = ticket_line(1);
+    edited[first] = edited[first].replacen("\"cashier\":\"C1\"", "\"cashier\":\"C2\"", 1);
+    write(&edited);
+    let (code, shown) = verify_archive(&tampered, None);
+    assert_eq!(code, Some(1), "{shown}");
+    assert!(
+        shown.contains(&format!(
+            "line {}: ticket PARIS1-R1-000001: its record does not match its canonical encoding",
+            first + 1
+        )),
+        "{shown}"
+    );
+
+    // One byte flipped in the signed text itself: its hash tells.
+    let mut edited: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    edited[first] =
+        edited[first].replacen("cashier=C1", "cashier=C2", 1).replacen("\"cashier\":\"C1\"", "\"cashier\":\"C2\"", 1);
+    write(&edited);
+    let (code, shown) = verify_archive(&tampered, None);
+    assert_eq!(code, Some(1), "{shown}");
+    assert!(shown.contains("ticket PARIS1-R1-000001 was altered: its content no longer matches its hash"), "{shown}");
+
+    // A ticket removed from the middle: the chain tells.
+    let mut edited: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    edited.remove(ticket_line(2));
+    write(&edited);
+    let (code, shown) = verify_archive(&tampered, None);
+    assert_eq!(code, Some(1), "{shown}");
+    assert!(shown.contains("ticket sequence 2 is missing (next found: 3, PARIS1-R1-000003)"), "{shown}");
+
+    // The last ticket removed and the manifest recomputed to match, without the shop's key:
+    // every count, head and digest agrees, the signature does not.
+    let mut edited: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    let removed: serde_json::Value = serde_json::from_str(&edited.remove(ticket_line(3))).unwrap();
+    let second: serde_json::Value = serde_json::from_str(lines[ticket_line(2)]).unwrap();
+    let manifest_at = edited.len() - 2;
+    let mut manifest: serde_json::Value = serde_json::from_str(&edited[manifest_at]).unwrap();
+    manifest["counts"]["tickets"] = 2.into();
+    let total = removed["record"]["total"].as_i64().unwrap();
+    for t in ["tickets_total", "tickets_absolute_total"] {
+        manifest["totals"][t] = (manifest["totals"][t].as_i64().unwrap() - total).into();
+    }
+    let chain = manifest["chains"].as_array_mut().unwrap().iter_mut().find(|c| c["chain"] == "tickets").unwrap();
+    chain["records"] = 2.into();
+    chain["last_sequence"] = 2.into();
+    chain["last_hash"] = second["hash"].clone();
+    let records: String = edited[..manifest_at].iter().map(|l| format!("{l}\n")).collect();
+    manifest["records_sha256"] = comptoir_core::chain::sha256_hex(records.as_bytes()).into();
+    edited[manifest_at] = manifest.to_string();
+    write(&edited);
+    let (code, shown) = verify_archive(&tampered, None);
+    assert_eq!(code, Some(1), "{shown}");
+    assert!(
+        shown.contains("the archive's signature does not match its content: the manifest or a line was changed or recomputed without the shop's key"),
+        "{shown}"
+    );
+
+    // Untouched, it is still intact.
+    assert_eq!(verify_archive(&path, None).0, Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_archive_and_the_failed_sign_ins_are_in_the_journal() {
+    let (_tmp, dir) = data_dir();
+    init_shop(&dir, "PARIS1");
+    let shop = ShopProcess::start(&dir);
+    let r = client().get(format!("{}/shop", shop.base)).basic_auth("admin", Some("wrong")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    let journal = get(&shop.base, "/journal").await;
+    let codes: Vec<&str> = journal["items"].as_array().unwrap().iter().map(|e| e["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"sign_in_failed"), "{codes:?}");
+    drop(shop);
+    let day = jiff::Zoned::now().with_time_zone(jiff::tz::TimeZone::get("Europe/Paris").unwrap()).date().to_string();
+    let out = comptoir(&["shop", "archive", "--data-dir", dir.to_str().unwrap(), "--period", &day], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = comptoir(&["shop", "journal", "--data-dir", dir.to_str().unwrap(), "--code", "archive"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains(&format!("archive          -          -      {day} ")), "{}", text(&out.stdout));
+    let bad = comptoir(&["shop", "archive", "--data-dir", dir.to_str().unwrap(), "--period", "2026-13"], None);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("invalid_period"), "{}", text(&bad.stderr));
+}

@@ -19,7 +19,14 @@
 //! Closure (`comptoir-closure/1`): `id`, `shop`, `register`, `sequence`, `kind`, `period`,
 //! `created_at`, `ticket_count`, `first_number`, `last_number`, `total`, one
 //! `payment=method|amount` per method in the order cash, card, cheque, voucher, other, loyalty,
-//! one `vat=rate_bp|gross|net|vat` per rate ascending, `grand_total`, `prev`.
+//! one `vat=rate_bp|gross|net|vat` per rate ascending, `grand_total`, then, on closures
+//! that keep it (all made since the perpetual absolute total exists; older ones hash as
+//! they did), `absolute_total` and `grand_absolute_total`, then `prev`.
+//!
+//! Journal entry (`comptoir-journal/1`, the technical event journal, one chain per shop):
+//! `shop`, `sequence`, `code`, `at`, `user`, `register`, `details`, `prev`.
+//!
+//! Signatures (`fiscal`) are over these same bytes; the hash chain does not include them.
 
 use crate::closure::Closure;
 use crate::ticket::Ticket;
@@ -113,8 +120,51 @@ pub fn encode_closure(c: &Closure) -> String {
         let _ = writeln!(s, "vat={}|{}|{}|{}", rate.bp(), v.gross.cents(), v.net.cents(), v.vat.cents());
     }
     let _ = writeln!(s, "grand_total={}", c.grand_total.cents());
+    if let Some(grand_absolute) = c.grand_absolute_total {
+        let _ = writeln!(s, "absolute_total={}", c.totals.absolute_total.cents());
+        let _ = writeln!(s, "grand_absolute_total={}", grand_absolute.cents());
+    }
     let _ = writeln!(s, "prev={}", c.prev_hash);
     s
+}
+
+/// One entry of the technical event journal (JET), as chained and signed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct JournalEntry {
+    pub shop: String,
+    /// Gap-free per shop, from 1.
+    pub sequence: i64,
+    /// What happened: one of the codes of `docs/fiscal.md` (`sign_in_failed`, `closure`, …).
+    pub code: String,
+    /// RFC 3339, UTC, microseconds.
+    pub at: String,
+    pub user: Option<String>,
+    pub register: Option<String>,
+    pub details: String,
+    pub prev_hash: String,
+    pub hash: String,
+    /// `KEY_ID:HEX`, as on tickets.
+    pub signature: Option<String>,
+}
+
+/// The canonical encoding of a journal entry (its `hash` and `signature` are not part of it).
+pub fn encode_journal(e: &JournalEntry) -> String {
+    let mut s = String::with_capacity(256);
+    let _ = writeln!(s, "comptoir-journal/1");
+    let _ = writeln!(s, "shop={}", escape(&e.shop));
+    let _ = writeln!(s, "sequence={}", e.sequence);
+    let _ = writeln!(s, "code={}", escape(&e.code));
+    let _ = writeln!(s, "at={}", escape(&e.at));
+    let _ = writeln!(s, "user={}", escape(e.user.as_deref().unwrap_or("")));
+    let _ = writeln!(s, "register={}", escape(e.register.as_deref().unwrap_or("")));
+    let _ = writeln!(s, "details={}", escape(&e.details));
+    let _ = writeln!(s, "prev={}", e.prev_hash);
+    s
+}
+
+pub fn journal_hash(e: &JournalEntry) -> String {
+    sha256_hex(encode_journal(e).as_bytes())
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -200,6 +250,7 @@ mod tests {
             prev_hash: prev.into(),
             hash: String::new(),
             offers: vec![],
+            signature: None,
         };
         t.hash = ticket_hash(&t);
         t

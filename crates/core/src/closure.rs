@@ -39,14 +39,36 @@ impl ClosureKind {
             _ => None,
         }
     }
-    /// The period a business date (`YYYY-MM-DD`) falls in: the date, `YYYY-MM` or `YYYY`.
+    /// The period a business date (`YYYY-MM-DD`) falls in: the date, `YYYY-MM` or `YYYY`
+    /// (calendar year; [`ClosureKind::fiscal_period_of`] for a fiscal year).
     pub fn period_of(self, business_date: &str) -> String {
+        self.fiscal_period_of(business_date, 1)
+    }
+
+    /// As [`ClosureKind::period_of`], the year being the fiscal year that starts in month
+    /// `year_start_month` (1-12) of the year it is named after.
+    pub fn fiscal_period_of(self, business_date: &str, year_start_month: u8) -> String {
         match self {
             ClosureKind::Day => business_date.to_string(),
             ClosureKind::Month => business_date.chars().take(7).collect(),
-            ClosureKind::Year => business_date.chars().take(4).collect(),
+            ClosureKind::Year => fiscal_year_of(business_date, year_start_month),
         }
     }
+}
+
+/// The fiscal year (`YYYY`, the year it starts in) of a date `YYYY-MM-DD`.
+pub fn fiscal_year_of(date: &str, year_start_month: u8) -> String {
+    let year: i32 = date.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0);
+    let month: u8 = date.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(1);
+    let year = if month < year_start_month.clamp(1, 12) { year - 1 } else { year };
+    format!("{year:04}")
+}
+
+/// The first day and the day after the last of fiscal year `year` (`YYYY-MM-DD` each).
+pub fn fiscal_year_days(year: &str, year_start_month: u8) -> (String, String) {
+    let y: i32 = year.parse().unwrap_or(0);
+    let m = year_start_month.clamp(1, 12);
+    (format!("{y:04}-{m:02}-01"), format!("{:04}-{m:02}-01", y + 1))
 }
 
 /// The totals of a period.
@@ -64,6 +86,9 @@ pub struct PeriodTotals {
     /// Per VAT rate (basis points).
     #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<String, VatAmounts>))]
     pub vat: BTreeMap<TaxRate, VatAmounts>,
+    /// Σ |ticket total|: sales and returns both counted positively (NF525's absolute total).
+    #[serde(default)]
+    pub absolute_total: Money,
 }
 
 impl PeriodTotals {
@@ -75,6 +100,7 @@ impl PeriodTotals {
         }
         self.last_number = Some(t.number.clone());
         self.total += t.total;
+        self.absolute_total += Money(t.total.cents().abs());
         for p in &t.payments {
             *self.payments.entry(p.method).or_default() += p.amount;
         }
@@ -96,6 +122,7 @@ impl PeriodTotals {
             self.last_number.clone_from(&other.last_number);
         }
         self.total += other.total;
+        self.absolute_total += other.absolute_total;
         for (m, a) in &other.payments {
             *self.payments.entry(*m).or_default() += *a;
         }
@@ -122,8 +149,16 @@ pub struct Closure {
     pub totals: PeriodTotals,
     /// Perpetual total of every closure of this kind and register so far, this one included.
     pub grand_total: Money,
+    /// Perpetual absolute total (Σ of the absolute values of the tickets' totals, returns
+    /// counted positively) of every closure of this kind and register so far. Absent on
+    /// closures made before it was kept, which hash as they did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grand_absolute_total: Option<Money>,
     pub prev_hash: String,
     pub hash: String,
+    /// `KEY_ID:HEX`: the shop's Ed25519 signature over the canonical encoding (`fiscal`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
 }
 
 #[cfg(test)]
@@ -171,6 +206,7 @@ mod tests {
             prev_hash: String::new(),
             hash: String::new(),
             offers: vec![],
+            signature: None,
         }
     }
 
@@ -211,8 +247,10 @@ mod tests {
             created_at: "t".into(),
             totals: day,
             grand_total: Money(240),
+            grand_absolute_total: Some(Money(240)),
             prev_hash: String::new(),
             hash: String::new(),
+            signature: None,
         };
         let text = serde_json::to_string(&c).unwrap();
         assert!(text.contains(r#""vat":{"2000":"#), "{text}");
@@ -225,5 +263,9 @@ mod tests {
         assert_eq!(ClosureKind::Day.period_of("2026-11-23"), "2026-11-23");
         assert_eq!(ClosureKind::Month.period_of("2026-11-23"), "2026-11");
         assert_eq!(ClosureKind::Year.period_of("2026-11-23"), "2026");
+        // A fiscal year from July: 2026-06-30 is in fiscal year 2025, 2026-07-01 starts 2026.
+        assert_eq!(ClosureKind::Year.fiscal_period_of("2026-06-30", 7), "2025");
+        assert_eq!(ClosureKind::Year.fiscal_period_of("2026-07-01", 7), "2026");
+        assert_eq!(fiscal_year_days("2025", 7), ("2025-07-01".to_string(), "2026-07-01".to_string()));
     }
 }

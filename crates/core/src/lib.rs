@@ -8,6 +8,7 @@
 //! - [`ticket`]: computing a sale or a return from its lines and payments;
 //! - [`closure`]: day, month and year totals (Z) with perpetual grand totals;
 //! - [`chain`]: the canonical encoding and SHA-256 hash chain of tickets and closures;
+//! - [`fiscal`]: Ed25519 signatures of tickets, closures and journal entries (NF525);
 //! - [`customer`]: validating customers' emails and phones, search words, the loyalty rule;
 //! - [`hlc`]: the hybrid logical clock that orders edits of a customer across the chain;
 //! - [`spreadsheet`]: CSV cells a spreadsheet cannot run as formulas;
@@ -20,6 +21,7 @@ pub mod chain;
 pub mod closure;
 pub mod customer;
 pub mod error;
+pub mod fiscal;
 pub mod hlc;
 pub mod money;
 pub mod secret;

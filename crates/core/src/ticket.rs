@@ -181,6 +181,11 @@ pub struct Ticket {
     /// Offers applied to its lines (customer identified), in line order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub offers: Vec<AppliedOffer>,
+    /// `KEY_ID:HEX`: the shop's Ed25519 signature over the canonical encoding
+    /// (`chain::encode_ticket`), by the key `KEY_ID` (`fiscal`). Absent on tickets made
+    /// before shops signed, and from shops that do not sign yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
 }
 
 /// Splits `amount` over `weights` in proportion, by largest remainder; the parts add up

@@ -106,6 +106,7 @@ pub fn ticket(shop: &str, register: &str, sequence: i64, prev: &str, total: i64,
         prev_hash: prev.into(),
         hash: String::new(),
         offers: vec![],
+        signature: None,
     };
     t.hash = comptoir_core::chain::ticket_hash(&t);
     t
@@ -123,8 +124,10 @@ pub fn closure(shop: &str, register: &str, sequence: i64, prev: &str, total: i64
         created_at: format!("{day}T20:00:00.000000Z"),
         totals: PeriodTotals { ticket_count: 1, total: Money(total), ..Default::default() },
         grand_total: Money(total),
+        grand_absolute_total: None,
         prev_hash: prev.into(),
         hash: String::new(),
+        signature: None,
     };
     c.hash = comptoir_core::chain::closure_hash(&c);
     c

@@ -10,7 +10,7 @@
 
 use crate::error::ShopError;
 use crate::sales::{closed_period, for_each_ticket_after};
-use comptoir_core::chain::{GENESIS, closure_hash};
+use comptoir_core::chain::{GENESIS, closure_hash, encode_closure};
 use comptoir_core::closure::{Closure, ClosureKind, PeriodTotals};
 use comptoir_core::tax::VatAmounts;
 use comptoir_core::ticket::PaymentMethod;
@@ -54,7 +54,9 @@ pub fn close(
         field: Some("register".into()),
     })?;
     let kind = input.kind;
-    let period = input.period.clone().unwrap_or_else(|| kind.period_of(today));
+    let start_month = year_start_month(conn)?;
+    let period_of = |date: &str| kind.fiscal_period_of(date, start_month);
+    let period = input.period.clone().unwrap_or_else(|| period_of(today));
     if !valid_period(kind, &period) {
         let (shape, shape_fr, what_fr) = match kind {
             ClosureKind::Day => ("YYYY-MM-DD", "AAAA-MM-JJ", "un jour"),
@@ -68,7 +70,7 @@ pub fn close(
             Some("period"),
         ));
     }
-    if period > kind.period_of(today) {
+    if period > period_of(today) {
         return Err(ShopError::invalid(
             "period_not_begun",
             format!("{period} has not started yet (today is {today}): a period is closed once it has begun."),
@@ -114,7 +116,7 @@ pub fn close(
             // Every ticket of the period must already be in a day closure.
             let mut unclosed: Option<String> = None;
             for_each_ticket_after(conn, &register.code, last_day_seq, |t| {
-                if kind.period_of(&t.business_date) <= period {
+                if period_of(&t.business_date) <= period {
                     unclosed = Some(t.business_date.clone());
                 }
                 Ok(false)
@@ -122,11 +124,16 @@ pub fn close(
             if let Some(date) = unclosed {
                 return Err(ShopError::DayNotClosed { register: register.code, date });
             }
+            // The period's days: a month's, or a fiscal year's from its first month.
+            let (first_day, after_last) = match kind {
+                ClosureKind::Year => comptoir_core::closure::fiscal_year_days(&period, start_month),
+                _ => (format!("{period}-01"), format!("{period}-99")),
+            };
             let mut stmt = conn.prepare_cached(
-                "SELECT id FROM closures WHERE register = ? AND kind = 'day' AND substr(period, 1, ?) = ? ORDER BY sequence",
+                "SELECT id FROM closures WHERE register = ? AND kind = 'day' AND period >= ? AND period < ? ORDER BY sequence",
             )?;
             let ids: Vec<String> = stmt
-                .query_map(params![register.code, period.len() as i64, period], |r| r.get(0))?
+                .query_map(params![register.code, first_day, after_last], |r| r.get(0))?
                 .collect::<Result<_, _>>()?;
             for id in ids {
                 if let Some(day) = load_closure(conn, &id)? {
@@ -136,14 +143,15 @@ pub fn close(
         }
     }
 
-    let previous_grand_total: i64 = conn
+    let (previous_grand_total, previous_absolute): (i64, Option<i64>) = conn
         .query_row(
-            "SELECT grand_total FROM closures WHERE register = ? AND kind = ? ORDER BY sequence DESC LIMIT 1",
+            "SELECT grand_total, grand_absolute_total FROM closures WHERE register = ? AND kind = ?
+             ORDER BY sequence DESC LIMIT 1",
             params![register.code, kind.as_str()],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?
-        .unwrap_or(0);
+        .unwrap_or((0, None));
     let last: Option<(i64, String)> = conn
         .query_row(
             "SELECT sequence, hash FROM closures WHERE register = ? ORDER BY sequence DESC LIMIT 1",
@@ -156,6 +164,7 @@ pub fn close(
         None => (1, GENESIS.to_string()),
     };
     let grand_total = Money(previous_grand_total) + totals.total;
+    let totals_absolute = totals.absolute_total;
     let mut closure = Closure {
         id: Uuid::now_v7(),
         shop: shop_code.to_string(),
@@ -166,21 +175,34 @@ pub fn close(
         created_at: created_at.to_string(),
         totals,
         grand_total,
+        // Kept since signatures came (older closures have none: counted from zero).
+        grand_absolute_total: Some(Money(previous_absolute.unwrap_or(0)) + totals_absolute),
         prev_hash,
         hash: String::new(),
+        signature: None,
     };
     closure.hash = closure_hash(&closure);
+    closure.signature = Some(crate::fiscal::sign(conn, encode_closure(&closure).as_bytes())?);
     insert_closure(conn, &closure, (kind == ClosureKind::Day).then_some(last_sequence))?;
     crate::sync::outbox::enqueue(conn, &comptoir_protocol::Record::Closure(closure.clone()))?;
     Ok(closure)
+}
+
+/// The fiscal year's first month (1-12), as `Shop::open` copied it from the settings.
+pub fn year_start_month(conn: &Connection) -> Result<u8, ShopError> {
+    let m: i64 = conn
+        .prepare_cached("SELECT year_start_month FROM fiscal_settings WHERE id = 1")?
+        .query_row([], |r| r.get(0))?;
+    Ok(m.clamp(1, 12) as u8)
 }
 
 fn insert_closure(conn: &Connection, c: &Closure, last_sequence: Option<i64>) -> Result<(), ShopError> {
     let id = c.id.to_string();
     conn.execute(
         "INSERT INTO closures (id, shop, register, sequence, kind, period, created_at, ticket_count, first_number,
-         last_number, last_sequence, total, grand_total, prev_hash, hash)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         last_number, last_sequence, total, grand_total, prev_hash, hash, signature, absolute_total,
+         grand_absolute_total)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         params![
             id,
             c.shop,
@@ -196,7 +218,10 @@ fn insert_closure(conn: &Connection, c: &Closure, last_sequence: Option<i64>) ->
             c.totals.total.cents(),
             c.grand_total.cents(),
             c.prev_hash,
-            c.hash
+            c.hash,
+            c.signature,
+            c.grand_absolute_total.map(|_| c.totals.absolute_total.cents()),
+            c.grand_absolute_total.map(Money::cents)
         ],
     )?;
     for (m, a) in &c.totals.payments {
@@ -215,7 +240,7 @@ fn insert_closure(conn: &Connection, c: &Closure, last_sequence: Option<i64>) ->
 }
 
 const CLOSURE_COLUMNS: &str = "id, shop, register, sequence, kind, period, created_at, ticket_count, first_number,
-     last_number, total, grand_total, prev_hash, hash";
+     last_number, total, grand_total, prev_hash, hash, signature, absolute_total, grand_absolute_total";
 
 fn closure_from_row(conn: &Connection, r: &rusqlite::Row) -> Result<Closure, ShopError> {
     let id: String = r.get(0)?;
@@ -234,11 +259,14 @@ fn closure_from_row(conn: &Connection, r: &rusqlite::Row) -> Result<Closure, Sho
             first_number: r.get(8)?,
             last_number: r.get(9)?,
             total: Money(r.get(10)?),
+            absolute_total: Money(r.get::<_, Option<i64>>(15)?.unwrap_or(0)),
             ..Default::default()
         },
         grand_total: Money(r.get(11)?),
+        grand_absolute_total: r.get::<_, Option<i64>>(16)?.map(Money),
         prev_hash: r.get(12)?,
         hash: r.get(13)?,
+        signature: r.get(14)?,
     };
     let mut stmt = conn.prepare_cached("SELECT method, amount FROM closure_payments WHERE closure_id = ?")?;
     let mut rows = stmt.query([&id])?;
@@ -279,4 +307,172 @@ pub fn list_closures(conn: &Connection, register: Option<&str>) -> Result<Vec<Cl
         out.push(closure_from_row(conn, r)?);
     }
     Ok(out)
+}
+
+/// What is closed already for a register, for [`due`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Closed {
+    /// The latest business day before today whose tickets are not all in a day closure.
+    pub unclosed_day: Option<String>,
+    /// The latest day (`YYYY-MM-DD`), month (`YYYY-MM`) and fiscal year (`YYYY`) closed.
+    pub last_day: Option<String>,
+    pub last_month: Option<String>,
+    pub last_year: Option<String>,
+}
+
+/// The automatic closures due on `today`, in the order to make them (pure): the day of
+/// unclosed tickets before today (which closes every earlier day too); then the month of
+/// the latest closed day once it is over, if not closed yet; then that month's fiscal year
+/// once it is over, if not closed yet.
+pub fn due(today: &str, year_start_month: u8, closed: &Closed) -> Vec<(ClosureKind, String)> {
+    let mut out = Vec::new();
+    let mut last_day = closed.last_day.clone();
+    if let Some(day) = &closed.unclosed_day
+        && day.as_str() < today
+    {
+        out.push((ClosureKind::Day, day.clone()));
+        last_day = last_day.max(Some(day.clone()));
+    }
+    let mut last_month = closed.last_month.clone();
+    if let Some(day) = &last_day {
+        let month = ClosureKind::Month.period_of(day);
+        if month < ClosureKind::Month.period_of(today) && last_month.as_ref().is_none_or(|m| *m < month) {
+            out.push((ClosureKind::Month, month.clone()));
+            last_month = Some(month);
+        }
+    }
+    if let Some(month) = &last_month {
+        let year = ClosureKind::Year.fiscal_period_of(&format!("{month}-01"), year_start_month);
+        let this_year = ClosureKind::Year.fiscal_period_of(today, year_start_month);
+        if year < this_year && closed.last_year.as_ref().is_none_or(|y| *y < year) {
+            out.push((ClosureKind::Year, year));
+        }
+    }
+    out
+}
+
+fn closed_state(conn: &Connection, register: &str, today: &str) -> Result<Closed, ShopError> {
+    let last = |kind: &str| -> Result<Option<String>, ShopError> {
+        Ok(conn
+            .prepare_cached("SELECT MAX(period) FROM closures WHERE register = ? AND kind = ?")?
+            .query_row(params![register, kind], |r| r.get(0))?)
+    };
+    Ok(Closed {
+        unclosed_day: crate::till::z_due(conn, register, today)?,
+        last_day: last("day")?,
+        last_month: last("month")?,
+        last_year: last("year")?,
+    })
+}
+
+/// Makes the automatic closures due for `register` on `today` (when `fiscal.auto_closures`
+/// is on), journaled as `closure` with no user. Run in the caller's write transaction.
+pub fn close_due(
+    conn: &Connection,
+    shop_code: &str,
+    created_at: &str,
+    today: &str,
+    register: &str,
+) -> Result<Vec<Closure>, ShopError> {
+    close_due_as_of(conn, shop_code, created_at, today, today, register)
+}
+
+/// [`close_due`] deciding as if it were `as_of` (the day after `today` once the closure
+/// hour passed, which closes today).
+fn close_due_as_of(
+    conn: &Connection,
+    shop_code: &str,
+    created_at: &str,
+    as_of: &str,
+    today: &str,
+    register: &str,
+) -> Result<Vec<Closure>, ShopError> {
+    let auto: bool =
+        conn.prepare_cached("SELECT auto_closures FROM fiscal_settings WHERE id = 1")?.query_row([], |r| r.get(0))?;
+    if !auto {
+        return Ok(Vec::new());
+    }
+    let start_month = year_start_month(conn)?;
+    let mut made = Vec::new();
+    for (kind, period) in due(as_of, start_month, &closed_state(conn, register, as_of)?) {
+        let c = close(
+            conn,
+            shop_code,
+            created_at,
+            today,
+            NewClosure { register: register.into(), kind, period: Some(period) },
+        )?;
+        let details = format!("automatic {} {} total {}", c.kind.as_str(), c.period, c.totals.total);
+        crate::journal::record(
+            conn,
+            crate::journal::Event {
+                code: crate::journal::codes::CLOSURE,
+                user: None,
+                register: Some(register),
+                details: &details,
+            },
+        )?;
+        made.push(c);
+    }
+    Ok(made)
+}
+
+/// [`close_due`] for every register with tickets.
+pub fn close_due_everywhere(
+    conn: &Connection,
+    shop_code: &str,
+    created_at: &str,
+    as_of: &str,
+    today: &str,
+) -> Result<Vec<Closure>, ShopError> {
+    let registers: Vec<String> = conn
+        .prepare("SELECT DISTINCT register FROM tickets ORDER BY 1")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut made = Vec::new();
+    for r in registers {
+        made.extend(close_due_as_of(conn, shop_code, created_at, as_of, today, &r)?);
+    }
+    Ok(made)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn closed(unclosed: Option<&str>, day: Option<&str>, month: Option<&str>, year: Option<&str>) -> Closed {
+        let o = |x: Option<&str>| x.map(str::to_string);
+        Closed { unclosed_day: o(unclosed), last_day: o(day), last_month: o(month), last_year: o(year) }
+    }
+
+    #[test]
+    fn the_first_ticket_of_a_new_day_closes_the_day_before_then_the_month_and_the_year() {
+        // Nothing ever closed, same day: nothing.
+        assert_eq!(due("2026-12-02", 1, &Closed::default()), vec![]);
+        // Same day: nothing.
+        assert_eq!(due("2026-12-02", 1, &closed(None, Some("2026-12-01"), Some("2026-11"), Some("2025"))), vec![]);
+        // Next day: yesterday's Z.
+        assert_eq!(
+            due("2026-12-03", 1, &closed(Some("2026-12-02"), Some("2026-12-01"), Some("2026-11"), Some("2025"))),
+            vec![(ClosureKind::Day, "2026-12-02".into())]
+        );
+        // New Year's Day after a Z on the 31st was missed: the day, December, the year 2026.
+        assert_eq!(
+            due("2027-01-02", 1, &closed(Some("2026-12-31"), Some("2026-12-30"), Some("2026-11"), Some("2025"))),
+            vec![
+                (ClosureKind::Day, "2026-12-31".into()),
+                (ClosureKind::Month, "2026-12".into()),
+                (ClosureKind::Year, "2026".into())
+            ]
+        );
+        // A fiscal year from July: January closes December but no year.
+        assert_eq!(
+            due("2027-01-02", 7, &closed(Some("2026-12-31"), None, None, None)),
+            vec![(ClosureKind::Day, "2026-12-31".into()), (ClosureKind::Month, "2026-12".into())]
+        );
+        assert_eq!(
+            due("2027-07-01", 7, &closed(None, Some("2027-06-30"), Some("2027-05"), None)),
+            vec![(ClosureKind::Month, "2027-06".into()), (ClosureKind::Year, "2026".into())]
+        );
+    }
 }

@@ -56,6 +56,31 @@ pub struct ShopConfig {
     pub test_clock_offset_seconds: i64,
     pub log: LogConfig,
     pub sync: SyncConfig,
+    pub fiscal: FiscalConfig,
+}
+
+/// Closures and archives (NF525, `docs/fiscal.md`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FiscalConfig {
+    /// First month of the fiscal year (1 = January): the year closure and the year archive
+    /// cover the twelve months from it; fiscal year `2026` starts in 2026.
+    pub year_start_month: u8,
+    /// Hour (0-23, shop's time) at which the server closes the previous business days
+    /// of every register on its own. Without it, a day is still closed automatically
+    /// before the first ticket of a later day.
+    pub closure_hour: Option<u8>,
+    /// Close days, months and fiscal years automatically (the day before the first ticket
+    /// of a new day, the month after its last day, the year after its last month).
+    pub auto_closures: bool,
+    /// Write each month's archive to `<data dir>/archives/` once the month is closed.
+    pub auto_archive: bool,
+}
+
+impl Default for FiscalConfig {
+    fn default() -> Self {
+        FiscalConfig { year_start_month: 1, closure_hour: None, auto_closures: true, auto_archive: true }
+    }
 }
 
 /// How the shop talks to HQ (PRODUCT.md, "Synchronisation parameters").
@@ -140,6 +165,7 @@ impl Default for ShopConfig {
             test_clock_offset_seconds: 0,
             log: LogConfig::default(),
             sync: SyncConfig::default(),
+            fiscal: FiscalConfig::default(),
         }
     }
 }

@@ -10,7 +10,9 @@
 //! - [`closures`]: day, month and year closures (Z);
 //! - [`till`], [`parked`], [`scale`]: register sessions and the X reading, parked tickets,
 //!   scanning with scale barcodes; [`register`]: the register screen served at `/`;
-//! - [`verify`]: walking the hash chains;
+//! - [`fiscal`], [`journal`]: the signing key and signatures, the technical event journal (NF525);
+//! - [`archive`]: the signed archive of a period and its offline check;
+//! - [`verify`]: walking the hash chains and checking signatures;
 //! - [`sync`]: the link to HQ: enrolment, outbox, feed, snapshot, jobs, checks, status;
 //! - [`api`]: the HTTP API under `/api/v1` and its OpenAPI document;
 //! - [`server`]: binding and graceful shutdown (the accept loop of `comptoir_http`);
@@ -20,12 +22,15 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod archive;
 pub mod catalog;
 pub mod catalog_csv;
 pub mod closures;
 pub mod config;
 pub mod customers;
 pub mod error;
+pub mod fiscal;
+pub mod journal;
 pub use comptoir_http::logs;
 pub mod loyalty;
 pub mod offers;

@@ -12,7 +12,7 @@
 use crate::catalog::{Article, article_by_sku_and_barcode, article_for_sale, get_article, get_article_by_barcode};
 use crate::error::ShopError;
 use crate::staff::{get_register, get_user};
-use comptoir_core::chain::{GENESIS, ticket_hash};
+use comptoir_core::chain::{GENESIS, encode_ticket, ticket_hash};
 use comptoir_core::money::mul_div_round;
 use comptoir_core::ticket::{
     LineDraft, Payment, PaymentMethod, Ticket, TicketKind, TicketLine, VatLine, compute, refund_for,
@@ -174,6 +174,10 @@ pub fn commit_ticket_approved(
         }
         _ => None,
     };
+    // The first ticket of a new business day closes the days, month and year before it.
+    if discounts != Discounts::Unchecked {
+        crate::closures::close_due(conn, stamp.shop_code, &stamp.created_at, &stamp.business_date, &register.code)?;
+    }
     if let Some(period) = closed_period(conn, &register.code, &stamp.business_date)? {
         return Err(ShopError::ClosedPeriod { register: register.code, period });
     }
@@ -253,8 +257,10 @@ pub fn commit_ticket_approved(
         prev_hash,
         hash: String::new(),
         offers,
+        signature: None,
     };
     ticket.hash = ticket_hash(&ticket);
+    ticket.signature = Some(crate::fiscal::sign(conn, encode_ticket(&ticket).as_bytes())?);
     insert_ticket(conn, &ticket)?;
     if let Some(c) = &customer_id {
         crate::loyalty::record_ticket(conn, &ticket, c, redeemed, share_customers)?;
@@ -394,7 +400,7 @@ fn returned_article(conn: &Connection, l: &NewLine, field: &str) -> Result<Artic
 /// The closed period a business date falls in for a register, if any.
 pub fn closed_period(conn: &Connection, register: &str, business_date: &str) -> Result<Option<String>, ShopError> {
     let month: String = business_date.chars().take(7).collect();
-    let year: String = business_date.chars().take(4).collect();
+    let year = comptoir_core::closure::fiscal_year_of(business_date, crate::closures::year_start_month(conn)?);
     Ok(conn
         .prepare_cached(
             "SELECT period FROM closures WHERE register = ?1 AND (
@@ -409,8 +415,8 @@ fn insert_ticket(conn: &Connection, t: &Ticket) -> Result<(), ShopError> {
     let id = t.id.to_string();
     conn.prepare_cached(
         "INSERT INTO tickets (id, number, shop, register, sequence, kind, created_at, business_date, cashier,
-         customer, return_of, discount, total, change, prev_hash, hash)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         customer, return_of, discount, total, change, prev_hash, hash, signature)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )?
     .execute(params![
         id,
@@ -428,7 +434,8 @@ fn insert_ticket(conn: &Connection, t: &Ticket) -> Result<(), ShopError> {
         t.total.cents(),
         t.change.cents(),
         t.prev_hash,
-        t.hash
+        t.hash,
+        t.signature
     ])?;
     let mut stmt = conn.prepare_cached(
         "INSERT INTO ticket_lines (ticket_id, idx, article_id, sku, name, qty_milli, unit_price, tax_rate_bp, discount, total)
@@ -471,7 +478,7 @@ fn parse_uuid(text: &str) -> Result<Uuid, ShopError> {
 }
 
 const TICKET_COLUMNS: &str = "id, number, shop, register, sequence, kind, created_at, business_date, cashier, customer,
-     return_of, discount, total, change, prev_hash, hash";
+     return_of, discount, total, change, prev_hash, hash, signature";
 
 fn ticket_from_row(conn: &Connection, r: &rusqlite::Row) -> Result<Ticket, ShopError> {
     let id: String = r.get(0)?;
@@ -498,6 +505,7 @@ fn ticket_from_row(conn: &Connection, r: &rusqlite::Row) -> Result<Ticket, ShopE
         prev_hash: r.get(14)?,
         hash: r.get(15)?,
         offers: Vec::new(),
+        signature: r.get(16)?,
     };
     let mut stmt = conn.prepare_cached(
         "SELECT article_id, sku, name, qty_milli, unit_price, tax_rate_bp, discount, total
@@ -578,7 +586,7 @@ pub fn list_tickets(
     let mut items = Vec::new();
     let mut cursors = Vec::new();
     while let Some(r) = rows.next()? {
-        cursors.push(r.get::<_, i64>(16)?);
+        cursors.push(r.get::<_, i64>(17)?);
         items.push(ticket_from_row(conn, r)?);
     }
     let next = if items.len() > limit {
@@ -606,6 +614,23 @@ pub fn for_each_ticket_after(
         if !f(ticket_from_row(conn, r)?)? {
             break;
         }
+    }
+    Ok(())
+}
+
+/// Every ticket committed in `[from, to)` (UTC instants), by register and sequence.
+pub fn for_each_ticket_created_between(
+    conn: &Connection,
+    from: &str,
+    to: &str,
+    mut f: impl FnMut(Ticket) -> Result<(), ShopError>,
+) -> Result<(), ShopError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {TICKET_COLUMNS} FROM tickets WHERE created_at >= ? AND created_at < ? ORDER BY register, sequence"
+    ))?;
+    let mut rows = stmt.query(params![from, to])?;
+    while let Some(r) = rows.next()? {
+        f(ticket_from_row(conn, r)?)?;
     }
     Ok(())
 }

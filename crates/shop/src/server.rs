@@ -35,6 +35,49 @@ pub async fn serve(
         grace: Duration::from_secs(shop.config.request_timeout_seconds + 5),
     };
     let overflow = comptoir_http::overflow(crate::api::health_route(), SERVER);
-    comptoir_http::serve::serve(crate::api::router(shop), overflow, listener, config, shutdown).await;
+    let closer = tokio::spawn(automatic_closures(shop.clone()));
+    comptoir_http::serve::serve(crate::api::router(shop.clone()), overflow, listener, config, shutdown).await;
+    closer.abort();
+    if let Err(e) =
+        shop.store.write(move |tx| journal(tx, "server_stopped", None, &format!("was listening on {addr}"))).await
+    {
+        tracing::warn!(error = %e, "the server stop could not be written to the journal");
+    }
     Ok(())
+}
+
+/// Once a minute: the closures due (`closures::close_due`), and after `fiscal.closure_hour`
+/// the current business day's too. A day with no sale is not closed.
+async fn automatic_closures(shop: Shop) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        let s = shop.clone();
+        let made = shop
+            .store
+            .write(move |tx| {
+                let (created_at, today) = s.stamp();
+                let hour_passed = s.config.fiscal.closure_hour.is_some_and(|h| s.local_hour() >= h);
+                // After the closure hour, the due closures are those of tomorrow's first ticket.
+                let as_of = if hour_passed { next_day(&today) } else { today.clone() };
+                crate::closures::close_due_everywhere(tx, &s.code, &created_at, &as_of, &today)
+            })
+            .await;
+        match made {
+            Ok(made) if !made.is_empty() => {
+                tracing::info!(closures = made.len(), "automatic closures made");
+                shop.outbox_signal.notify_one();
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "automatic closures failed"),
+        }
+    }
+}
+
+fn next_day(day: &str) -> String {
+    jiff::civil::Date::strptime("%Y-%m-%d", day)
+        .ok()
+        .and_then(|d| d.tomorrow().ok())
+        .map(|d| d.to_string())
+        .unwrap_or_else(|| day.to_string())
 }

@@ -50,12 +50,10 @@ fn decoy_hash() -> &'static str {
     })
 }
 
-/// Records a sensitive event in the append-only technical journal.
-pub fn journal(conn: &Connection, kind: &str, actor: Option<&str>, detail: &str) -> Result<(), ShopError> {
-    conn.execute(
-        "INSERT INTO events (at, kind, actor, detail) VALUES (?, ?, ?, ?)",
-        params![now_text(), kind, actor, detail],
-    )?;
+/// Records an event in the technical journal (chained and signed: `crate::journal`), with
+/// no register; `crate::journal::record` takes one.
+pub fn journal(conn: &Connection, code: &str, user: Option<&str>, details: &str) -> Result<(), ShopError> {
+    crate::journal::record(conn, crate::journal::Event { code, user, register: None, details })?;
     Ok(())
 }
 
@@ -100,6 +98,29 @@ impl Shop {
 
     pub fn open(data_dir: &Path, config: ShopConfig) -> Result<Shop, ShopError> {
         let store = Store::open(data_dir)?;
+        // A shop made before signatures gets its key at its first open; the closures'
+        // settings are copied where their rules read them, a change journaled.
+        let fiscal = config.fiscal.clone();
+        store.write_blocking(|tx| {
+            crate::fiscal::ensure_key(tx)?;
+            let (month, auto): (i64, bool) =
+                tx.query_row("SELECT year_start_month, auto_closures FROM fiscal_settings WHERE id = 1", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
+            let wanted = (i64::from(fiscal.year_start_month.clamp(1, 12)), fiscal.auto_closures);
+            if (month, auto) != wanted {
+                tx.execute(
+                    "UPDATE fiscal_settings SET year_start_month = ?, auto_closures = ? WHERE id = 1",
+                    params![wanted.0, wanted.1],
+                )?;
+                let details = format!(
+                    "fiscal.year_start_month {month} -> {}, fiscal.auto_closures {auto} -> {}",
+                    wanted.0, wanted.1
+                );
+                journal(tx, crate::journal::codes::CONFIG_CHANGED, None, &details)?;
+            }
+            Ok(())
+        })?;
         let (code, name) = store.read_blocking(|c| {
             Ok(c.query_row("SELECT code, name FROM shop WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))?)
         })?;
@@ -120,6 +141,19 @@ impl Shop {
             timezone,
             outbox_signal: Arc::new(tokio::sync::Notify::new()),
         })
+    }
+
+    /// The hour (0-23) of the shop's clock now.
+    pub fn local_hour(&self) -> u8 {
+        let now = jiff::Timestamp::now()
+            .saturating_add(jiff::SignedDuration::from_secs(self.config.test_clock_offset_seconds))
+            .unwrap_or_else(|_| jiff::Timestamp::now());
+        now.to_zoned(self.timezone.clone()).hour() as u8
+    }
+
+    /// The shop's time zone (`timezone`): business days and period bounds.
+    pub fn timezone(&self) -> &jiff::tz::TimeZone {
+        &self.timezone
     }
 
     /// Now, as `(created_at, business_date)`: the UTC instant and the shop's calendar day.
@@ -164,7 +198,34 @@ impl Shop {
     /// caller's address is locked; a failure is counted, a success clears the user.
     pub async fn sign_in(&self, source: IpAddr, code: &str, secret: &str) -> Result<User, ShopError> {
         let refused = |e: &ShopError| matches!(e, ShopError::Unauthorized);
-        guarded(&self.guard, Some(code), source, self.login(code, secret), refused, locked).await
+        let attempt = async {
+            let result = self.login(code, secret).await;
+            if matches!(result, Err(ShopError::Unauthorized)) {
+                // Every checked failure is journaled (a locked caller is refused before it
+                // is checked, so a flood stops at the lockout's count).
+                let user: String = code.chars().take(64).collect();
+                let details = format!("from {source}");
+                let written = self
+                    .store
+                    .write(move |tx| {
+                        crate::journal::record(
+                            tx,
+                            crate::journal::Event {
+                                code: crate::journal::codes::SIGN_IN_FAILED,
+                                user: Some(&user),
+                                register: None,
+                                details: &details,
+                            },
+                        )
+                    })
+                    .await;
+                if let Err(e) = written {
+                    tracing::warn!(error = %e, "a failed sign-in could not be journaled");
+                }
+            }
+            result
+        };
+        guarded(&self.guard, Some(code), source, attempt, refused, locked).await
     }
 
     /// Forgets a remembered login, after the user changed.

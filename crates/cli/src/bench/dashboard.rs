@@ -122,6 +122,7 @@ fn sale(shop: &str, sequence: i64, prev: &str, day: &str, rng: &mut Lcg) -> Tick
         change: Money(change),
         prev_hash: prev.into(),
         hash: String::new(),
+        signature: None,
     };
     t.hash = comptoir_core::chain::ticket_hash(&t);
     t

@@ -32,7 +32,7 @@ pub use extract::Caller;
 #[openapi(
     info(title = "Comptoir shop API", description = "Register and back-office API of one Comptoir shop. Amounts are integer cents, tax included."),
     paths(
-        health, openapi_json, shop_info,
+        health, openapi_json, shop_info, get_journal,
         catalog::list_articles, catalog::create_article, catalog::get_article, catalog::update_article,
         catalog::list_categories, catalog::create_category, catalog::update_category,
         catalog::list_tax_rates, catalog::create_tax_rate, catalog::update_tax_rate,
@@ -82,16 +82,40 @@ pub struct ShopInfo {
     pub version: String,
     /// The signed-in user.
     pub user: crate::staff::User,
+    /// The shop's current Ed25519 public key (64 hex digits), which signs its tickets,
+    /// closures and journal entries (`docs/fiscal.md`).
+    pub public_key: Option<String>,
+    /// Every key the shop ever signed with, oldest first.
+    pub public_keys: Vec<crate::fiscal::PublicKey>,
 }
 
 #[utoipa::path(get, path = "/api/v1/shop", responses((status = 200, body = ShopInfo)))]
-async fn shop_info(axum::extract::State(shop): axum::extract::State<Shop>, caller: Caller) -> axum::Json<ShopInfo> {
-    axum::Json(ShopInfo {
+async fn shop_info(
+    axum::extract::State(shop): axum::extract::State<Shop>,
+    caller: Caller,
+) -> Result<axum::Json<ShopInfo>, crate::ShopError> {
+    let (public_key, public_keys) =
+        shop.store.read(|c| Ok((crate::fiscal::public_key(c)?, crate::fiscal::public_keys(c)?))).await?;
+    Ok(axum::Json(ShopInfo {
         code: shop.code.clone(),
         name: shop.name.clone(),
         version: env!("CARGO_PKG_VERSION").into(),
         user: caller.0,
-    })
+        public_key,
+        public_keys,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/journal", params(crate::journal::JournalQuery),
+    responses((status = 200, description = "The technical event journal, oldest first", body = crate::journal::JournalPage),
+        (status = 403, body = ErrorBody)))]
+async fn get_journal(
+    axum::extract::State(shop): axum::extract::State<Shop>,
+    caller: Caller,
+    axum::extract::Query(q): axum::extract::Query<crate::journal::JournalQuery>,
+) -> Result<axum::Json<crate::journal::JournalPage>, crate::ShopError> {
+    caller.require(comptoir_core::catalog::Role::Manager)?;
+    Ok(axum::Json(shop.store.read(move |c| crate::journal::list(c, &q)).await?))
 }
 
 /// The route of health, answered before every limit (and past the connection caps).
@@ -111,6 +135,7 @@ pub fn router(shop: Shop) -> Router {
         .route("/api/v1/catalog/import", post(catalog::import_catalog))
         .route("/api/v1/openapi.json", get(openapi_json))
         .route("/api/v1/shop", get(shop_info))
+        .route("/api/v1/journal", get(get_journal))
         .route("/api/v1/articles", get(catalog::list_articles).post(catalog::create_article))
         .route("/api/v1/articles/{sku}", get(catalog::get_article).patch(catalog::update_article))
         .route("/api/v1/categories", get(catalog::list_categories).post(catalog::create_category))
