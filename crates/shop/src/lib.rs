@@ -10,6 +10,9 @@
 //! - [`closures`]: day, month and year closures (Z);
 //! - [`till`], [`parked`], [`scale`]: register sessions and the X reading, parked tickets,
 //!   scanning with scale barcodes; [`register`]: the register screen served at `/`;
+//! - [`receipt`], [`printing`], [`terminal`], [`display`]: receipts and the devices of a
+//!   register (printers and their queue, the cash drawer, the card terminal over Caisse-AP,
+//!   the customer display; docs/peripherals.md);
 //! - [`verify`]: walking the hash chains;
 //! - [`sync`]: the link to HQ: enrolment, outbox, feed, snapshot, jobs, checks, status;
 //! - [`api`]: the HTTP API under `/api/v1` and its OpenAPI document;
@@ -25,12 +28,15 @@ pub mod catalog_csv;
 pub mod closures;
 pub mod config;
 pub mod customers;
+pub mod display;
 pub mod error;
 pub use comptoir_http::logs;
 pub mod loyalty;
 pub mod offers;
 pub mod parked;
 pub mod people;
+pub mod printing;
+pub mod receipt;
 pub mod register;
 pub mod sales;
 pub mod scale;
@@ -40,6 +46,7 @@ pub mod staff;
 pub mod stock;
 pub mod store;
 pub mod sync;
+pub mod terminal;
 pub mod till;
 pub mod verify;
 

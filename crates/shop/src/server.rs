@@ -35,6 +35,9 @@ pub async fn serve(
         grace: Duration::from_secs(shop.config.request_timeout_seconds + 5),
     };
     let overflow = comptoir_http::overflow(crate::api::health_route(), SERVER);
+    // The print queue is sent while the server runs (receipts and drawer pulses).
+    let printer = tokio::spawn(crate::printing::run_worker(shop.store.clone(), shop.devices.print_wake.clone()));
     comptoir_http::serve::serve(crate::api::router(shop), overflow, listener, config, shutdown).await;
+    printer.abort();
     Ok(())
 }

@@ -37,6 +37,8 @@ pub struct Shop {
     pub outbox_signal: Arc<tokio::sync::Notify>,
     /// Failed sign-ins, per user and per address.
     pub guard: Arc<LoginGuard>,
+    /// The devices' shared state: the print queue's wake-up, the customer displays.
+    pub devices: Arc<crate::display::Hub>,
 }
 
 /// An Argon2id hash of nothing anyone knows, checked when the user does not exist, so
@@ -119,6 +121,7 @@ impl Shop {
             config: Arc::new(config),
             timezone,
             outbox_signal: Arc::new(tokio::sync::Notify::new()),
+            devices: Arc::new(crate::display::Hub::default()),
         })
     }
 
@@ -130,6 +133,11 @@ impl Shop {
         let created = now.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
         let day = now.to_zoned(self.timezone.clone()).date().to_string();
         (created, day)
+    }
+
+    /// The shop's time zone (receipts print local dates and times).
+    pub fn timezone(&self) -> jiff::tz::TimeZone {
+        self.timezone.clone()
     }
 
     /// Checks a user code and password (or PIN).
