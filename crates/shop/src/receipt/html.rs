@@ -100,6 +100,7 @@ pub fn render(r: &Receipt) -> String {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { "Ticket " (r.number) }
                 link rel="stylesheet" href="/register/receipt.css";
+                script src="/register/receipt.js" {}
             }
             body { (body(r)) }
         }

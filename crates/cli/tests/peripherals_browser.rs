@@ -1,0 +1,91 @@
+//! The register's devices in a real browser: a standalone shop process, a receipt printer
+//! that is off (nothing listens on its port), then `tests/browser/peripherals.mjs` drives
+//! headless Chromium: the customer display (`/registers/R1/display`, a second window)
+//! follows the register while it sells, then thanks the customer; the register asks for
+//! the receipt, shows a QR code whose page opens without signing in (on a phone-sized
+//! browser), and says the printer is offline. Screenshots at 1920x1080, 1024x768, 390x844.
+//!
+//! Needs `node`, `/usr/bin/chromium` and `npm ci` in `tests/browser/`; fails without them.
+
+mod support;
+
+use serde_json::json;
+use std::path::PathBuf;
+use std::process::Command;
+use support::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_customer_display_follows_the_register_and_the_receipt_is_offered() {
+    check_tools();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("PARIS1");
+    let d = dir_arg(&dir);
+    let out = comptoir(
+        &[
+            "shop",
+            "init",
+            "--data-dir",
+            &d,
+            "--code",
+            "PARIS1",
+            "--name",
+            "Paris Centre",
+            "--admin-user",
+            "admin",
+            "--admin-password-stdin",
+        ],
+        Some(&format!("{PASSWORD}\n")),
+    );
+    assert!(out.status.success(), "init: {}", text(&out.stderr));
+    let shop = start_shop(&dir);
+    let s = &shop.base;
+    let api = Api::default();
+    // A port nobody listens on: the printer is switched off.
+    let off = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    for (path, body) in [
+        ("articles", json!({"sku":"A1","name":"Baguette","price":120,"tax_rate_bp":550})),
+        ("articles", json!({"sku":"B1","name":"Vin rouge","price":1250,"tax_rate_bp":2000})),
+        ("registers", json!({"code":"R1","name":"Caisse 1"})),
+        ("users", json!({"code":"C1","name":"Alice","role":"cashier","pin":"1234"})),
+        (
+            "printers",
+            json!({"code":"P1","name":"Caisse 1","kind":"receipt","address":format!("tcp://127.0.0.1:{off}")}),
+        ),
+    ] {
+        let (status, answer) = api.post(&format!("{s}/{path}"), body).await;
+        assert_eq!(status, 201, "{path}: {answer}");
+    }
+    let r = api
+        .http
+        .patch(format!("{s}/registers/R1"))
+        .basic_auth("admin", Some(PASSWORD))
+        .json(&json!({"receipt_printer":"P1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = api
+        .http
+        .patch(format!("{s}/shop/identity"))
+        .basic_auth("admin", Some(PASSWORD))
+        .json(&json!({"legal_name":"Boulangerie Martin SARL","address":"12 rue de la Paix\n75002 Paris","siret":"12345678900012","vat_number":"FR12123456789"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    let screenshots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("../screenshots/peripherals");
+    std::fs::create_dir_all(&screenshots).unwrap();
+    let status = Command::new("node")
+        .arg("peripherals.mjs")
+        .current_dir(browser_dir())
+        .env("SHOP_ORIGIN", s.trim_end_matches("/api/v1"))
+        .env("ADMIN_USER", "admin")
+        .env("ADMIN_PASSWORD", PASSWORD)
+        .env("CHROMIUM", CHROMIUM)
+        .env("SCREENSHOTS", &screenshots)
+        .status()
+        .expect("run node");
+    assert!(status.success(), "the browser test failed (see its output above)");
+    println!("screenshots in {}", screenshots.display());
+}
