@@ -96,6 +96,9 @@ pub enum ShopCommand {
         name: String,
         #[arg(long)]
         postal_code: String,
+        /// ISO 3166-1 alpha-2; a French shop (the default) needs a French postal code.
+        #[arg(long, default_value = "FR")]
+        country: String,
     },
     /// Lists the shops with their sync health.
     List,
@@ -296,9 +299,9 @@ fn token_days(place: &Place) -> Result<u32, HqError> {
 async fn shop(place: &Place, command: ShopCommand) -> Result<(), HqError> {
     let storage = open(place).await?;
     match command {
-        ShopCommand::Add { code, name, postal_code } => {
+        ShopCommand::Add { code, name, postal_code, country } => {
             let days = token_days(place)?;
-            let identity = validate_shop(NewShop { code, name, postal_code })?;
+            let identity = validate_shop(NewShop { code, name, postal_code, country: Some(country) })?;
             let (shop, token) = add_shop(storage.as_ref(), days, identity).await?;
             println!("Shop {} ({}, {}) created.", shop.code, shop.name, shop.postal_code);
             println!("Enrol it with `comptoir shop enroll --token ...` within {days} days; this token works once:");

@@ -105,6 +105,12 @@ pub fn search_terms(name: &str, email: Option<&str>, phone: Option<&str>, card: 
     terms
 }
 
+/// Whether a customer with these search terms (see [`search_terms`]) is found by a query's
+/// terms (see [`query_terms`]): each query term begins one of the customer's.
+pub fn matches_query(query: &[String], terms: &[String]) -> bool {
+    !query.is_empty() && query.iter().all(|q| terms.iter().any(|t| t.starts_with(q.as_str())))
+}
+
 /// What a register types, as the prefixes to look up: words of letters and digits, or one
 /// email, phone or card number kept whole.
 pub fn query_terms(query: &str) -> Vec<String> {

@@ -91,9 +91,11 @@ async fn article_facts(c: &impl GenericClient, writes: &[ArticleWrite]) -> R<Art
         categories: categories(c).await?.into_iter().map(|cat| cat.code).collect(),
         ..ArticleFacts::default()
     };
-    let rows = c.query(&format!("SELECT {ARTICLE_COLUMNS} FROM articles WHERE sku = ANY($1)"), &[&skus]).await?;
+    // The SKU in any case: `a1` finds `A1` (the unique index is on lower(sku) too).
+    let keys: Vec<String> = skus.iter().map(|s| articles::sku_key(s)).collect();
+    let rows = c.query(&format!("SELECT {ARTICLE_COLUMNS} FROM articles WHERE lower(sku) = ANY($1)"), &[&keys]).await?;
     for a in articles_from_rows(c, &rows).await? {
-        facts.articles.insert(a.sku.clone(), a);
+        facts.articles.insert(articles::sku_key(&a.sku), a);
     }
     let rows = c
         .query(

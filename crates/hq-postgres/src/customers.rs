@@ -5,7 +5,7 @@
 //! every other feed write does.
 
 use super::{Fail, R, append_change, lock_writes, uuid};
-use comptoir_core::customer::LoyaltyRule;
+use comptoir_core::customer::{LoyaltyRule, matches_query, search_terms};
 use comptoir_hq::StorageError;
 use comptoir_hq::storage::Conflict;
 use comptoir_hq::storage::{CustomerView, MessageView, SnapshotItem};
@@ -194,6 +194,30 @@ pub(crate) async fn list(c: &impl GenericClient, overdrawn: bool, limit: usize) 
         let id: String = r.get(0);
         if let Some(v) = view(c, &id).await? {
             out.push(v);
+        }
+    }
+    Ok(out)
+}
+
+pub(crate) async fn search(c: &impl GenericClient, query: &[String], limit: usize) -> R<Vec<CustomerView>> {
+    let rows = c
+        .query(
+            "SELECT id, name, email, phone, card FROM customers WHERE merged_into IS NULL AND NOT erased ORDER BY card",
+            &[],
+        )
+        .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let (name, email, phone, card): (String, Option<String>, Option<String>, String) =
+            (r.get(1), r.get(2), r.get(3), r.get(4));
+        if !matches_query(query, &search_terms(&name, email.as_deref(), phone.as_deref(), &card)) {
+            continue;
+        }
+        if let Some(v) = view(c, &r.get::<_, String>(0)).await? {
+            out.push(v);
+            if out.len() >= limit {
+                break;
+            }
         }
     }
     Ok(out)
@@ -473,6 +497,11 @@ impl comptoir_hq::storage::CustomerStorage for super::PostgresStorage {
     async fn list_customers(&self, overdrawn: bool, limit: usize) -> Result<Vec<CustomerView>, StorageError> {
         let client = self.conn().await?;
         Ok(list(&**client, overdrawn, limit).await?)
+    }
+
+    async fn search_customers(&self, query: Vec<String>, limit: usize) -> Result<Vec<CustomerView>, StorageError> {
+        let client = self.conn().await?;
+        Ok(search(&**client, &query, limit).await?)
     }
 
     #[tracing::instrument(skip_all)]

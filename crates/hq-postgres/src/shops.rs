@@ -49,12 +49,13 @@ impl ShopStorage for PostgresStorage {
         let mut client = self.conn().await?;
         let tx = client.transaction().await.map_err(Fail::from)?;
         lock_writes(&*tx).await?;
-        if shop_exists(&*tx, &shop.code).await? {
-            return Err(StorageError::AlreadyExists {
-                what: "shop",
-                key: shop.code.clone(),
-                field: Some("code".into()),
-            });
+        // `paris1` is taken by `PARIS1`: codes are unique without case.
+        let held = tx
+            .query_opt("SELECT code FROM shops WHERE lower(code) = lower($1)", &[&shop.code])
+            .await
+            .map_err(Fail::from)?;
+        if let Some(row) = held {
+            return Err(StorageError::AlreadyExists { what: "shop", key: row.get(0), field: Some("code".into()) });
         }
         tx.execute(
             "INSERT INTO shops (code, name, postal_code, created_at) VALUES ($1, $2, $3, $4)",

@@ -2,7 +2,7 @@
 //! and their feed changes and snapshot items (rules in `comptoir_hq::customers`).
 
 use super::{R, append_change, uuid};
-use comptoir_core::customer::LoyaltyRule;
+use comptoir_core::customer::{LoyaltyRule, matches_query, search_terms};
 use comptoir_hq::StorageError;
 use comptoir_hq::storage::Conflict;
 use comptoir_hq::storage::{CustomerView, MessageView, SnapshotItem};
@@ -216,6 +216,33 @@ pub(crate) fn list(c: &Connection, overdrawn: bool, limit: usize) -> R<Vec<Custo
     let ids: Vec<String> = c.prepare_cached(sql)?.query_map([limit as i64], |r| r.get(0))?.collect::<Result<_, _>>()?;
     let mut out = Vec::new();
     for id in ids {
+        if let Some(v) = view(c, &id)? {
+            out.push(v);
+        }
+    }
+    Ok(out)
+}
+
+pub(crate) fn search(c: &Connection, query: &[String], limit: usize) -> R<Vec<CustomerView>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT id, name, email, phone, card FROM customers WHERE merged_into IS NULL AND erased = 0 ORDER BY card",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut found = Vec::new();
+    while let Some(r) = rows.next()? {
+        let (name, email, phone, card): (String, Option<String>, Option<String>, String) =
+            (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+        let terms = search_terms(&name, email.as_deref(), phone.as_deref(), &card);
+        if matches_query(query, &terms) {
+            found.push(r.get::<_, String>(0)?);
+            if found.len() >= limit {
+                break;
+            }
+        }
+    }
+    drop(rows);
+    let mut out = Vec::new();
+    for id in found {
         if let Some(v) = view(c, &id)? {
             out.push(v);
         }
@@ -477,6 +504,10 @@ impl comptoir_hq::storage::CustomerStorage for super::SqliteStorage {
 
     async fn list_customers(&self, overdrawn: bool, limit: usize) -> Result<Vec<CustomerView>, StorageError> {
         self.read(move |c| list(c, overdrawn, limit)).await
+    }
+
+    async fn search_customers(&self, query: Vec<String>, limit: usize) -> Result<Vec<CustomerView>, StorageError> {
+        self.read(move |c| search(c, &query, limit)).await
     }
 
     #[tracing::instrument(skip_all)]

@@ -42,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_customers.sql"),
     include_str!("../migrations/0004_stock.sql"),
     include_str!("../migrations/0005_enrolment_retry.sql"),
+    include_str!("../migrations/0009_codes_without_case.sql"),
 ];
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

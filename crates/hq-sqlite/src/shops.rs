@@ -47,10 +47,12 @@ impl ShopStorage for SqliteStorage {
     async fn create_shop(&self, shop: &ShopIdentity, token: &SecretRecord) -> Result<ShopRecord, StorageError> {
         let (shop, token) = (shop.clone(), token.clone());
         self.write(move |tx| {
-            if shop_exists(tx, &shop.code)? {
-                return Err(
-                    StorageError::AlreadyExists { what: "shop", key: shop.code, field: Some("code".into()) }.into()
-                );
+            // `paris1` is taken by `PARIS1`: codes are unique without case.
+            let held: Option<String> = tx
+                .query_row("SELECT code FROM shops WHERE code = ? COLLATE NOCASE", [&shop.code], |r| r.get(0))
+                .optional()?;
+            if let Some(key) = held {
+                return Err(StorageError::AlreadyExists { what: "shop", key, field: Some("code".into()) }.into());
             }
             tx.execute(
                 "INSERT INTO shops (code, name, postal_code, created_at) VALUES (?, ?, ?, ?)",

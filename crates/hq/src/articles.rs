@@ -7,8 +7,9 @@
 //! writes the plan's [`Op`]s in order. Referential rules live here:
 //! - a tax rate must exist and be active, a category must exist (the CSV import, an
 //!   [`ArticleWrite::Upsert`], creates an unknown one, named by its code);
-//! - a SKU names one article: a create refuses a held SKU, an update an unknown one; an
-//!   upsert of an unknown SKU needs a name, a price and a tax rate;
+//! - a SKU names one article, whatever its letters' case (`A1` and `a1` are one SKU, kept
+//!   as first written): a create refuses a held SKU, an update an unknown one; an upsert of
+//!   an unknown SKU needs a name, a price and a tax rate;
 //! - a barcode identifies one article.
 //!
 //! Writes are planned in order, each seeing what the ones before it did (a category the
@@ -27,10 +28,16 @@ pub struct ArticleFacts {
     pub tax_rates: Vec<TaxRateView>,
     /// Every category code HQ holds.
     pub categories: HashSet<String>,
-    /// The article held under each SKU of [`needs`] (a SKU absent here is not held).
+    /// The article held under each SKU of [`needs`], keyed by [`sku_key`] (a SKU absent
+    /// here is not held, in any case).
     pub articles: HashMap<String, Article>,
     /// `barcode -> (article id, SKU)` for each barcode of [`needs`] that an article holds.
     pub barcodes: HashMap<String, (Uuid, String)>,
+}
+
+/// The key a SKU is unique by: codes are ASCII, compared without case.
+pub fn sku_key(sku: &str) -> String {
+    sku.to_ascii_lowercase()
 }
 
 /// The SKUs and the barcodes the writes name: what [`ArticleFacts`] must hold.
@@ -134,7 +141,7 @@ impl Held {
         for c in new {
             self.facts.categories.insert(c.code);
         }
-        if let Some(old) = self.facts.articles.get(&a.sku) {
+        if let Some(old) = self.facts.articles.get(&sku_key(&a.sku)) {
             for code in &old.barcodes {
                 self.facts.barcodes.remove(code);
             }
@@ -142,7 +149,7 @@ impl Held {
         for code in &a.barcodes {
             self.facts.barcodes.insert(code.clone(), (a.id, a.sku.clone()));
         }
-        self.facts.articles.insert(a.sku.clone(), a.clone());
+        self.facts.articles.insert(sku_key(&a.sku), a.clone());
     }
 }
 
@@ -181,8 +188,8 @@ fn one(held: &Held, write: ArticleWrite, now: &str, cats: &mut Vec<Category>) ->
         ArticleWrite::Create { sku, name, price, tax_rate, barcodes, category, web } => {
             let tax_rate_bp = held.rate(tax_rate)?;
             let category = category.map(|code| held.category(code, false, cats)).transpose()?;
-            if held.facts.articles.contains_key(&sku) {
-                return Err(Refusal::SkuTaken(sku));
+            if let Some(taken) = held.facts.articles.get(&sku_key(&sku)) {
+                return Err(Refusal::SkuTaken(taken.sku.clone()));
             }
             held.barcodes(&barcodes, None)?;
             let a = Article {
@@ -202,7 +209,7 @@ fn one(held: &Held, write: ArticleWrite, now: &str, cats: &mut Vec<Category>) ->
         ArticleWrite::Update { sku, update } => (sku, update, false),
         ArticleWrite::Upsert { sku, update } => (sku, update, true),
     };
-    let (mut a, created) = match held.facts.articles.get(&sku) {
+    let (mut a, created) = match held.facts.articles.get(&sku_key(&sku)) {
         Some(a) => (a.clone(), false),
         None if upsert => {
             let (Some(name), Some(price), Some(rate)) = (update.name.clone(), update.price, update.tax_rate) else {
@@ -275,7 +282,7 @@ mod tests {
             tax_rates: vec![rate(2000, true), rate(550, true), rate(1000, false)],
             categories: ["EPICERIE".to_string()].into(),
             barcodes: [("3017620422003".to_string(), (held.id, "CAFE".to_string()))].into(),
-            articles: [("CAFE".to_string(), held)].into(),
+            articles: [(sku_key("CAFE"), held)].into(),
         }
     }
 
@@ -299,6 +306,7 @@ mod tests {
             create("THE", 550, &[], Some("BOISSONS")),
             create("CAFE", 550, &[], None),
             create("THE", 550, &["0", "3017620422003"], None),
+            create("cafe", 550, &[], None),
         ];
         let refused = plan(writes, facts(), "t1").unwrap_err();
         assert_eq!(
@@ -309,6 +317,7 @@ mod tests {
                 (2, Refusal::CategoryUnknown("BOISSONS".into())),
                 (3, Refusal::SkuTaken("CAFE".into())),
                 (4, Refusal::BarcodeHeld { index: 1, code: "3017620422003".into(), sku: "CAFE".into() }),
+                (5, Refusal::SkuTaken("CAFE".into())),
             ]
         );
     }

@@ -222,6 +222,7 @@ pub async fn stories(storage: Arc<dyn HqStorage>) {
                 create("E1", vec![], 1234, None),
                 create("F1", vec![], 550, Some("NOPE")),
                 create("A1", vec![], 550, None),
+                create("a1", vec![], 550, None),
             ],
             false,
         )
@@ -230,7 +231,15 @@ pub async fn stories(storage: Arc<dyn HqStorage>) {
         .hq();
     let HqError::Rows(rows) = err else { panic!("expected rows, got {err:?}") };
     let refused: Vec<(usize, &str)> = rows.iter().map(|(i, e)| (*i, e.kind())).collect();
-    assert_eq!(refused, vec![(1, "conflict"), (2, "not_found"), (3, "not_found"), (4, "already_exists")]);
+    assert_eq!(
+        refused,
+        vec![(1, "conflict"), (2, "not_found"), (3, "not_found"), (4, "already_exists"), (5, "already_exists")]
+    );
+    assert!(
+        rows[4].1.message(comptoir_http::Lang::En).contains("A1"),
+        "the case-variant names the SKU held: {:?}",
+        rows[4].1
+    );
     assert!(s.get_article("C1").await.unwrap().is_none(), "nothing written when a write is refused");
     let dry = s.write_articles(vec![create("C1", vec![], 550, None)], true).await.unwrap_err().hq();
     assert!(matches!(&dry, HqError::Rows(r) if r.is_empty()), "{dry:?}");
@@ -264,6 +273,10 @@ pub async fn stories(storage: Arc<dyn HqStorage>) {
     let created = s.create_shop(&lyon, &rec).await.unwrap();
     assert!(!created.enrolled && !created.revoked && created.chain_ok && created.last_contact.is_none());
     assert_eq!(s.create_shop(&lyon, &new_enrolment_token(7).1).await.unwrap_err().hq().kind(), "already_exists");
+    let lower = ShopIdentity { code: "lyon1".into(), ..lyon.clone() };
+    let e = s.create_shop(&lower, &new_enrolment_token(7).1).await.unwrap_err().hq();
+    assert_eq!(e.kind(), "already_exists", "shop codes are unique without case");
+    assert!(e.message(comptoir_http::Lang::Fr).contains("LYON1"), "{}", e.message(comptoir_http::Lang::Fr));
     let (paris_token_old, rec) = new_enrolment_token(7);
     s.create_shop(&paris, &rec).await.unwrap();
     let (paris_token, rec) = new_enrolment_token(7);
@@ -581,7 +594,17 @@ pub async fn customer_stories(s: &dyn HqStorage) {
     s.add_loyalty_entry(entry(twin, "HQ", LoyaltyKind::Adjust, 30)).await.unwrap();
     assert_eq!(s.merge_customers(twin, twin).await.unwrap_err().hq().kind(), "conflict");
     assert_eq!(s.merge_customers(twin, Uuid::now_v7()).await.unwrap_err().hq().kind(), "not_found");
+    let found = s.search_customers(comptoir_core::customer::query_terms("mari cur"), 10).await.unwrap();
+    assert!(found.iter().any(|c| c.id == twin), "found by prefixes of two words");
     let survivor = s.merge_customers(twin, id).await.unwrap();
+    assert!(
+        s.search_customers(comptoir_core::customer::query_terms("curie"), 10)
+            .await
+            .unwrap()
+            .iter()
+            .all(|c| c.id != twin),
+        "a merged record is found through the one it was merged into, not on its own"
+    );
     assert_eq!(survivor.loyalty_balance, 30);
     assert_eq!(survivor.merged_from, vec![twin]);
     let merged = s.get_customer(twin).await.unwrap().unwrap();
@@ -594,6 +617,8 @@ pub async fn customer_stories(s: &dyn HqStorage) {
     assert_eq!(erased.loyalty_balance, 30);
     let twin_now = s.get_customer(twin).await.unwrap().unwrap();
     assert!(twin_now.erased && twin_now.name.is_empty(), "the record merged into the erased one is erased too");
+    let search = |q: &str| comptoir_core::customer::query_terms(q);
+    assert!(s.search_customers(search("curie"), 10).await.unwrap().is_empty(), "an erased person is not found");
     let mut late = lyon2.clone();
     late.name = "Back".into();
     late.name_hlc = stamp(9_000_000_000_000, "LYON1");

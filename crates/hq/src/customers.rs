@@ -107,7 +107,7 @@ pub struct OfferInput {
 }
 
 fn bad(field: &str, en: String, fr: String) -> HqError {
-    HqError::bad_request(en, fr, Some(field))
+    HqError::invalid("bad_offer", en, fr, Some(field))
 }
 
 fn day(field: &str, text: &str) -> Result<String, HqError> {

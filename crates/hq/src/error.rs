@@ -28,8 +28,6 @@ pub enum HqError {
     Inactive { what: &'static str, key: String, field: Option<String> },
     #[error("conflict: {en}")]
     Conflict { en: String, fr: String, field: Option<String> },
-    #[error("bad request: {en}")]
-    BadRequest { en: String, fr: String, field: Option<String> },
     /// A request refused as it is, with its own stable kind (`bad_postal_code`, `bad_week`).
     #[error("{kind}: {en}")]
     Invalid { kind: &'static str, en: String, fr: String, field: Option<String> },
@@ -130,7 +128,8 @@ impl From<crate::articles::Refusal> for HqError {
             }
             A::SkuTaken(sku) => HqError::AlreadyExists { what: "article", key: sku, field: Some("sku".into()) },
             A::SkuUnknown(sku) => HqError::NotFound { what: "article", key: sku, field: None },
-            A::NewArticleIncomplete => HqError::bad_request(
+            A::NewArticleIncomplete => HqError::invalid(
+                "new_article_incomplete",
                 "A new article needs a name, a price and a tax rate.",
                 "Un nouvel article demande un nom, un prix et un taux de TVA.",
                 Some("name"),
@@ -167,11 +166,7 @@ fn what_fr(what: &'static str) -> &'static str {
 }
 
 impl HqError {
-    pub fn bad_request(en: impl Into<String>, fr: impl Into<String>, field: Option<&str>) -> HqError {
-        HqError::BadRequest { en: en.into(), fr: fr.into(), field: field.map(str::to_string) }
-    }
-
-    /// A refusal with its own stable kind: prefer it to [`HqError::bad_request`].
+    /// A request refused as it is, with its own stable kind.
     pub fn invalid(kind: &'static str, en: impl Into<String>, fr: impl Into<String>, field: Option<&str>) -> HqError {
         HqError::Invalid { kind, en: en.into(), fr: fr.into(), field: field.map(str::to_string) }
     }
@@ -205,10 +200,6 @@ impl HqError {
                 let (en, fr, field) = text(en, fr, field);
                 CommonError::Conflict { kind: "conflict", en, fr, field }
             }
-            HqError::BadRequest { en, fr, field } => {
-                let (en, fr, field) = text(en, fr, field);
-                CommonError::BadRequest { kind: "bad_request", en, fr, field }
-            }
             HqError::Invalid { kind, en, fr, field } => {
                 let (en, fr, field) = text(en, fr, field);
                 CommonError::BadRequest { kind, en, fr, field }
@@ -241,7 +232,6 @@ impl HqError {
             | HqError::AlreadyExists { .. }
             | HqError::Inactive { .. }
             | HqError::Conflict { .. }
-            | HqError::BadRequest { .. }
             | HqError::Invalid { .. }
             | HqError::NoRoute { .. }
             | HqError::MethodNotAllowed

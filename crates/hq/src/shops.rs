@@ -61,32 +61,69 @@ pub struct NewShop {
     pub code: String,
     pub name: String,
     pub postal_code: String,
+    /// The shop's country, ISO 3166-1 alpha-2 (`FR` when left out): a French shop's postal
+    /// code must be a French one.
+    #[serde(default)]
+    pub country: Option<String>,
 }
 
 /// Validates a new shop's identity.
 pub fn validate_shop(input: NewShop) -> Result<ShopIdentity, HqError> {
-    let postal_code = input.postal_code.trim().to_string();
-    let ok = (1..=16).contains(&postal_code.len())
-        && postal_code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b' ' || b == b'-');
-    if !ok {
-        return Err(HqError::invalid(
-            "bad_postal_code",
-            format!(
-                "{:?} is not a postal code: 1 to 16 letters, digits, spaces or '-'.",
-                comptoir_http::short(&postal_code)
-            ),
-            format!(
-                "{:?} n'est pas un code postal : 1 à 16 lettres, chiffres, espaces ou '-'.",
-                comptoir_http::short(&postal_code)
-            ),
-            Some("postal_code"),
-        ));
-    }
+    let country = validate_country(input.country.as_deref().unwrap_or("FR"))?;
+    let postal_code = validate_postal_code(&country, &input.postal_code)?;
     Ok(ShopIdentity {
         code: validate_code("code", &input.code)?,
         name: validate_name("name", &input.name)?,
         postal_code,
     })
+}
+
+fn validate_country(text: &str) -> Result<String, HqError> {
+    let country = text.trim().to_ascii_uppercase();
+    if country.len() == 2 && country.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Ok(country);
+    }
+    Err(HqError::invalid(
+        "bad_country",
+        format!("{:?} is not a country code: write two letters such as FR or BE.", comptoir_http::short(text)),
+        format!(
+            "{:?} n'est pas un code pays : écrivez deux lettres, par exemple FR ou BE.",
+            comptoir_http::short(text)
+        ),
+        Some("country"),
+    ))
+}
+
+/// A French postal code is five digits whose first two name a department (01 to 95) or an
+/// overseas territory (97, 98); elsewhere, 1 to 16 letters, digits, spaces or '-'.
+pub fn validate_postal_code(country: &str, text: &str) -> Result<String, HqError> {
+    let code = text.trim().to_string();
+    let quoted = comptoir_http::short(&code);
+    if country == "FR" {
+        let department = code.get(..2).and_then(|d| d.parse::<u8>().ok());
+        let ok =
+            code.len() == 5 && code.bytes().all(|b| b.is_ascii_digit()) && matches!(department, Some(1..=95 | 97 | 98));
+        if ok {
+            return Ok(code);
+        }
+        return Err(HqError::invalid(
+            "bad_postal_code",
+            format!("{quoted:?} is not a French postal code: five digits, such as 69003."),
+            format!("{quoted:?} n'est pas un code postal français : cinq chiffres, par exemple 69003."),
+            Some("postal_code"),
+        ));
+    }
+    let ok =
+        (1..=16).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b' ' || b == b'-');
+    if ok {
+        return Ok(code);
+    }
+    Err(HqError::invalid(
+        "bad_postal_code",
+        format!("{quoted:?} is not a postal code: 1 to 16 letters, digits, spaces or '-'."),
+        format!("{quoted:?} n'est pas un code postal : de 1 à 16 lettres, chiffres, espaces ou « - »."),
+        Some("postal_code"),
+    ))
 }
 
 /// Creates a shop and its first enrolment token (API and CLI).

@@ -163,7 +163,8 @@ pub fn prepare_push_raw(shop: &str, records: Vec<Box<serde_json::value::RawValue
                     .and_then(|v| v.as_str())
                     .and_then(|s| Uuid::parse_str(s).ok())
                     .ok_or_else(|| {
-                        HqError::bad_request(
+                        HqError::invalid(
+                            "bad_record",
                             format!("records[{i}] is not a ticket or a closure with an id: {e}"),
                             format!("records[{i}] n'est ni un ticket ni une clôture avec un identifiant : {e}"),
                             Some(&format!("records[{i}]")),

@@ -150,7 +150,7 @@ async fn a_refused_form_marks_its_field_in_the_form_that_was_sent() {
     // The article page has two `price` fields: the article's and the shop's own price.
     let (s, page) = d.post("/dashboard/catalog/articles/B2/shop-price", &[("shop", "NICE1"), ("price", "cheap")]).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    assert!(page.contains("role=\"alert\" data-kind=\"bad_request\""), "{page}");
+    assert!(page.contains("role=\"alert\" data-kind=\"bad_amount\""), "{page}");
     assert_eq!(page.matches("aria-invalid=\"true\"").count(), 1, "one field blamed:\n{page}");
     let (article_form, shop_prices) = page.split_once("id=\"shop-prices\"").unwrap();
     assert!(!article_form.contains("aria-invalid"), "the article's own price is not blamed");

@@ -311,6 +311,17 @@ async fn enrolment_token_works_once_and_hello_names_both_sides() {
     assert_eq!((s.as_u16(), e["kind"].as_str()), (409, Some("already_exists")));
     let (s, e) = hq.post("/api/v1/shops", json!({"code":"X1","name":"X","postal_code":"!!"})).await;
     assert_eq!((s.as_u16(), e["field"].as_str()), (400, Some("postal_code")));
+    // A French shop (the default country) needs a French postal code; a Belgian one its own.
+    let (s, e) = hq.post("/api/v1/shops", json!({"code":"X1","name":"X","postal_code":"6900"})).await;
+    assert_eq!((s.as_u16(), e["kind"].as_str()), (400, Some("bad_postal_code")), "{e}");
+    let (s, e) = hq.post("/api/v1/shops", json!({"code":"X1","name":"X","postal_code":"99123"})).await;
+    assert_eq!((s.as_u16(), e["kind"].as_str()), (400, Some("bad_postal_code")), "{e}");
+    let (s, e) =
+        hq.post("/api/v1/shops", json!({"code":"X1","name":"X","postal_code":"1000","country":"Belgique"})).await;
+    assert_eq!((s.as_u16(), e["kind"].as_str()), (400, Some("bad_country")), "{e}");
+    let (s, e) =
+        hq.post("/api/v1/shops", json!({"code":"BXL1","name":"Bruxelles","postal_code":"1000","country":"be"})).await;
+    assert_eq!(s, 201, "{e}");
 
     let (s, enrolled) = hq.enrol(token).await;
     assert_eq!(s, 200, "{enrolled}");
@@ -328,8 +339,9 @@ async fn enrolment_token_works_once_and_hello_names_both_sides() {
         (Some(hq_id.as_str()), Some("LYON1"), Some(u64::from(comptoir_protocol::PROTOCOL_VERSION)))
     );
     let (_, shops) = hq.get("/api/v1/shops").await;
-    assert_eq!(shops[0]["version"], "0.1.0");
-    assert!(shops[0]["last_contact"].is_string());
+    let lyon = shops.as_array().unwrap().iter().find(|s| s["code"] == "LYON1").unwrap();
+    assert_eq!(lyon["version"], "0.1.0");
+    assert!(lyon["last_contact"].is_string());
 
     // Unknown credential: 401 saying what to do.
     let (s, e) =
@@ -676,4 +688,40 @@ async fn jobs_reach_their_shops_and_report_state_per_shop() {
     assert_eq!(states, vec![("LYON1", "done"), ("PARIS1", "failed")]);
     assert_eq!(jobs[0]["shops"][0]["detail"], "12 tickets sent");
     assert!(jobs[0]["shops"][0]["updated_at"].is_string());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn head_office_finds_a_customer_as_the_till_does() {
+    let hq = TestHq::start().await;
+    for (name, email, phone) in [
+        ("Élodie Martin", "elodie@example.fr", "06 12 34 56 78"),
+        ("Marc Martinez", "marc@example.fr", "07 98 76 54 32"),
+        ("Jeanne Durand", "jeanne@example.fr", "01 02 03 04 05"),
+    ] {
+        let (s, c) = hq.post("/api/v1/customers", json!({"name": name, "email": email, "phone": phone})).await;
+        assert_eq!(s, 201, "{c}");
+    }
+    let names = |page: &Value| -> Vec<String> {
+        let mut n: Vec<String> =
+            page["items"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_string()).collect();
+        n.sort();
+        n
+    };
+    // Without its accent, by a prefix of the name, by two words, by e-mail, by phone digits.
+    let (s, page) = hq.get("/api/v1/customers?q=elodie").await;
+    assert_eq!(s, 200, "{page}");
+    assert_eq!(names(&page), vec!["Élodie Martin"]);
+    let (_, page) = hq.get("/api/v1/customers?q=mart").await;
+    assert_eq!(names(&page), vec!["Marc Martinez", "Élodie Martin"]);
+    let (_, page) = hq.get("/api/v1/customers?q=marc%20mart").await;
+    assert_eq!(names(&page), vec!["Marc Martinez"]);
+    let (_, page) = hq.get("/api/v1/customers?q=jeanne@example.fr").await;
+    assert_eq!(names(&page), vec!["Jeanne Durand"]);
+    let (_, page) = hq.get("/api/v1/customers?q=0798765432").await;
+    assert_eq!(names(&page), vec!["Marc Martinez"]);
+    let (_, page) = hq.get("/api/v1/customers?q=nobody").await;
+    assert_eq!(names(&page), Vec::<String>::new());
+    // No query lists them all.
+    let (_, page) = hq.get("/api/v1/customers").await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 3);
 }

@@ -101,6 +101,32 @@ pub enum CommonError {
     Timeout,
 }
 
+/// A French noun with its article ("l'article", "la catégorie"), for the words that agree
+/// with it: "créez-la", "désactivée".
+struct French(&'static str);
+
+impl French {
+    fn feminine(&self) -> bool {
+        // "l'" hides the gender: the feminine ones Comptoir names are listed.
+        self.0.starts_with("la ") || matches!(self.0, "l'adresse" | "l'archive" | "l'imprimante")
+    }
+    fn pronoun(&self) -> &'static str {
+        if self.feminine() { "la" } else { "le" }
+    }
+    fn agreement(&self) -> &'static str {
+        if self.feminine() { "e" } else { "" }
+    }
+}
+
+/// A sentence's first word with its capital letter.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// The first characters of a refused value, for a message: a refused megabyte is not
 /// worth sending back (issue 20).
 pub fn short(text: &str) -> String {
@@ -160,24 +186,40 @@ impl CommonError {
         use CommonError::*;
         match self {
             NotFound { what, what_fr, key, .. } => {
-                let key = short(key);
+                let (key, noun) = (short(key), French(what_fr));
                 lang.pick(
-                    format!("{what} {key} does not exist; check the code or create it first."),
-                    format!("{what_fr} {key} n'existe pas ; vérifiez le code ou créez-le d'abord."),
+                    format!("{} {key} does not exist; check the code or create it first.", capitalized(what)),
+                    format!(
+                        "{} {key} n'existe pas ; vérifiez le code ou créez-{} d'abord.",
+                        capitalized(what_fr),
+                        noun.pronoun()
+                    ),
                 )
             }
             AlreadyExists { what, what_fr, key, .. } => {
-                let key = short(key);
+                let (key, noun) = (short(key), French(what_fr));
                 lang.pick(
-                    format!("{what} {key} already exists; choose another code or change the existing one."),
-                    format!("{what_fr} {key} existe déjà ; choisissez un autre code ou modifiez l'existant."),
+                    format!(
+                        "{} {key} already exists; choose another code or change the existing one.",
+                        capitalized(what)
+                    ),
+                    format!(
+                        "{} {key} existe déjà ; choisissez un autre code ou modifiez {what_fr} existant{}.",
+                        capitalized(what_fr),
+                        noun.agreement()
+                    ),
                 )
             }
             Inactive { what, what_fr, key, .. } => {
-                let key = short(key);
+                let (key, noun) = (short(key), French(what_fr));
                 lang.pick(
-                    format!("{what} {key} is deactivated; reactivate it to use it."),
-                    format!("{what_fr} {key} est désactivé(e) ; réactivez-le pour l'utiliser."),
+                    format!("{} {key} is deactivated; reactivate it to use it.", capitalized(what)),
+                    format!(
+                        "{} {key} est désactivé{} ; réactivez-{} pour l'utiliser.",
+                        capitalized(what_fr),
+                        noun.agreement(),
+                        noun.pronoun()
+                    ),
                 )
             }
             Conflict { en, fr, .. } | BadRequest { en, fr, .. } => lang.pick(en.clone(), fr.clone()),
@@ -284,9 +326,30 @@ mod tests {
         let huge = "7".repeat(1_000_000);
         let e = CommonError::NotFound { what: "customer", what_fr: "le client", key: huge, field: None };
         assert!(e.message(Lang::En).len() < 200, "{}", e.message(Lang::En).len());
-        assert!(e.message(Lang::Fr).starts_with("le client 7777"));
+        assert!(e.message(Lang::Fr).starts_with("Le client 7777"));
         assert_eq!(short("é".repeat(70).as_str()).chars().count(), 61);
         assert_eq!(short("A1"), "A1");
+    }
+
+    #[test]
+    fn french_words_agree_with_the_noun() {
+        let category = |e: fn(&'static str, &'static str, String, Option<String>) -> CommonError| {
+            e("category", "la catégorie", "BOUL".into(), None).message(Lang::Fr)
+        };
+        let inactive = category(|what, what_fr, key, field| CommonError::Inactive { what, what_fr, key, field });
+        assert_eq!(inactive, "La catégorie BOUL est désactivée ; réactivez-la pour l'utiliser.");
+        let missing = category(|what, what_fr, key, field| CommonError::NotFound { what, what_fr, key, field });
+        assert_eq!(missing, "La catégorie BOUL n'existe pas ; vérifiez le code ou créez-la d'abord.");
+        let article =
+            CommonError::AlreadyExists { what: "article", what_fr: "l'article", key: "A1".into(), field: None };
+        assert_eq!(
+            article.message(Lang::Fr),
+            "L'article A1 existe déjà ; choisissez un autre code ou modifiez l'article existant."
+        );
+        assert_eq!(
+            article.message(Lang::En),
+            "Article A1 already exists; choose another code or change the existing one."
+        );
     }
 
     #[test]

@@ -252,8 +252,11 @@ fn barcodes_of(conn: &Connection, id: &Uuid) -> Result<Vec<String>, ShopError> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// The article of a SKU, whatever its letters' case: `a1` is `A1` (SKUs are unique without
+/// case, migration 0010).
 pub fn get_article(conn: &Connection, sku: &str) -> Result<Option<Article>, ShopError> {
-    let mut stmt = conn.prepare_cached(&format!("SELECT {ARTICLE_COLUMNS} FROM articles WHERE sku = ?"))?;
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {ARTICLE_COLUMNS} FROM articles WHERE sku = ? COLLATE NOCASE"))?;
     let mut rows = stmt.query([sku])?;
     match rows.next()? {
         Some(r) => Ok(Some(article_from_row(conn, r)?)),
@@ -355,8 +358,8 @@ pub fn create_article(conn: &Connection, input: NewArticle) -> Result<Article, S
         Some(c) if !c.is_empty() => Some(known_category(conn, c, "category")?),
         _ => None,
     };
-    if get_article(conn, &sku)?.is_some() {
-        return Err(ShopError::AlreadyExists { what: "article", key: sku, field: Some("sku".into()) });
+    if let Some(held) = get_article(conn, &sku)? {
+        return Err(ShopError::AlreadyExists { what: "article", key: held.sku, field: Some("sku".into()) });
     }
     let barcodes = check_barcodes(conn, &input.barcodes, None)?;
     let id = Uuid::now_v7();

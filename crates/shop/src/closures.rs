@@ -56,19 +56,21 @@ pub fn close(
     let kind = input.kind;
     let period = input.period.clone().unwrap_or_else(|| kind.period_of(today));
     if !valid_period(kind, &period) {
-        let shape = match kind {
-            ClosureKind::Day => "YYYY-MM-DD",
-            ClosureKind::Month => "YYYY-MM",
-            ClosureKind::Year => "YYYY",
+        let (shape, shape_fr, what_fr) = match kind {
+            ClosureKind::Day => ("YYYY-MM-DD", "AAAA-MM-JJ", "un jour"),
+            ClosureKind::Month => ("YYYY-MM", "AAAA-MM", "un mois"),
+            ClosureKind::Year => ("YYYY", "AAAA", "une année"),
         };
-        return Err(ShopError::bad_request(
-            format!("{period:?} is not a {} period: write it {shape}.", kind.as_str()),
-            format!("{period:?} n'est pas une période de type {} : écrivez-la {shape}.", kind.as_str()),
+        return Err(ShopError::invalid(
+            "bad_period",
+            format!("{:?} is not a {} period: write it {shape}.", comptoir_http::short(&period), kind.as_str()),
+            format!("{:?} n'est pas {what_fr} : la forme attendue est {shape_fr}.", comptoir_http::short(&period)),
             Some("period"),
         ));
     }
     if period > kind.period_of(today) {
-        return Err(ShopError::bad_request(
+        return Err(ShopError::invalid(
+            "period_not_begun",
             format!("{period} has not started yet (today is {today}): a period is closed once it has begun."),
             format!(
                 "{period} n'a pas encore commencé (nous sommes le {today}) : une période se clôture une fois commencée."

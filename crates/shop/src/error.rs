@@ -69,8 +69,6 @@ pub enum ShopError {
     Forbidden { needed: &'static str },
     #[error("conflict: {en}")]
     Conflict { en: String, fr: String, field: Option<String> },
-    #[error("bad request: {en}")]
-    BadRequest { en: String, fr: String, field: Option<String> },
     /// A refusal of the register screen's operations, with its own stable kind.
     #[error("{}: {en}", refusal.kind())]
     Refused { refusal: Refusal, en: String, fr: String, field: Option<String> },
@@ -114,6 +112,26 @@ impl From<std::io::Error> for ShopError {
             return ShopError::DiskFull(e.to_string());
         }
         ShopError::Storage(e.to_string())
+    }
+}
+
+/// A role as a French shop names it.
+fn role_fr(role: &str) -> &str {
+    match role {
+        "cashier" => "caissier",
+        "manager" => "responsable",
+        "admin" => "administrateur",
+        other => other,
+    }
+}
+
+/// A closure's kind as an adjective: "la clôture journalière".
+pub(crate) fn closure_fr(kind: &str) -> &str {
+    match kind {
+        "day" => "journalière",
+        "month" => "mensuelle",
+        "year" => "annuelle",
+        other => other,
     }
 }
 
@@ -195,11 +213,7 @@ impl ShopError {
         ShopError::Refused { refusal, en: en.into(), fr: fr.into(), field: field.map(str::to_string) }
     }
 
-    pub fn bad_request(en: impl Into<String>, fr: impl Into<String>, field: Option<&str>) -> ShopError {
-        ShopError::BadRequest { en: en.into(), fr: fr.into(), field: field.map(str::to_string) }
-    }
-
-    /// A refusal with its own stable kind: prefer it to [`ShopError::bad_request`].
+    /// A request refused as it is, with its own stable kind.
     pub fn invalid(kind: &'static str, en: impl Into<String>, fr: impl Into<String>, field: Option<&str>) -> ShopError {
         ShopError::Invalid { kind, en: en.into(), fr: fr.into(), field: field.map(str::to_string) }
     }
@@ -224,10 +238,6 @@ impl ShopError {
             ShopError::Conflict { en, fr, field } => {
                 let (en, fr, field) = text(en, fr, field);
                 CommonError::Conflict { kind: "conflict", en, fr, field }
-            }
-            ShopError::BadRequest { en, fr, field } => {
-                let (en, fr, field) = text(en, fr, field);
-                CommonError::BadRequest { kind: "bad_request", en, fr, field }
             }
             ShopError::Invalid { kind, en, fr, field } => {
                 let (en, fr, field) = text(en, fr, field);
@@ -289,7 +299,6 @@ impl ShopError {
             | ShopError::AlreadyExists { .. }
             | ShopError::Inactive { .. }
             | ShopError::Conflict { .. }
-            | ShopError::BadRequest { .. }
             | ShopError::Invalid { .. }
             | ShopError::NoRoute { .. }
             | ShopError::MethodNotAllowed
@@ -363,7 +372,10 @@ impl ShopError {
             ),
             AlreadyClosed { register, kind, period } => lang.pick(
                 format!("The {kind} closure {period} of register {register} already exists; a period is closed once."),
-                format!("La clôture {kind} {period} de la caisse {register} existe déjà ; une période se clôture une seule fois."),
+                format!(
+                    "La clôture {} {period} de la caisse {register} existe déjà ; une période se clôture une seule fois.",
+                    closure_fr(kind)
+                ),
             ),
             DayNotClosed { register, date } => lang.pick(
                 format!("Register {register} has tickets of {date} not yet in a day closure: make the day closure first."),
@@ -422,8 +434,8 @@ impl ShopError {
                 format!("Le siège {url} a présenté un certificat TLS auquel cette boutique ne fait pas confiance ({detail}). Si le siège utilise sa propre autorité de certification, indiquez son fichier PEM dans sync.hq_ca_cert ; vérifiez aussi que l'adresse est bien le nom inscrit dans le certificat du siège."),
             ),
             Forbidden { needed } => lang.pick(
-                format!("This needs the {needed} role; ask a {needed} to do it."),
-                format!("Cette action demande le rôle {needed} ; demandez-la à un {needed}."),
+                format!("This needs the {needed} role; ask someone with that role to do it."),
+                format!("Cette action demande le rôle {} ; demandez-la à un {} de la boutique.", role_fr(needed), role_fr(needed)),
             ),
             Refused { en, fr, .. } => lang.pick(en.clone(), fr.clone()),
             CsvRejected { rows } => lang.pick(

@@ -70,7 +70,7 @@ struct Stored {
 }
 
 fn refuse(en: impl Into<String>, fr: impl Into<String>, field: &str) -> ShopError {
-    ShopError::bad_request(en, fr, Some(field))
+    ShopError::invalid("bad_parked_ticket", en, fr, Some(field))
 }
 
 pub fn park(conn: &Connection, at: &str, input: NewParked) -> Result<Parked, ShopError> {

@@ -132,14 +132,16 @@ pub fn commit_ticket_approved(
         return Ok(Committed::Existing(existing));
     }
     if input.lines.len() > MAX_LINES {
-        return Err(ShopError::bad_request(
+        return Err(ShopError::invalid(
+            "too_many_lines",
             format!("A ticket has at most {MAX_LINES} lines; split it."),
             format!("Un ticket a au plus {MAX_LINES} lignes ; scindez-le."),
             Some("lines"),
         ));
     }
     if input.payments.len() > MAX_PAYMENTS {
-        return Err(ShopError::bad_request(
+        return Err(ShopError::invalid(
+            "too_many_payments",
             format!("A ticket has at most {MAX_PAYMENTS} payments."),
             format!("Un ticket a au plus {MAX_PAYMENTS} paiements."),
             Some("payments"),
@@ -314,7 +316,8 @@ fn return_lines(conn: &Connection, original: &Ticket, lines: &[NewLine]) -> Resu
     for (i, l) in lines.iter().enumerate() {
         let field = format!("lines[{i}]");
         if l.unit_price.is_some() || l.discount != Money::ZERO {
-            return Err(ShopError::bad_request(
+            return Err(ShopError::invalid(
+                "return_price_given",
                 "A return is refunded at the price paid on the original ticket: leave unit_price and discount out.",
                 "Un retour est remboursé au prix payé sur le ticket d'origine : ne donnez ni unit_price ni discount.",
                 Some(&field),

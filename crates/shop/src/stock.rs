@@ -34,7 +34,7 @@ pub const MAX_LINES: usize = 1000;
 /// `(id, sku)` of an article by SKU, else not found naming `field`.
 pub fn article(conn: &Connection, sku: &str, field: &str) -> Result<(Uuid, String), ShopError> {
     let row: Option<(String, String)> = conn
-        .prepare_cached("SELECT id, sku FROM articles WHERE sku = ?")?
+        .prepare_cached("SELECT id, sku FROM articles WHERE sku = ? COLLATE NOCASE")?
         .query_row([sku], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let (id, sku) =

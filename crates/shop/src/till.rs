@@ -398,7 +398,8 @@ pub struct DiscountRule {
 
 pub fn set_discount_limit(conn: &Connection, rule: &DiscountRule) -> Result<DiscountRule, ShopError> {
     if rule.cashier_limit_bp.is_some_and(|bp| bp > 10_000) {
-        return Err(ShopError::bad_request(
+        return Err(ShopError::invalid(
+            "bad_discount_limit",
             "cashier_limit_bp: 0 to 10000 (100 %), or null for no limit.",
             "cashier_limit_bp : de 0 à 10000 (100 %), ou null pour aucune limite.",
             Some("cashier_limit_bp"),

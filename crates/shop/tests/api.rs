@@ -614,6 +614,10 @@ async fn messages_are_in_french_when_asked() {
     let got = fr.post("/api/v1/articles", json!({"sku":"A1","name":"Encore","price":1,"tax_rate_bp":550})).await;
     assert_refused(&got, 409, "already_exists", Some("sku"));
     assert!(got.1["message"].as_str().unwrap().contains("existe déjà"), "{}", got.1);
+    // A SKU differing only by case is the same SKU: refused, naming the one held.
+    let got = fr.post("/api/v1/articles", json!({"sku":"a1","name":"Encore","price":1,"tax_rate_bp":550})).await;
+    assert_refused(&got, 409, "already_exists", Some("sku"));
+    assert!(got.1["message"].as_str().unwrap().contains("A1"), "{}", got.1);
 }
 
 // ---------------------------------------------------------------- catalog
@@ -924,9 +928,9 @@ async fn no_ticket_enters_a_closed_day() {
     assert_eq!(api.closures().await.len(), 1);
     // A period that has not begun cannot be closed.
     let got = api.post("/api/v1/closures", json!({"register":"R1","kind":"day","period":"2999-01-01"})).await;
-    assert_refused(&got, 400, "bad_request", Some("period"));
+    assert_refused(&got, 400, "period_not_begun", Some("period"));
     let got = api.post("/api/v1/closures", json!({"register":"R1","kind":"month","period":"2026-13"})).await;
-    assert_refused(&got, 400, "bad_request", Some("period"));
+    assert_refused(&got, 400, "bad_period", Some("period"));
 }
 
 /// Two days in one test: the same shop served in two time zones 26 hours apart, so the

@@ -429,5 +429,5 @@ async fn a_cashiers_big_discount_needs_a_managers_pin() {
         .api
         .send(reqwest::Method::PUT, "/api/v1/settings/discounts", Some(json!({"cashier_limit_bp": 20000})))
         .await;
-    assert_refused(&bad, 400, "bad_request", Some("cashier_limit_bp"));
+    assert_refused(&bad, 400, "bad_discount_limit", Some("cashier_limit_bp"));
 }

@@ -14,7 +14,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use comptoir_core::catalog::validate_name;
-use comptoir_core::customer::LoyaltyRule;
+use comptoir_core::customer::{LoyaltyRule, query_terms};
 use comptoir_protocol::{CustomerBody, LoyaltyEntryBody, LoyaltyKind, OfferBody};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -26,6 +26,8 @@ fn not_found(id: Uuid) -> HqError {
 
 #[derive(Deserialize, IntoParams)]
 pub struct CustomerQuery {
+    /// Words of the name, or an e-mail, phone or card number (prefixes match), as at the till.
+    pub q: Option<String>,
     /// Only the customers whose balance is below zero.
     pub overdrawn: Option<bool>,
     /// At most this many (1 to 1000, default 100).
@@ -44,7 +46,16 @@ pub async fn list_customers(
     Query(q): Query<CustomerQuery>,
 ) -> Result<Json<CustomerPage>, HqError> {
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    Ok(Json(CustomerPage { items: hq.storage.list_customers(q.overdrawn.unwrap_or(false), limit).await? }))
+    let overdrawn = q.overdrawn.unwrap_or(false);
+    let items = match q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        Some(text) => {
+            let mut found = hq.storage.search_customers(query_terms(text), limit).await?;
+            found.retain(|c| !overdrawn || c.loyalty_balance < 0);
+            found
+        }
+        None => hq.storage.list_customers(overdrawn, limit).await?,
+    };
+    Ok(Json(CustomerPage { items }))
 }
 
 #[utoipa::path(post, path = "/api/v1/customers", request_body = CustomerInput,

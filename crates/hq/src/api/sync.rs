@@ -64,7 +64,8 @@ fn enrolment_request(headers: &HeaderMap) -> Result<Option<String>, HqError> {
     let Some(value) = headers.get(HEADER_IDEMPOTENCY_KEY) else { return Ok(None) };
     match value.to_str() {
         Ok(v) if (1..=128).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_graphic()) => Ok(Some(v.to_string())),
-        _ => Err(HqError::bad_request(
+        _ => Err(HqError::invalid(
+            "bad_idempotency_key",
             "The Idempotency-Key header must be 1 to 128 visible ASCII characters (a UUID, for example).",
             "L'en-tête Idempotency-Key doit compter 1 à 128 caractères ASCII visibles (un UUID, par exemple).",
             Some("Idempotency-Key"),

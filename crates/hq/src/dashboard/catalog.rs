@@ -58,7 +58,8 @@ fn price_text(l: Lang, m: Money) -> String {
 
 fn parse_price(text: &str) -> Result<Money, HqError> {
     Money::parse_decimal(text).ok_or_else(|| {
-        HqError::bad_request(
+        HqError::invalid(
+            "bad_amount",
             format!("price: {text:?} is not an amount; write euros such as 12.50."),
             format!("price : {text:?} n'est pas un montant ; écrivez des euros, par exemple 12,50."),
             Some("price"),
@@ -68,7 +69,8 @@ fn parse_price(text: &str) -> Result<Money, HqError> {
 
 fn parse_bp(text: &str) -> Result<i64, HqError> {
     text.trim().parse::<i64>().map_err(|_| {
-        HqError::bad_request(
+        HqError::invalid(
+            "bad_tax_rate",
             "tax_rate_bp: choose a tax rate.",
             "tax_rate_bp : choisissez un taux de TVA.",
             Some("tax_rate_bp"),
@@ -489,7 +491,8 @@ pub async fn tax_rate_action(State(hq): State<Hq>, SignedForm(signed, form): Sig
             Some("create") => {
                 let percent = form.text("percent");
                 let rate = TaxRate::parse_percent(&percent).ok_or_else(|| {
-                    HqError::bad_request(
+                    HqError::invalid(
+                        "bad_tax_rate",
                         format!("percent: {percent:?} is not a rate; write 20 or 5.5."),
                         format!("percent : {percent:?} n'est pas un taux ; écrivez 20 ou 5,5."),
                         Some("percent"),
@@ -498,10 +501,9 @@ pub async fn tax_rate_action(State(hq): State<Hq>, SignedForm(signed, form): Sig
                 hq.storage.create_tax_rate(&TaxRateView { bp: rate.bp(), name, active: true }).await?
             }
             _ => {
-                let bp = form
-                    .text("bp")
-                    .parse::<u32>()
-                    .map_err(|_| HqError::bad_request("bp: not a rate.", "bp : pas un taux.", Some("bp")))?;
+                let bp = form.text("bp").parse::<u32>().map_err(|_| {
+                    HqError::invalid("bad_tax_rate", "bp: not a rate.", "bp : pas un taux.", Some("bp"))
+                })?;
                 hq.storage.update_tax_rate(bp, Some(name), Some(form.checked("active"))).await?
             }
         };

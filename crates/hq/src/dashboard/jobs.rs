@@ -88,18 +88,25 @@ pub async fn page(State(hq): State<Hq>, signed: Signed) -> Response {
 }
 
 fn parse(form: &Fields) -> Result<(JobBody, Vec<String>), HqError> {
-    let kind: JobKind = serde_json::from_value(serde_json::Value::String(form.text("kind")))
-        .map_err(|_| HqError::bad_request("Choose a kind of job.", "Choisissez un type de tâche.", Some("kind")))?;
+    let kind: JobKind = serde_json::from_value(serde_json::Value::String(form.text("kind"))).map_err(|_| {
+        HqError::invalid("bad_job_kind", "Choose a kind of job.", "Choisissez un type de tâche.", Some("kind"))
+    })?;
     let mut shops = form.all("shops");
     shops.sort();
     shops.dedup();
     if shops.is_empty() {
-        return Err(HqError::bad_request("Tick at least one shop.", "Cochez au moins un magasin.", Some("shops")));
+        return Err(HqError::invalid(
+            "no_shop_ticked",
+            "Tick at least one shop.",
+            "Cochez au moins un magasin.",
+            Some("shops"),
+        ));
     }
     let since = match form.text("since") {
         s if s.is_empty() => None,
         s => Some(s.parse::<jiff::civil::Date>().map(|d| d.to_string()).map_err(|_| {
-            HqError::bad_request(
+            HqError::invalid(
+                "bad_date",
                 "since: write the day as YYYY-MM-DD.",
                 "since : écrivez le jour en AAAA-MM-JJ.",
                 Some("since"),
@@ -107,7 +114,8 @@ fn parse(form: &Fields) -> Result<(JobBody, Vec<String>), HqError> {
         })?),
     };
     if kind == JobKind::ResendSales && since.is_none() {
-        return Err(HqError::bad_request(
+        return Err(HqError::invalid(
+            "since_needed",
             "Resending sales needs the first day to send again (since).",
             "Le renvoi des ventes demande le premier jour à renvoyer (since).",
             Some("since"),

@@ -74,7 +74,8 @@ struct Filters {
 
 fn date(field: &str, text: &str) -> Result<Date, HqError> {
     text.trim().parse::<Date>().map_err(|_| {
-        HqError::bad_request(
+        HqError::invalid(
+            "bad_date",
             format!("{field}: {text:?} is not a date; write YYYY-MM-DD."),
             format!("{field} : {text:?} n'est pas une date ; écrivez AAAA-MM-JJ."),
             Some(field),
@@ -93,14 +94,16 @@ fn filters(q: &SalesQuery) -> Result<Filters, HqError> {
         None => to.checked_sub(jiff::Span::new().days(29)).unwrap_or(to),
     };
     if from > to {
-        return Err(HqError::bad_request(
+        return Err(HqError::invalid(
+            "bad_date_range",
             "from is after to: give the first day, then the last.",
             "from est après to : indiquez le premier jour puis le dernier.",
             Some("from"),
         ));
     }
     if days_between(from, to) > MAX_DAYS {
-        return Err(HqError::bad_request(
+        return Err(HqError::invalid(
+            "date_range_too_long",
             format!("At most {MAX_DAYS} days at once: narrow the dates."),
             format!("Au plus {MAX_DAYS} jours à la fois : resserrez les dates."),
             Some("from"),
@@ -417,7 +420,8 @@ pub async fn csv(State(hq): State<Hq>, signed: Signed, Query(q): Query<SalesQuer
     let money = |c: i64| comptoir_core::Money(c).to_string();
     let qty = |m: i64| comptoir_core::Quantity(m).to_string();
     let Some((id, heads, rows)) = tables(Lang::En, &f, &s, &money, &qty).into_iter().find(|t| t.0 == wanted) else {
-        let e = HqError::bad_request(
+        let e = HqError::invalid(
+            "bad_table",
             "table: one of shops, periods, articles, payments, vat.",
             "table : shops, periods, articles, payments ou vat.",
             Some("table"),

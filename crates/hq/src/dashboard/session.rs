@@ -224,7 +224,8 @@ pub async fn login(
     let sent = form.get("csrf").unwrap_or("");
     let expected = cookie(&headers, LOGIN_COOKIE).unwrap_or("");
     if expected.is_empty() || !bool::from(sent.as_bytes().ct_eq(expected.as_bytes())) {
-        let e = HqError::bad_request(
+        let e = HqError::invalid(
+            "sign_in_form_expired",
             "The sign-in form expired; sign in again.",
             "Le formulaire de connexion a expiré ; connectez-vous à nouveau.",
             Some("csrf"),
@@ -236,12 +237,13 @@ pub async fn login(
         Ok(_) => {}
         Err(e) => {
             let shown = match &e {
-                HqError::Unauthorized => HqError::bad_request(
+                HqError::Unauthorized => HqError::invalid(
+                    "wrong_password",
                     "Wrong user or password.",
                     "Utilisateur ou mot de passe incorrect.",
                     Some("password"),
                 ),
-                other => HqError::bad_request(other.message(Lang::En), other.message(Lang::Fr), None),
+                other => HqError::invalid("sign_in_refused", other.message(Lang::En), other.message(Lang::Fr), None),
             };
             let status = if matches!(e, HqError::Unauthorized) { StatusCode::UNAUTHORIZED } else { e.status() };
             return login_form(&hq, lang, &next, &user, Some(&shown), status);

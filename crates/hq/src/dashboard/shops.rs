@@ -97,7 +97,12 @@ pub async fn action(State(hq): State<Hq>, SignedForm(signed, form): SignedForm) 
     let code = form.text("code");
     let result: Result<Markup, HqError> = match form.get("action") {
         Some("add") => {
-            let input = NewShop { code: code.clone(), name: form.text("name"), postal_code: form.text("postal_code") };
+            let input = NewShop {
+                code: code.clone(),
+                name: form.text("name"),
+                postal_code: form.text("postal_code"),
+                country: None,
+            };
             match validate_shop(input) {
                 Ok(identity) => add_shop(hq.storage.as_ref(), hq.config.enrolment_token_days, identity).await.map(
                     |(shop, token)| {
@@ -122,7 +127,7 @@ pub async fn action(State(hq): State<Hq>, SignedForm(signed, form): SignedForm) 
                 )
             ))
         }),
-        _ => Err(HqError::bad_request("Unknown action.", "Action inconnue.", Some("action"))),
+        _ => Err(HqError::invalid("bad_action", "Unknown action.", "Action inconnue.", Some("action"))),
     };
     let form = if form.get("action") == Some("add") { "add" } else { "shop" };
     render(&hq, &signed, Outcome::of(l, form, result)).await

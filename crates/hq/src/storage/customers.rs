@@ -61,6 +61,9 @@ pub trait CustomerStorage: Send + Sync + 'static {
     async fn customer_body(&self, id: Uuid) -> Result<Option<CustomerBody>, StorageError>;
     /// Customers by card; with `overdrawn`, only those below zero.
     async fn list_customers(&self, overdrawn: bool, limit: usize) -> Result<Vec<CustomerView>, StorageError>;
+    /// The live (neither merged nor erased) customers the query's terms find
+    /// (`comptoir_core::customer::matches_query`), by card, at most `limit`.
+    async fn search_customers(&self, query: Vec<String>, limit: usize) -> Result<Vec<CustomerView>, StorageError>;
     /// Merges `from` into `into` (both must exist, be different and not merged or erased):
     /// `from` is kept with `merged_into`, the records merged into `from` follow to `into`.
     async fn merge_customers(&self, from: Uuid, into: Uuid) -> Result<CustomerView, StorageError>;

@@ -241,7 +241,12 @@ pub async fn take_parked(
     Path(id): Path<String>,
 ) -> Result<Json<Parked>, ShopError> {
     let id = Uuid::parse_str(&id).map_err(|_| {
-        ShopError::bad_request("id: not a ticket id (a UUID).", "id : pas un identifiant de ticket (UUID).", Some("id"))
+        ShopError::invalid(
+            "bad_ticket_id",
+            "id: not a ticket id (a UUID).",
+            "id : pas un identifiant de ticket (UUID).",
+            Some("id"),
+        )
     })?;
     Ok(Json(shop.store.write(move |tx| parked::take(tx, &id)).await?))
 }

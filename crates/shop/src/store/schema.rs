@@ -10,6 +10,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0003_customers.sql"),
     include_str!("../../migrations/0004_stock.sql"),
     include_str!("../../migrations/0005_register.sql"),
+    include_str!("../../migrations/0010_codes_without_case.sql"),
     include_str!("../../migrations/0007_peripherals.sql"),
 ];
 

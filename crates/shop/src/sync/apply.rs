@@ -90,10 +90,11 @@ fn apply_article(conn: &Connection, a: &ArticleBody) -> Result<(), ShopError> {
     }
     // A local article holding this SKU under another id gives way to HQ's.
     conn.prepare_cached(
-        "DELETE FROM barcodes WHERE article_id IN (SELECT id FROM articles WHERE sku = ?1 AND id <> ?2)",
+        "DELETE FROM barcodes WHERE article_id IN (SELECT id FROM articles WHERE sku = ?1 COLLATE NOCASE AND id <> ?2)",
     )?
     .execute(params![a.sku, id])?;
-    conn.prepare_cached("DELETE FROM articles WHERE sku = ?1 AND id <> ?2")?.execute(params![a.sku, id])?;
+    conn.prepare_cached("DELETE FROM articles WHERE sku = ?1 COLLATE NOCASE AND id <> ?2")?
+        .execute(params![a.sku, id])?;
     // The shop's own price, or the one it keeps when it refuses HQ's (crate::people).
     let price = crate::people::price_from_hq(conn, a)?;
     conn.prepare_cached(
