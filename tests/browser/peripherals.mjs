@@ -124,6 +124,29 @@ try {
   await sell('Baguette');
   await display.locator('#lines td.name').filter({ hasText: 'Baguette' }).waitFor();
   assert.equal(await display.locator('#lines tr').count(), 1);
+
+  step('paid by card: the register asks its terminal (the Caisse-AP simulator), which accepts');
+  await register.locator('#act-pay').click();
+  await register.locator('button[data-method="card"]').click();
+  await register.locator('#receipt').waitFor();
+  const sold = (await api('/tickets')).items.at(-1);
+  assert.deepEqual(sold.payments, [{ method: 'card', amount: 120 }]);
+  const text = await (await fetch(`${shop}/api/v1/tickets/${sold.number}/receipt`, { headers: { authorization: auth } })).text();
+  assert.match(text, /CB .*aut\. \d{6}/, text);
+  await register.locator('#receipt-none').click();
+
+  step('a manager opens the drawer with their PIN; a wrong PIN is refused');
+  const waiting = (await api('/printers/P1/status')).waiting;
+  await register.locator('#act-drawer').click();
+  await register.locator('#drawer-manager').fill('M1');
+  await register.locator('#drawer-pin').fill('0000');
+  await register.locator('#drawer-ok').click();
+  await register.locator('#dialog-error').filter({ hasText: /PIN/ }).waitFor();
+  await shoot(register, 'drawer');
+  await register.locator('#drawer-pin').fill('4321');
+  await register.locator('#drawer-ok').click();
+  await register.locator('#overlay').waitFor({ state: 'hidden' });
+  assert.equal((await api('/printers/P1/status')).waiting, waiting + 1, 'the pulse waits for the printer');
   assert.deepEqual(errors, []);
   console.log('peripherals browser: ok');
 } finally {

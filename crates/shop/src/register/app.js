@@ -202,7 +202,8 @@ function ticketBody(payments) {
 }
 
 function changed() {
-  if (!cart.sending) cart.tenders = [];
+  // A card payment the terminal accepted is money taken: it stays whatever the cart does.
+  if (!cart.sending) cart.tenders = cart.tenders.filter((p) => p.terminal);
   saveCart();
   // A preview in flight is of the cart before this change: its answer is dropped.
   previewSeq++;
@@ -346,6 +347,34 @@ function showPrinter(status) {
   p.hidden = !trouble;
   p.classList.toggle('down', Boolean(status && !status.online));
   if (trouble) p.textContent = lang() === 'fr' ? status.message_fr : status.message_en;
+}
+
+/// Opens the drawer on demand: a manager types their code and PIN (journaled by the server).
+function openDrawer() {
+  const code = el('input', { id: 'drawer-manager', autocomplete: 'off', inputmode: 'numeric' });
+  const pin = el('input', { id: 'drawer-pin', type: 'password', autocomplete: 'off', inputmode: 'numeric' });
+  const ok = async () => {
+    try {
+      const status = await api('POST', `/registers/${encodeURIComponent(registerCode)}/drawer`, { manager: code.value.trim(), pin: pin.value });
+      closeDialog(null);
+      showPrinter(status);
+    } catch (e) {
+      pin.value = '';
+      dialogError(e.message);
+    }
+  };
+  code.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); pin.focus(); } });
+  pin.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); ok(); } });
+  dialogDone = null;
+  openDialog(t('open_drawer'), [
+    el('p', { class: 'muted', text: t('drawer_needs_manager') }),
+    el('label', { for: 'drawer-manager', text: t('manager_code') }), code,
+    el('label', { for: 'drawer-pin', text: t('pin') }), pin,
+  ], [
+    el('button', { type: 'button', text: t('cancel'), onclick: () => closeDialog(null) }),
+    el('button', { type: 'button', class: 'primary', id: 'drawer-ok', text: t('ok'), onclick: ok }),
+  ]);
+  code.focus();
 }
 
 /// Asks the register's card terminal for `cents`; the tender exists only when accepted.
@@ -1304,6 +1333,7 @@ function wire() {
   $('act-pay').addEventListener('click', payDialog);
   $('act-customer').addEventListener('click', customerDialog);
   $('act-park').addEventListener('click', park);
+  $('act-drawer').addEventListener('click', openDrawer);
   $('act-resume').addEventListener('click', resumeDialog);
   $('act-return').addEventListener('click', startReturn);
   $('act-x').addEventListener('click', xReading);
