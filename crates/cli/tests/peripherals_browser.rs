@@ -43,7 +43,7 @@ impl Simulator {
             .or_else(|| [repo.join("..").join(rel), repo.join("../..").join(rel)].into_iter().find(|p| p.is_file()))
             .unwrap_or_else(|| panic!("the Caisse-AP simulator is missing: set CAISSE_AP_SIMULATOR to {rel}"));
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new(python)
+        let mut child = Command::new(python)
             .arg(script)
             .args(["-p", &port.to_string(), "-d", "1", "-l", "warn"])
             .stdout(std::process::Stdio::null())
@@ -56,6 +56,8 @@ impl Simulator {
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("the Caisse-AP simulator did not listen on {port}");
     }
 }
