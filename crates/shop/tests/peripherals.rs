@@ -227,6 +227,17 @@ async fn a_receipt_printed_on_a_network_printer_carries_every_french_mention() {
         dup.has(&format!("DUPLICATA n° {n}"));
         dup.has("Ticket n° PARIS1-R1-000001");
     }
+
+    // With its web page's link as a QR code the printer draws: the link opens the receipt.
+    let (s, again) = api.post("/api/v1/tickets/PARIS1-R1-000001/print?qr=true", json!({})).await;
+    assert_eq!((s, again["duplicate"].as_str()), (200, Some("DUPLICATA n° 3")), "{again}");
+    let with_qr = printer.next().await;
+    with_qr.has("Votre ticket en ligne");
+    assert_eq!(with_qr.qr.len(), 1, "{with_qr:?}");
+    let page = reqwest::get(&with_qr.qr[0]).await.unwrap();
+    assert_eq!(page.status(), 200, "{}", with_qr.qr[0]);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("SIRET 12345678900012") && html.contains("PARIS1-R1-000001"), "{html}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

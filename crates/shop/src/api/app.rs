@@ -396,7 +396,7 @@ async fn hq_link(st: State<Shop>, s: Screen) -> impl IntoResponse {
 }
 
 async fn print(st: State<Shop>, s: Screen, key: Path<String>) -> Result<Response, ShopError> {
-    Ok(Json(peripherals::print(&st.0, key.0, s.user.code.clone()).await?).into_response())
+    Ok(Json(peripherals::print(&st.0, key.0, s.user.code.clone(), None).await?).into_response())
 }
 
 async fn receipt_page(

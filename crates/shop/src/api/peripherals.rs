@@ -147,16 +147,23 @@ pub struct PrintAnswer {
     pub printer_status: PrinterStatus,
 }
 
+#[derive(Deserialize, IntoParams)]
+pub struct PrintQuery {
+    /// Also print a QR code of the receipt's web page (a new unguessable link).
+    pub qr: Option<bool>,
+}
+
 /// Prints a ticket's receipt on its register's printer (the original, then duplicates),
-/// never failing for the printer being down: the print waits in the queue.
-pub async fn print(shop: &Shop, key: String, actor: String) -> Result<PrintAnswer, ShopError> {
+/// never failing for the printer being down: the print waits in the queue. `link`: the
+/// receipt page's address, printed as a QR code.
+pub async fn print(shop: &Shop, key: String, actor: String, link: Option<String>) -> Result<PrintAnswer, ShopError> {
     let t = ticket(shop, key).await?;
     let (name, tz) = facts(shop);
     let answer = shop
         .store
         .write(move |tx| {
             let printed =
-                printing::print_receipt(tx, &ShopFacts { name: &name, timezone: tz }, t, Some(&actor), None, false)?;
+                printing::print_receipt(tx, &ShopFacts { name: &name, timezone: tz }, t, Some(&actor), link, false)?;
             let printer_status = printing::status(tx, &printed.printer)?;
             Ok(PrintAnswer { printed, printer_status })
         })
@@ -165,15 +172,21 @@ pub async fn print(shop: &Shop, key: String, actor: String) -> Result<PrintAnswe
     Ok(answer)
 }
 
-#[utoipa::path(post, path = "/api/v1/tickets/{key}/print", params(("key" = String, Path, description = "Ticket id or number")),
+#[utoipa::path(post, path = "/api/v1/tickets/{key}/print", params(("key" = String, Path, description = "Ticket id or number"), PrintQuery),
     responses((status = 200, description = "Queued on the register's printer (or to print from the browser): the original the first time, then \"DUPLICATA n° N\"", body = PrintAnswer),
               (status = 404, body = ErrorBody), (status = 400, description = "The register has no receipt printer (`no_receipt_printer`)", body = ErrorBody)))]
 pub async fn print_ticket(
     State(shop): State<Shop>,
     caller: Caller,
     Path(key): Path<String>,
+    Query(q): Query<PrintQuery>,
+    headers: HeaderMap,
 ) -> Result<Json<PrintAnswer>, ShopError> {
-    Ok(Json(print(&shop, key, caller.0.code).await?))
+    let link = match q.qr {
+        Some(true) => Some(link(&shop, key.clone(), &headers).await?.url),
+        _ => None,
+    };
+    Ok(Json(print(&shop, key, caller.0.code, link).await?))
 }
 
 #[derive(Deserialize, IntoParams)]
