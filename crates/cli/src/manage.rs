@@ -305,7 +305,7 @@ pub async fn run(shop: &Shop, command: ManageCommand) -> Result<(), ShopError> {
                 print(&store.write(move |tx| staff::create_register(tx, NewRegister { code, name })).await?);
             }
             CodeCommand::Set { code, fields, active } => {
-                let change = RegisterChange { name: fields.name, active };
+                let change = RegisterChange { name: fields.name, active, ..Default::default() };
                 print(&store.write(move |tx| staff::update_register(tx, &code, change)).await?);
             }
             CodeCommand::Deactivate { code } => {

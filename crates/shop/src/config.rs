@@ -54,6 +54,9 @@ pub struct ShopConfig {
     /// TEST ONLY (the chaos suite's clock skew): seconds added to the clock that stamps
     /// tickets. 0, the default, is the real clock; never set it in a real shop.
     pub test_clock_offset_seconds: i64,
+    /// The address customers' phones reach this server at (`https://caisse.example.fr`),
+    /// for the links of receipts shown as QR codes; unset: the address the register used.
+    pub public_url: Option<String>,
     pub log: LogConfig,
     pub sync: SyncConfig,
     pub fiscal: FiscalConfig,
@@ -163,6 +166,7 @@ impl Default for ShopConfig {
             header_timeout_seconds: 10,
             body_read_timeout_seconds: 10,
             test_clock_offset_seconds: 0,
+            public_url: None,
             log: LogConfig::default(),
             sync: SyncConfig::default(),
             fiscal: FiscalConfig::default(),

@@ -151,6 +151,10 @@ fn what_fr(what: &'static str) -> &'static str {
         "purchase order" => "la commande",
         "keyboard" => "le clavier",
         "message" => "le message",
+        "printer" => "l'imprimante",
+        "terminal" => "le terminal de paiement",
+        "terminal payment" => "le paiement par terminal",
+        "receipt" => "le ticket",
         other => other,
     }
 }

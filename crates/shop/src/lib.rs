@@ -12,6 +12,9 @@
 //!   scanning with scale barcodes; [`register`]: the register screen served at `/`;
 //! - [`fiscal`], [`journal`]: the signing key and signatures, the technical event journal (NF525);
 //! - [`archive`]: the signed archive of a period and its offline check;
+//! - [`receipt`], [`printing`], [`terminal`], [`display`]: receipts and the devices of a
+//!   register (printers and their queue, the cash drawer, the card terminal over Caisse-AP,
+//!   the customer display; docs/peripherals.md);
 //! - [`verify`]: walking the hash chains and checking signatures;
 //! - [`sync`]: the link to HQ: enrolment, outbox, feed, snapshot, jobs, checks, status;
 //! - [`api`]: the HTTP API under `/api/v1` and its OpenAPI document;
@@ -28,6 +31,7 @@ pub mod catalog_csv;
 pub mod closures;
 pub mod config;
 pub mod customers;
+pub mod display;
 pub mod error;
 pub mod fiscal;
 pub mod journal;
@@ -36,6 +40,8 @@ pub mod loyalty;
 pub mod offers;
 pub mod parked;
 pub mod people;
+pub mod printing;
+pub mod receipt;
 pub mod register;
 pub mod sales;
 pub mod scale;
@@ -45,6 +51,7 @@ pub mod staff;
 pub mod stock;
 pub mod store;
 pub mod sync;
+pub mod terminal;
 pub mod till;
 pub mod verify;
 

@@ -51,6 +51,10 @@ pub struct NewTicket {
     /// Id or number of the sale given back: makes this ticket a return, with negative
     /// quantities and negative (refund) payments.
     pub return_of: Option<String>,
+    /// The card terminal's accepted payments that pay the card tenders
+    /// (`POST /api/v1/terminals/{code}/payments`): each once, adding up to them.
+    #[serde(default)]
+    pub terminal_payments: Vec<Uuid>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -262,6 +266,10 @@ pub fn commit_ticket_approved(
     ticket.hash = ticket_hash(&ticket);
     ticket.signature = Some(crate::fiscal::sign(conn, encode_ticket(&ticket).as_bytes())?);
     insert_ticket(conn, &ticket)?;
+    if !input.terminal_payments.is_empty() {
+        let card: Money = ticket.payments.iter().filter(|p| p.method == PaymentMethod::Card).map(|p| p.amount).sum();
+        crate::terminal::attach(conn, &ticket.id.to_string(), card, &input.terminal_payments)?;
+    }
     if let Some(c) = &customer_id {
         crate::loyalty::record_ticket(conn, &ticket, c, redeemed, share_customers)?;
     }

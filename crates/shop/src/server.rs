@@ -36,8 +36,11 @@ pub async fn serve(
     };
     let overflow = comptoir_http::overflow(crate::api::health_route(), SERVER);
     let closer = tokio::spawn(automatic_closures(shop.clone()));
+    // The print queue is sent while the server runs (receipts and drawer pulses).
+    let printer = tokio::spawn(crate::printing::run_worker(shop.store.clone(), shop.devices.print_wake.clone()));
     comptoir_http::serve::serve(crate::api::router(shop.clone()), overflow, listener, config, shutdown).await;
     closer.abort();
+    printer.abort();
     if let Err(e) =
         shop.store.write(move |tx| journal(tx, "server_stopped", None, &format!("was listening on {addr}"))).await
     {

@@ -37,6 +37,8 @@ pub struct Shop {
     pub outbox_signal: Arc<tokio::sync::Notify>,
     /// Failed sign-ins, per user and per address.
     pub guard: Arc<LoginGuard>,
+    /// The devices' shared state: the print queue's wake-up, the customer displays.
+    pub devices: Arc<crate::display::Hub>,
 }
 
 /// An Argon2id hash of nothing anyone knows, checked when the user does not exist, so
@@ -140,6 +142,7 @@ impl Shop {
             config: Arc::new(config),
             timezone,
             outbox_signal: Arc::new(tokio::sync::Notify::new()),
+            devices: Arc::new(crate::display::Hub::default()),
         })
     }
 
@@ -151,7 +154,8 @@ impl Shop {
         now.to_zoned(self.timezone.clone()).hour() as u8
     }
 
-    /// The shop's time zone (`timezone`): business days and period bounds.
+    /// The shop's time zone (`timezone`): business days, period bounds, the local dates
+    /// and times receipts print.
     pub fn timezone(&self) -> &jiff::tz::TimeZone {
         &self.timezone
     }

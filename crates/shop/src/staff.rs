@@ -30,6 +30,13 @@ pub struct NewRegister {
 pub struct RegisterChange {
     pub name: Option<String>,
     pub active: Option<bool>,
+    /// The printer of its receipts and drawer (`""`: none); see `printing`.
+    pub receipt_printer: Option<String>,
+    /// Its card terminal (`""`: none).
+    pub terminal: Option<String>,
+    /// `ask`, `print`, `qr`, `email` or `none`.
+    #[schema(value_type = Option<String>)]
+    pub receipt_mode: Option<crate::printing::ReceiptMode>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -106,6 +113,9 @@ pub fn update_register(conn: &Connection, code: &str, change: RegisterChange) ->
         "UPDATE registers SET name = ?, active = ?, updated_at = ? WHERE code = ?",
         params![r.name, r.active, now_text(), code],
     )?;
+    if change.receipt_printer.is_some() || change.terminal.is_some() || change.receipt_mode.is_some() {
+        crate::printing::set_devices(conn, code, change.receipt_printer, change.terminal, change.receipt_mode)?;
+    }
     Ok(r)
 }
 

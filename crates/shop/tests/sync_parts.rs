@@ -81,6 +81,7 @@ fn each_committed_ticket_is_queued_in_the_same_transaction() {
         payments: vec![Payment { method: PaymentMethod::Cash, amount: Money(paid) }],
         customer: None,
         return_of: None,
+        terminal_payments: Vec::new(),
     };
     let stamp = Stamp {
         shop_code: "LYON1",

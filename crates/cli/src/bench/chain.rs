@@ -264,6 +264,7 @@ pub fn sale(i: usize, articles: usize) -> NewTicket {
         payments,
         customer: None,
         return_of: None,
+        terminal_payments: Vec::new(),
     }
 }
 

@@ -16,7 +16,7 @@
 //! HTTP Basic all the screen does.
 
 use super::registers::Source;
-use super::{Body, Caller, catalog, customers, registers, sales, stock};
+use super::{Body, Caller, catalog, customers, peripherals, registers, sales, stock};
 use crate::error::{Refusal, ShopError};
 use crate::shop::Shop;
 use crate::staff::{self, Register, User};
@@ -395,6 +395,83 @@ async fn hq_link(st: State<Shop>, s: Screen) -> impl IntoResponse {
     registers::hq_link(st, s.caller()).await
 }
 
+async fn print(st: State<Shop>, s: Screen, key: Path<String>) -> Result<Response, ShopError> {
+    Ok(Json(peripherals::print(&st.0, key.0, s.user.code.clone(), None).await?).into_response())
+}
+
+async fn receipt_page(
+    st: State<Shop>,
+    _s: Screen,
+    key: Path<String>,
+    q: Query<peripherals::ReceiptQuery>,
+) -> Result<Response, ShopError> {
+    peripherals::render(&st.0, key.0, "html", q.copy, None).await
+}
+
+async fn receipt_link(
+    st: State<Shop>,
+    _s: Screen,
+    key: Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ShopError> {
+    Ok((StatusCode::CREATED, Json(peripherals::link(&st.0, key.0, &headers).await?)).into_response())
+}
+
+async fn devices(st: State<Shop>, s: Screen, code: Path<String>) -> Result<Response, ShopError> {
+    s.at(&code.0)?;
+    Ok(Json(peripherals::devices_of(&st.0, code.0).await?).into_response())
+}
+
+async fn drawer(
+    st: State<Shop>,
+    s: Screen,
+    Source(source): Source,
+    code: Path<String>,
+    body: Body<peripherals::DrawerRequest>,
+) -> Result<Response, ShopError> {
+    s.at(&code.0)?;
+    Ok(Json(peripherals::drawer(&st.0, source, code.0, body.0).await?).into_response())
+}
+
+async fn display(
+    st: State<Shop>,
+    s: Screen,
+    code: Path<String>,
+    q: Query<peripherals::DisplayQuery>,
+) -> Result<Response, ShopError> {
+    s.at(&code.0)?;
+    Ok(Json(peripherals::follow(&st.0, &code.0, q.0.after).await).into_response())
+}
+
+/// `POST /app/v1/registers/{code}/card`: the amount asked of the register's own terminal.
+async fn card(
+    st: State<Shop>,
+    s: Screen,
+    code: Path<String>,
+    body: Body<crate::terminal::PaymentRequest>,
+) -> Result<Response, ShopError> {
+    s.at(&code.0)?;
+    let register = code.0.clone();
+    let terminal = st.0.store.read(move |c| crate::printing::devices(c, &register)).await?.terminal;
+    let Some(terminal) = terminal else {
+        return Err(ShopError::invalid(
+            "no_terminal",
+            format!(
+                "Register {} has no card terminal: name one (PATCH /api/v1/registers/{}, terminal).",
+                code.0, code.0
+            ),
+            format!(
+                "La caisse {} n'a pas de terminal de paiement : désignez-en un (PATCH /api/v1/registers/{}, terminal).",
+                code.0, code.0
+            ),
+            Some("terminal"),
+        ));
+    };
+    let mut input = body.0;
+    input.register = Some(code.0);
+    Ok(Json(peripherals::pay(&st.0, terminal, input).await?).into_response())
+}
+
 pub fn routes() -> Router<Shop> {
     use axum::routing::{delete, get, post};
     Router::new()
@@ -412,6 +489,13 @@ pub fn routes() -> Router<Shop> {
         .route("/app/v1/tickets", post(post_ticket))
         .route("/app/v1/tickets/preview", post(preview))
         .route("/app/v1/tickets/{key}", get(get_ticket))
+        .route("/app/v1/tickets/{key}/print", post(print))
+        .route("/app/v1/tickets/{key}/receipt.html", get(receipt_page))
+        .route("/app/v1/tickets/{key}/link", post(receipt_link))
+        .route("/app/v1/registers/{code}/devices", get(devices))
+        .route("/app/v1/registers/{code}/drawer", post(drawer))
+        .route("/app/v1/registers/{code}/display", get(display))
+        .route("/app/v1/registers/{code}/card", post(card))
         .route("/app/v1/closures", post(post_closure))
         .route("/app/v1/parked", get(list_parked).post(post_parked))
         .route("/app/v1/parked/{id}", delete(take_parked))

@@ -10,6 +10,7 @@ mod app;
 mod catalog;
 mod customers;
 mod extract;
+pub mod peripherals;
 pub mod registers;
 mod sales;
 mod staff;
@@ -72,6 +73,7 @@ async fn openapi_json(_caller: Caller) -> axum::Json<utoipa::openapi::OpenApi> {
     let mut doc = ApiDoc::openapi();
     doc.merge(stock::StockDoc::openapi());
     doc.merge(registers::RegisterDoc::openapi());
+    doc.merge(peripherals::PeripheralsDoc::openapi());
     axum::Json(doc)
 }
 
@@ -159,6 +161,7 @@ pub fn router(shop: Shop) -> Router {
         .route("/api/v1/registers/{code}/messages/{id}/ack", post(customers::ack_message))
         .merge(stock::routes())
         .merge(registers::routes())
+        .merge(peripherals::routes())
         .merge(app::routes())
         .merge(crate::register::routes())
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout));

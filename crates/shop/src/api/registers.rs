@@ -318,6 +318,7 @@ pub async fn preview_ticket(
             till::preview(tx, &stamp, input)
         })
         .await?;
+    shop.devices.board.show_cart(&ticket.register, &ticket);
     Ok(Json(ticket))
 }
 

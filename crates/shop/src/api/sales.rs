@@ -34,6 +34,7 @@ pub async fn post_ticket(
         return Err(ShopError::Forbidden { needed: Role::Manager.as_str() });
     }
     let approver = super::registers::manager_approval(&shop, source, &headers).await?;
+    let caller_code = caller.0.code.clone();
     let stamper = shop.clone();
     let share = shop.config.sync.share_customers;
     let committed = shop
@@ -53,6 +54,7 @@ pub async fn post_ticket(
         Committed::New(t) => {
             shop.outbox_signal.notify_one();
             tracing::info!(number = %t.number, total = t.total.cents(), "ticket committed");
+            super::peripherals::after_sale(&shop, &t, &caller_code).await;
             (StatusCode::CREATED, Json(t))
         }
         Committed::Existing(t) => (StatusCode::OK, Json(t)),

@@ -25,15 +25,33 @@ pub async fn create_register(
     Ok((StatusCode::CREATED, Json(shop.store.write(move |tx| staff::create_register(tx, input)).await?)))
 }
 
-#[utoipa::path(patch, path = "/api/v1/registers/{code}", request_body = RegisterChange, responses((status = 200, body = Register)))]
+/// A register with its devices.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct RegisterWithDevices {
+    #[serde(flatten)]
+    pub register: Register,
+    #[serde(flatten)]
+    pub devices: crate::printing::Devices,
+}
+
+#[utoipa::path(patch, path = "/api/v1/registers/{code}", request_body = RegisterChange,
+    responses((status = 200, body = RegisterWithDevices), (status = 404, description = "No such register, printer or terminal", body = ErrorBody)))]
 pub async fn update_register(
     State(shop): State<Shop>,
     caller: Caller,
     Path(code): Path<String>,
     Body(change): Body<RegisterChange>,
-) -> Result<Json<Register>, ShopError> {
+) -> Result<Json<RegisterWithDevices>, ShopError> {
     caller.require(Role::Manager)?;
-    Ok(Json(shop.store.write(move |tx| staff::update_register(tx, &code, change)).await?))
+    let answer = shop
+        .store
+        .write(move |tx| {
+            let register = staff::update_register(tx, &code, change)?;
+            let devices = crate::printing::devices(tx, &code)?;
+            Ok(RegisterWithDevices { register, devices })
+        })
+        .await?;
+    Ok(Json(answer))
 }
 
 #[utoipa::path(get, path = "/api/v1/users", responses((status = 200, body = Vec<User>)))]

@@ -202,7 +202,8 @@ function ticketBody(payments) {
 }
 
 function changed() {
-  if (!cart.sending) cart.tenders = [];
+  // A card payment the terminal accepted is money taken: it stays whatever the cart does.
+  if (!cart.sending) cart.tenders = cart.tenders.filter((p) => p.terminal);
   saveCart();
   // A preview in flight is of the cart before this change: its answer is dropped.
   previewSeq++;
@@ -323,7 +324,73 @@ async function signedIn(session) {
   S.session = session;
   S.csrf = session.csrf;
   renderStatus();
+  await refreshDevices();
   await refreshTill();
+}
+
+// ---------------------------------------------------------------- devices: printer, terminal
+
+/// The register's devices and its printer's state, shown in the status bar when the
+/// printer is offline or receipts wait.
+async function refreshDevices() {
+  try {
+    S.devices = await api('GET', `/registers/${encodeURIComponent(registerCode)}/devices`);
+  } catch (e) {
+    return;
+  }
+  showPrinter(S.devices.printer_status);
+}
+
+function showPrinter(status) {
+  const p = $('st-printer');
+  const trouble = status && (!status.online || status.waiting > 0);
+  p.hidden = !trouble;
+  p.classList.toggle('down', Boolean(status && !status.online));
+  if (trouble) p.textContent = lang() === 'fr' ? status.message_fr : status.message_en;
+}
+
+/// Opens the drawer on demand: a manager types their code and PIN (journaled by the server).
+function openDrawer() {
+  const code = el('input', { id: 'drawer-manager', autocomplete: 'off', inputmode: 'numeric' });
+  const pin = el('input', { id: 'drawer-pin', type: 'password', autocomplete: 'off', inputmode: 'numeric' });
+  const ok = async () => {
+    try {
+      const status = await api('POST', `/registers/${encodeURIComponent(registerCode)}/drawer`, { manager: code.value.trim(), pin: pin.value });
+      closeDialog(null);
+      showPrinter(status);
+    } catch (e) {
+      pin.value = '';
+      dialogError(e.message);
+    }
+  };
+  code.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); pin.focus(); } });
+  pin.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); ok(); } });
+  dialogDone = null;
+  openDialog(t('open_drawer'), [
+    el('p', { class: 'muted', text: t('drawer_needs_manager') }),
+    el('label', { for: 'drawer-manager', text: t('manager_code') }), code,
+    el('label', { for: 'drawer-pin', text: t('pin') }), pin,
+  ], [
+    el('button', { type: 'button', text: t('cancel'), onclick: () => closeDialog(null) }),
+    el('button', { type: 'button', class: 'primary', id: 'drawer-ok', text: t('ok'), onclick: ok }),
+  ]);
+  code.focus();
+}
+
+/// Asks the register's card terminal for `cents`; the tender exists only when accepted.
+async function cardPayment(cents) {
+  openDialog(t('card_terminal'), [el('p', { class: 'due', text: money(cents) }), el('p', { class: 'muted', id: 'card-wait', text: t('card_wait') })], []);
+  let answer;
+  try {
+    answer = await api('POST', `/registers/${encodeURIComponent(registerCode)}/card`, { amount: cents });
+  } catch (e) {
+    answer = { status: 'timeout', reason: e.message, reason_fr: e.message };
+  }
+  if (answer.status === 'accepted') return answer;
+  renderPay();
+  const why = lang() === 'fr' ? answer.reason_fr : answer.reason;
+  dialogError(`${answer.status === 'refused' ? t('card_refused') : t('card_no_answer')} ${why || ''}`);
+  return null;
 }
 
 async function refreshTill() {
@@ -711,13 +778,19 @@ function renderPay() {
   const refund = due < 0;
   const remaining = due - paid();
   const amount = el('input', { id: 'tender-amount', inputmode: 'decimal', autocomplete: 'off', value: (Math.abs(remaining) / 100).toFixed(2) });
-  const tender = (method, cents) => {
+  const tender = async (method, cents) => {
     if (S.sending) return;
     if (cents === null || cents === 0) return dialogError(t('bad_amount'));
     const rest = total() - paid();
     if (refund) cents = -Math.min(Math.abs(cents), Math.abs(rest));
     else if (method !== 'cash' && cents > rest) return dialogError(t('only_cash_change'));
-    cart.tenders.push({ method, amount: cents });
+    let terminal;
+    if (method === 'card' && !refund && S.devices && S.devices.terminal) {
+      const answer = await cardPayment(cents);
+      if (!answer) return;
+      terminal = answer.id;
+    }
+    cart.tenders.push(terminal ? { method, amount: cents, terminal } : { method, amount: cents });
     saveCart();
     if (refund ? paid() <= total() : paid() >= total()) {
       sendTicket(cart.tenders);
@@ -730,7 +803,8 @@ function renderPay() {
     el('button', { type: 'button', class: 'quick', dataset: { quick: 'exact' }, text: t('exact'), onclick: () => tender('cash', Math.max(remaining, 0)) }),
     ...[500, 1000, 2000, 5000].map((c) => el('button', { type: 'button', class: 'quick', dataset: { quick: String(c) }, text: money(c), onclick: () => tender('cash', c) })),
   ];
-  const list = el('ul', { class: 'tenders' }, cart.tenders.map((p, i) => el('li', {}, `${t(p.method)} ${money(p.amount)}`, el('button', { type: 'button', class: 'small', text: t('remove'), 'aria-label': `${t('remove')} ${t(p.method)}`, onclick: () => { cart.tenders.splice(i, 1); saveCart(); renderPay(); } }))));
+  // A card payment the terminal accepted stays: the customer paid it.
+  const list = el('ul', { class: 'tenders' }, cart.tenders.map((p, i) => el('li', {}, `${t(p.method)} ${money(p.amount)}`, p.terminal ? el('span', { class: 'muted', text: ` ${t('card_accepted')}` }) : el('button', { type: 'button', class: 'small', text: t('remove'), 'aria-label': `${t('remove')} ${t(p.method)}`, onclick: () => { cart.tenders.splice(i, 1); saveCart(); renderPay(); } }))));
   const body = [
     el('p', { class: 'due' }, el('span', { text: refund ? t('to_refund') : t('remaining') }), el('strong', { id: 'remaining', text: money(Math.abs(remaining)) })),
     el('label', { for: 'tender-amount', text: t('amount') }),
@@ -740,7 +814,7 @@ function renderPay() {
     list,
   ];
   dialogDone = null;
-  openDialog(refund ? t('refund') : t('payment'), body, [el('button', { type: 'button', text: t('back'), onclick: () => { cart.tenders = []; saveCart(); closeDialog(null); } })]);
+  openDialog(refund ? t('refund') : t('payment'), body, [el('button', { type: 'button', text: t('back'), onclick: () => { cart.tenders = cart.tenders.filter((p) => p.terminal); saveCart(); closeDialog(null); } })]);
   amount.select();
 }
 
@@ -752,7 +826,9 @@ async function sendTicket(payments) {
   saveCart();
   renderTicket();
   openDialog(t('sending'), [el('p', { class: 'due', text: money(total()) }), el('p', { class: 'muted', text: t('sending_wait') })], []);
-  const body = ticketBody(payments);
+  const body = ticketBody(payments.map((p) => ({ method: p.method, amount: p.amount })));
+  const accepted = payments.filter((p) => p.terminal).map((p) => p.terminal);
+  if (accepted.length) body.terminal_payments = accepted;
   for (let attempt = 0; ; attempt++) {
     try {
       const approval = S.approval ? { 'X-Manager-Approval': S.approval } : {};
@@ -847,7 +923,41 @@ function receiptOf(ticket) {
 function showReceipt(ticket) {
   $('receipt-paper').replaceChildren(...receiptOf(ticket));
   $('receipt').hidden = false;
+  S.receiptOf = ticket.number;
+  $('receipt-note').textContent = '';
+  $('receipt-qr-img').hidden = true;
+  // Since August 2023 a receipt is printed only when the customer asks (or as the register is set).
+  const mode = S.devices ? S.devices.receipt_mode : 'ask';
+  $('receipt-choice').hidden = mode === 'none' || mode === 'print';
+  $('receipt-print').hidden = !(S.devices && S.devices.receipt_printer);
+  if (mode === 'print') $('receipt-note').textContent = t('receipt_printed');
+  if (mode === 'qr') receiptQr();
   $('new-sale').focus();
+  refreshDevices();
+}
+
+async function receiptPrint() {
+  try {
+    const p = await api('POST', `/tickets/${encodeURIComponent(S.receiptOf)}/print`, {});
+    if (p.status === 'browser' && p.page) window.open(`${p.page}&print=1`, '_blank', 'noopener');
+    $('receipt-note').textContent = p.duplicate ? `${t('receipt_printed')} (${p.duplicate})` : t('receipt_printed');
+    showPrinter(p.printer_status);
+  } catch (e) {
+    $('receipt-note').textContent = e.message;
+  }
+}
+
+async function receiptQr() {
+  try {
+    const link = await api('POST', `/tickets/${encodeURIComponent(S.receiptOf)}/link`, {});
+    const img = $('receipt-qr-img');
+    img.src = link.qr;
+    img.alt = link.url;
+    img.hidden = false;
+    $('receipt-note').textContent = t('receipt_qr_note');
+  } catch (e) {
+    $('receipt-note').textContent = e.message;
+  }
 }
 
 async function newSale() {
@@ -1171,6 +1281,7 @@ async function heartbeat() {
       hq.classList.toggle('down', link.enrolled && !link.reachable);
       hq.dataset.reachable = String(link.reachable);
       $('st-hq-text').textContent = link.reachable ? t('hq_ok', { n: link.unsent }) : t('hq_down', { n: link.unsent });
+      await refreshDevices();
     } catch (e) {
       // The banner says the shop server is not answering.
     }
@@ -1222,6 +1333,7 @@ function wire() {
   $('act-pay').addEventListener('click', payDialog);
   $('act-customer').addEventListener('click', customerDialog);
   $('act-park').addEventListener('click', park);
+  $('act-drawer').addEventListener('click', openDrawer);
   $('act-resume').addEventListener('click', resumeDialog);
   $('act-return').addEventListener('click', startReturn);
   $('act-x').addEventListener('click', xReading);
@@ -1237,6 +1349,9 @@ function wire() {
     } else search(q);
   });
   $('print').addEventListener('click', () => window.print());
+  $('receipt-print').addEventListener('click', receiptPrint);
+  $('receipt-qr').addEventListener('click', receiptQr);
+  $('receipt-none').addEventListener('click', newSale);
   $('new-sale').addEventListener('click', newSale);
 }
 

@@ -18,6 +18,11 @@ const INDEX: &str = include_str!("index.html");
 const APP_JS: &str = include_str!("app.js");
 const I18N_JS: &str = include_str!("i18n.js");
 const STYLE_CSS: &str = include_str!("style.css");
+const DISPLAY: &str = include_str!("display.html");
+const DISPLAY_JS: &str = include_str!("display.js");
+const DISPLAY_CSS: &str = include_str!("display.css");
+const RECEIPT_CSS: &str = include_str!("receipt.css");
+const RECEIPT_JS: &str = include_str!("receipt.js");
 
 /// Only this server's own files; no inline script or style, no frames, no forms elsewhere.
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -48,4 +53,10 @@ pub fn routes() -> Router<Shop> {
         .route("/register/app.js", get(|| async { asset(APP_JS, "text/javascript; charset=utf-8") }))
         .route("/register/i18n.js", get(|| async { asset(I18N_JS, "text/javascript; charset=utf-8") }))
         .route("/register/style.css", get(|| async { asset(STYLE_CSS, "text/css; charset=utf-8") }))
+        // The customer display (crate::display) and the receipt page's files (crate::receipt::html).
+        .route("/registers/{code}/display", get(|| async { asset(DISPLAY, "text/html; charset=utf-8") }))
+        .route("/register/display.js", get(|| async { asset(DISPLAY_JS, "text/javascript; charset=utf-8") }))
+        .route("/register/display.css", get(|| async { asset(DISPLAY_CSS, "text/css; charset=utf-8") }))
+        .route("/register/receipt.css", get(|| async { asset(RECEIPT_CSS, "text/css; charset=utf-8") }))
+        .route("/register/receipt.js", get(|| async { asset(RECEIPT_JS, "text/javascript; charset=utf-8") }))
 }

@@ -11,6 +11,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0004_stock.sql"),
     include_str!("../../migrations/0005_register.sql"),
     include_str!("../../migrations/0006_fiscal.sql"),
+    include_str!("../../migrations/0007_peripherals.sql"),
     include_str!("../../migrations/0010_codes_without_case.sql"),
 ];
 
