@@ -65,15 +65,6 @@ fn barcodes_of(c: &Connection, id: &Uuid) -> R<Vec<String>> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-fn article_by_nocase(c: &Connection, sku: &str) -> R<Option<Article>> {
-    let mut stmt = c.prepare_cached(&format!("SELECT {ARTICLE_COLUMNS} FROM articles WHERE sku = ? COLLATE NOCASE"))?;
-    let mut rows = stmt.query([sku])?;
-    match rows.next()? {
-        Some(r) => Ok(Some(article_from_row(c, r)?)),
-        None => Ok(None),
-    }
-}
-
 fn article_by(c: &Connection, column: &str, value: &str) -> R<Option<Article>> {
     let mut stmt = c.prepare_cached(&format!("SELECT {ARTICLE_COLUMNS} FROM articles WHERE {column} = ?"))?;
     let mut rows = stmt.query([value])?;
@@ -93,7 +84,7 @@ fn article_facts(c: &Connection, writes: &[ArticleWrite]) -> R<ArticleFacts> {
     };
     for sku in skus {
         // The SKU in any case: `a1` finds `A1` (the unique index is NOCASE too).
-        if let Some(a) = article_by_nocase(c, &sku)? {
+        if let Some(a) = article_by(c, "sku COLLATE NOCASE", &sku)? {
             facts.articles.insert(articles::sku_key(&sku), a);
         }
     }
