@@ -110,6 +110,16 @@ try {
   await p.screenshot({ path: join(shots, 'receipt-page-390x844.png'), fullPage: true });
   await phone.close();
 
+  step('or by e-mail: a mistyped address is refused, then the receipt goes to the shop\'s mail server');
+  await register.locator('#receipt-email').click();
+  await register.locator('#receipt-email-to').fill('alice@example');
+  await register.locator('#receipt-email-send').click();
+  await register.locator('#receipt-note').filter({ hasText: 'alice@example' }).waitFor();
+  await register.locator('#receipt-email-to').fill('alice@example.fr');
+  await shoot(register, 'receipt-email');
+  await register.locator('#receipt-email-send').click();
+  await register.locator('#receipt-note').filter({ hasText: 'Ticket envoyé à alice@example.fr' }).waitFor();
+
   step('printing it: the printer is off, the status bar says so and the sale stands');
   await register.locator('#receipt-print').click();
   await register.locator('#receipt-note').filter({ hasText: 'imprimante' }).waitFor();

@@ -131,6 +131,7 @@ fn shop_samples() -> Vec<ShopError> {
         ShopCodeMismatch { local: "LYON1".into(), enrolled: "LYON2".into() },
         HqUnreachable { url: "https://hq.example.fr".into(), cause: "connection refused".into() },
         HqRefused { status: 401, kind: "invalid_credential".into(), message: "…".into() },
+        comptoir_shop::receipt::mail::not_sent("mail.example.fr:587", "connection refused"),
         Forbidden { needed: "manager" },
         Forbidden { needed: "admin" },
         CsvRejected { rows: Vec::new() },
@@ -147,6 +148,7 @@ fn shop_samples() -> Vec<ShopError> {
             Unauthorized | TooManyAttempts { .. } | HqCertificate { .. } | CatalogOwnedByHq | UsersOwnedByHq => {}
             NotEnrolled | AlreadyEnrolled { .. } | ShopCodeMismatch { .. } | HqUnreachable { .. } => {}
             HqRefused { .. } | Forbidden { .. } | CsvRejected { .. } | NotInitialised { .. } => {}
+            OutsideServer { .. } => {}
             AlreadyInitialised { .. } | SchemaTooNew { .. } | Config(_) | Storage(_) | DiskFull(_) => {}
             // The common cases are listed once, as CommonError; the free texts from the source.
             Domain(_) | NotFound { .. } | AlreadyExists { .. } | Inactive { .. } | NoRoute { .. } => {}

@@ -30,6 +30,16 @@ impl Drop for Simulator {
     }
 }
 
+/// A child process killed with the test.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 impl Simulator {
     fn start() -> Simulator {
         let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -40,7 +50,7 @@ impl Simulator {
         let rel = "shared/vendor/caisse-ap-ip/caisse_ap_ip_server.py";
         let script = std::env::var_os("CAISSE_AP_SIMULATOR")
             .map(PathBuf::from)
-            .or_else(|| [repo.join("..").join(rel), repo.join("../..").join(rel)].into_iter().find(|p| p.is_file()))
+            .or_else(|| repo.canonicalize().ok()?.ancestors().map(|a| a.join(rel)).find(|p| p.is_file()))
             .unwrap_or_else(|| panic!("the Caisse-AP simulator is missing: set CAISSE_AP_SIMULATOR to {rel}"));
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let mut child = Command::new(python)
@@ -85,6 +95,26 @@ async fn the_customer_display_follows_the_register_and_the_receipt_is_offered() 
         Some(&format!("{PASSWORD}\n")),
     );
     assert!(out.status.success(), "init: {}", text(&out.stderr));
+    // A real SMTP server (aiosmtpd, in the simulator's Python) keeps what it takes in a maildir.
+    let maildir = tmp.path().join("mail");
+    let smtp_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let python = std::env::var_os("COMPTOIR_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/caisse-ap/.venv/bin/python"));
+    let smtp = Command::new(python)
+        .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{smtp_port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+        .arg(&maildir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("aiosmtpd starts (tests/caisse-ap/README.md)");
+    let _smtp = KillOnDrop(smtp);
+    let config = dir.join("comptoir.toml");
+    let mut settings = std::fs::read_to_string(&config).unwrap_or_default();
+    settings.push_str(&format!(
+        "\n[mail]\nsmtp_url = \"smtp://127.0.0.1:{smtp_port}\"\nfrom = \"Boulangerie Martin <caisse@boulangerie-martin.fr>\"\n"
+    ));
+    std::fs::write(&config, settings).unwrap();
     let shop = start_shop(&dir);
     let terminal = Simulator::start();
     let s = &shop.base;
@@ -141,5 +171,13 @@ async fn the_customer_display_follows_the_register_and_the_receipt_is_offered() 
         .status()
         .expect("run node");
     assert!(status.success(), "the browser test failed (see its output above)");
+    // The receipt e-mailed from the screen reached the mail server, legal mentions and all.
+    let mails: Vec<String> = std::fs::read_dir(maildir.join("new"))
+        .expect("the mail server kept a message")
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert_eq!(mails.len(), 1, "one receipt e-mailed");
+    assert!(mails[0].contains("To: alice@example.fr"), "{}", mails[0]);
+    assert!(mails[0].contains("Boulangerie Martin SARL"), "{}", mails[0]);
     println!("screenshots in {}", screenshots.display());
 }

@@ -60,6 +60,27 @@ pub struct ShopConfig {
     pub log: LogConfig,
     pub sync: SyncConfig,
     pub fiscal: FiscalConfig,
+    pub mail: MailConfig,
+}
+
+/// The SMTP server receipts are e-mailed through (`docs/peripherals.md`). Unset: the
+/// register offers paper and the QR code only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailConfig {
+    /// `smtp://HOST:PORT` (plain, a relay on the shop's network), `smtp://HOST:587?tls=required`
+    /// (STARTTLS) or `smtps://USER:PASSWORD@HOST:465`.
+    pub smtp_url: Option<String>,
+    /// The receipts' sender, `Boutique <caisse@example.fr>`.
+    pub from: Option<String>,
+    /// Longest wait for the mail server, seconds.
+    pub timeout_seconds: u64,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig { smtp_url: None, from: None, timeout_seconds: 10 }
+    }
 }
 
 /// Closures and archives (NF525, `docs/fiscal.md`).
@@ -170,6 +191,7 @@ impl Default for ShopConfig {
             log: LogConfig::default(),
             sync: SyncConfig::default(),
             fiscal: FiscalConfig::default(),
+            mail: MailConfig::default(),
         }
     }
 }

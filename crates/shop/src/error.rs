@@ -65,6 +65,10 @@ pub enum ShopError {
     HqUnreachable { url: String, cause: String },
     #[error("HQ refused ({status} {kind}): {message}")]
     HqRefused { status: u16, kind: String, message: String },
+    /// An outside server the shop hands something to (the mail server) refused it or did
+    /// not answer; nothing of the shop's own was lost.
+    #[error("{kind}: {en}")]
+    OutsideServer { kind: &'static str, en: String, fr: String },
     #[error("role {needed} needed")]
     Forbidden { needed: &'static str },
     #[error("conflict: {en}")]
@@ -273,7 +277,9 @@ impl ShopError {
             ShopError::NotEnrolled | ShopError::AlreadyEnrolled { .. } | ShopError::ShopCodeMismatch { .. } => {
                 StatusCode::CONFLICT
             }
-            ShopError::HqUnreachable { .. } | ShopError::HqRefused { .. } => StatusCode::BAD_GATEWAY,
+            ShopError::HqUnreachable { .. } | ShopError::HqRefused { .. } | ShopError::OutsideServer { .. } => {
+                StatusCode::BAD_GATEWAY
+            }
             ShopError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ShopError::Refused { refusal, .. } => match refusal {
                 Refusal::SessionOpen | Refusal::NoOpenSession | Refusal::ZDue => StatusCode::CONFLICT,
@@ -329,6 +335,7 @@ impl ShopError {
             ShopError::ShopCodeMismatch { .. } => "shop_code_mismatch",
             ShopError::HqUnreachable { .. } => "hq_unreachable",
             ShopError::HqRefused { .. } => "hq_refused",
+            ShopError::OutsideServer { kind, .. } => kind,
             ShopError::Forbidden { .. } => "forbidden",
             ShopError::Refused { refusal, .. } => refusal.kind(),
             ShopError::CsvRejected { .. } => "csv_rejected",
@@ -413,6 +420,7 @@ impl ShopError {
                 format!("HQ at {url} does not answer ({cause}). The shop keeps selling and sends its sales when HQ is back; check the network and HQ's address."),
                 format!("Le siège {url} ne répond pas ({cause}). La boutique continue de vendre et enverra ses ventes au retour du siège ; vérifiez le réseau et l'adresse du siège."),
             ),
+            OutsideServer { en, fr, .. } => lang.pick(en.clone(), fr.clone()),
             HqRefused { status, kind, message } => lang.pick(
                 format!("HQ refused the request ({status}, {kind}): {message}"),
                 format!("Le siège a refusé la requête ({status}, {kind}) : {message}"),

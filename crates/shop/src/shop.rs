@@ -39,6 +39,8 @@ pub struct Shop {
     pub guard: Arc<LoginGuard>,
     /// The devices' shared state: the print queue's wake-up, the customer displays.
     pub devices: Arc<crate::display::Hub>,
+    /// The way out to the SMTP server of `[mail]`, when one is set.
+    pub mailer: Option<Arc<crate::receipt::mail::Mailer>>,
 }
 
 /// An Argon2id hash of nothing anyone knows, checked when the user does not exist, so
@@ -133,7 +135,9 @@ impl Shop {
             config.login_max_failures_per_address,
             Duration::from_secs(config.login_lockout_seconds),
         ));
+        let mailer = crate::receipt::mail::Mailer::from_config(&config.mail)?.map(Arc::new);
         Ok(Shop {
+            mailer,
             guard,
             store,
             code,

@@ -2,16 +2,16 @@
 //! listening on a loopback port captures each job's bytes, which an independent decoder
 //! (npos, from npm, run by node: tests/escpos) turns into text lines; the card terminal is
 //! the Caisse-AP simulator (Python and Twisted) run as its own process, in its success,
-//! refusal and timeout modes.
+//! refusal and timeout modes; e-mailed receipts go to a real SMTP server, aiosmtpd (Python).
 //!
-//! Needs: node with `npm ci` done in tests/escpos; a Python with Twisted (`COMPTOIR_PYTHON`,
+//! Needs: node with `npm ci` done in tests/escpos; a Python with Twisted and aiosmtpd (`COMPTOIR_PYTHON`,
 //! default tests/caisse-ap/.venv/bin/python); the simulator (`CAISSE_AP_SIMULATOR`, default
 //! ../shared/vendor/caisse-ap-ip/caisse_ap_ip_server.py beside the repository). A missing
 //! tool fails the test, it is never skipped.
 
 mod common;
 
-use common::{Api, TestShop, serve};
+use common::{Api, TestShop, assert_refused, serve};
 use comptoir_shop::ShopConfig;
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -449,8 +449,10 @@ fn simulator_script() -> PathBuf {
         return p.into();
     }
     let rel = "shared/vendor/caisse-ap-ip/caisse_ap_ip_server.py";
-    [repo().join("..").join(rel), repo().join("../..").join(rel)]
-        .into_iter()
+    // ../shared beside the repository, wherever the clone sits.
+    let repo = repo().canonicalize().unwrap();
+    repo.ancestors()
+        .map(|a| a.join(rel))
         .find(|p| p.is_file())
         .unwrap_or_else(|| panic!("the Caisse-AP simulator is missing: set CAISSE_AP_SIMULATOR to {rel}"))
 }
@@ -565,4 +567,127 @@ async fn a_terminal_that_does_not_answer_in_time_is_never_a_payment() {
     assert_eq!(s, 200, "{t}");
     let (_, p) = api.post("/api/v1/terminals/T1/payments", json!({"amount":1250})).await;
     assert_eq!(p["status"], "timeout", "{p}");
+}
+
+/// A real SMTP server, aiosmtpd from PyPI run as its own process, keeping each message it
+/// takes as a file of a maildir.
+struct MailServer {
+    child: tokio::process::Child,
+    port: u16,
+    maildir: tempfile::TempDir,
+}
+
+impl Drop for MailServer {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}
+
+impl MailServer {
+    async fn start() -> MailServer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let maildir = tempfile::tempdir().unwrap();
+        let py = python();
+        assert!(py.exists(), "no Python with aiosmtpd at {} (see tests/caisse-ap/README.md)", py.display());
+        let child = tokio::process::Command::new(&py)
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(maildir.path().join("mail"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("aiosmtpd starts");
+        for _ in 0..200 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                return MailServer { child, port, maildir };
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("aiosmtpd did not listen on {port} (is it installed? tests/caisse-ap/README.md)");
+    }
+
+    /// Every message the server took, as the raw text it keeps.
+    fn messages(&self) -> Vec<String> {
+        let new = self.maildir.path().join("mail/new");
+        let Ok(entries) = std::fs::read_dir(new) else { return Vec::new() };
+        entries.map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap()).collect()
+    }
+}
+
+/// A mail's text with its quoted-printable soft breaks and escapes undone (what a reader sees).
+fn readable(mail: &str) -> String {
+    let joined = mail.replace("=\r\n", "").replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'='
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receipt_is_emailed_to_the_customer_through_the_shops_mail_server() {
+    let mail = MailServer::start().await;
+    let shop = TestShop::with_catalog().await;
+    identify(&shop.api).await;
+    // Without a mail server, the register is told how to set one, and offers no e-mail.
+    shop.api.sell(json!({"register":"R1","cashier":"C1","lines":[{"sku":"B1","qty":2}],"payments":[{"method":"cash","amount":5000}]})).await;
+    let (_, devices) = shop.api.get("/api/v1/registers/R1/devices").await;
+    assert_eq!(devices["email"], false);
+    let refused = shop.api.post("/api/v1/tickets/PARIS1-R1-000001/email", json!({"to":"alice@example.fr"})).await;
+    assert_refused(&refused, 400, "mail_not_configured", Some("to"));
+    assert!(refused.1["message"].as_str().unwrap().contains("mail.smtp_url"), "{}", refused.1);
+
+    let mut config = ShopConfig::default();
+    config.mail.smtp_url = Some(format!("smtp://127.0.0.1:{}", mail.port));
+    config.mail.from = Some("Boulangerie Martin <caisse@boulangerie-martin.fr>".into());
+    let api = serve(shop.data_dir(), config).await;
+    let (_, devices) = api.get("/api/v1/registers/R1/devices").await;
+    assert_eq!(devices["email"], true);
+
+    // A mistyped address is refused before anything is sent.
+    let refused = api.post("/api/v1/tickets/PARIS1-R1-000001/email", json!({"to":"alice@example"})).await;
+    assert_refused(&refused, 422, "invalid_email", Some("to"));
+    assert!(mail.messages().is_empty());
+
+    let (s, sent) = api.post("/api/v1/tickets/PARIS1-R1-000001/email", json!({"to":" alice@example.fr "})).await;
+    assert_eq!(s, 200, "{sent}");
+    assert_eq!(sent["sent_to"], "alice@example.fr");
+    let messages = mail.messages();
+    assert_eq!(messages.len(), 1, "one message at the mail server");
+    let m = readable(&messages[0]);
+    assert!(m.contains("To: alice@example.fr"), "{m}");
+    assert!(m.contains("caisse@boulangerie-martin.fr"), "{m}");
+    // The receipt as printed, with its legal mentions, and the link to its page.
+    for mention in ["Boulangerie Martin SARL", "SIRET 12345678900012", "PARIS1-R1-000001", "TOTAL", "Comptoir "] {
+        assert!(m.contains(mention), "no {mention:?} in:\n{m}");
+    }
+    let url = sent["url"].as_str().unwrap();
+    assert!(m.contains(url), "the mail links to {url}:\n{m}");
+    // The link opens the receipt for anyone who has it, with no sign-in.
+    let path = url.split_once("/r/").map(|(_, t)| format!("/r/{t}")).unwrap();
+    let (status, _, page) = api.anonymous().raw(reqwest::Method::GET, &path, None, vec![]).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("PARIS1-R1-000001"));
+    // An e-mail is not a print: the first print is still the original.
+    let (_, _, text) = api.raw(reqwest::Method::GET, "/api/v1/tickets/PARIS1-R1-000001/receipt", None, vec![]).await;
+    assert!(!text.contains("DUPLICATA"), "{text}");
+
+    // The mail server gone: the cashier is told, and the sale stays as it was.
+    drop(mail);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let refused = api.post("/api/v1/tickets/PARIS1-R1-000001/email", json!({"to":"alice@example.fr"})).await;
+    assert_refused(&refused, 502, "mail_not_sent", None);
+    assert!(refused.1["message"].as_str().unwrap().contains("127.0.0.1"), "{}", refused.1);
+    assert_eq!(api.tickets().await.len(), 1);
 }

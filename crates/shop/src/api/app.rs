@@ -417,6 +417,16 @@ async fn receipt_link(
     Ok((StatusCode::CREATED, Json(peripherals::link(&st.0, key.0, &headers).await?)).into_response())
 }
 
+async fn email_receipt(
+    st: State<Shop>,
+    _s: Screen,
+    key: Path<String>,
+    headers: HeaderMap,
+    body: Body<peripherals::EmailRequest>,
+) -> Result<Response, ShopError> {
+    Ok(Json(peripherals::email(&st.0, key.0, &body.0.to, &headers).await?).into_response())
+}
+
 async fn devices(st: State<Shop>, s: Screen, code: Path<String>) -> Result<Response, ShopError> {
     s.at(&code.0)?;
     Ok(Json(peripherals::devices_of(&st.0, code.0).await?).into_response())
@@ -492,6 +502,7 @@ pub fn routes() -> Router<Shop> {
         .route("/app/v1/tickets/{key}/print", post(print))
         .route("/app/v1/tickets/{key}/receipt.html", get(receipt_page))
         .route("/app/v1/tickets/{key}/link", post(receipt_link))
+        .route("/app/v1/tickets/{key}/email", post(email_receipt))
         .route("/app/v1/registers/{code}/devices", get(devices))
         .route("/app/v1/registers/{code}/drawer", post(drawer))
         .route("/app/v1/registers/{code}/display", get(display))

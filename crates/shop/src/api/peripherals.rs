@@ -35,6 +35,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
     print_ticket,
     ticket_receipt,
     receipt_link,
+    email_receipt,
     open_drawer,
     list_terminals,
     create_terminal,
@@ -55,6 +56,7 @@ pub fn routes() -> Router<Shop> {
         .route("/api/v1/tickets/{key}/print", post(print_ticket))
         .route("/api/v1/tickets/{key}/receipt", get(ticket_receipt))
         .route("/api/v1/tickets/{key}/link", post(receipt_link))
+        .route("/api/v1/tickets/{key}/email", post(email_receipt))
         .route("/api/v1/registers/{code}/drawer", post(open_drawer))
         .route("/api/v1/registers/{code}/devices", get(register_devices))
         .route("/api/v1/registers/{code}/display", get(display_state))
@@ -197,6 +199,15 @@ pub struct ReceiptQuery {
     pub copy: Option<u32>,
 }
 
+/// Which copy a view of a receipt shows: only one already printed (by default the last),
+/// or the original when none was; a view (a page, an e-mail) never makes a print.
+fn shown_copy(c: &rusqlite::Connection, ticket_id: &str, copy: Option<u32>) -> Result<Copy, ShopError> {
+    let printed: u32 =
+        c.query_row("SELECT COUNT(*) FROM ticket_prints WHERE ticket_id = ?", [ticket_id], |r| r.get(0))?;
+    let n = if printed == 0 { 0 } else { copy.filter(|c| *c < printed).unwrap_or(printed - 1) };
+    Ok(Copy::from_number(n))
+}
+
 /// A rendering of a receipt, for a copy already printed (or the original).
 pub async fn render(
     shop: &Shop,
@@ -210,13 +221,7 @@ pub async fn render(
     let id = t.id.to_string();
     let r = shop
         .store
-        .read(move |c| {
-            let printed: u32 =
-                c.query_row("SELECT COUNT(*) FROM ticket_prints WHERE ticket_id = ?", [&id], |r| r.get(0))?;
-            // Only a copy already printed (by default the last): a view never makes a print.
-            let n = if printed == 0 { 0 } else { copy.filter(|c| *c < printed).unwrap_or(printed - 1) };
-            Ok(receipt::build(receipt::load(c, t, &name, tz, Copy::from_number(n), link)?))
-        })
+        .read(move |c| Ok(receipt::build(receipt::load(c, t, &name, tz, shown_copy(c, &id, copy)?, link)?)))
         .await?;
     let (body, kind): (Vec<u8>, &'static str) = match format {
         "html" => (receipt::html::render(&r).into_bytes(), "text/html; charset=utf-8"),
@@ -287,6 +292,64 @@ pub async fn link(shop: &Shop, key: String, headers: &HeaderMap) -> Result<Recei
         .await?;
     let url = format!("{}/r/{token}", base_url(shop, headers));
     Ok(ReceiptLink { qr: receipt::html::qr_data_url(&url), url })
+}
+
+/// `POST /api/v1/tickets/{key}/email`: where to send the receipt.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailRequest {
+    /// The customer's e-mail address.
+    pub to: String,
+}
+
+/// A receipt handed to the mail server.
+#[derive(Serialize, ToSchema)]
+pub struct EmailAnswer {
+    pub sent_to: String,
+    /// The receipt's web page, which the e-mail links to.
+    pub url: String,
+}
+
+/// E-mails a ticket's receipt (the text receipt and a new link to its page) through the
+/// SMTP server of `[mail]`. Nothing is printed and nothing is counted as a duplicate.
+pub async fn email(shop: &Shop, key: String, to: &str, headers: &HeaderMap) -> Result<EmailAnswer, ShopError> {
+    let mailer = shop.mailer.clone().ok_or_else(|| {
+        ShopError::invalid(
+            "mail_not_configured",
+            "This shop has no mail server: set mail.smtp_url and mail.from in comptoir.toml to e-mail receipts, or print the receipt or show its QR code.",
+            "Cette boutique n'a pas de serveur de messagerie : renseignez mail.smtp_url et mail.from dans comptoir.toml pour envoyer les tickets par e-mail, ou imprimez le ticket ou affichez son QR code.",
+            Some("to"),
+        )
+    })?;
+    let to = receipt::mail::recipient(to)?;
+    let t = ticket(shop, key.clone()).await?;
+    let page = link(shop, key, headers).await?;
+    let (name, tz) = facts(shop);
+    let id = t.id.to_string();
+    let url = page.url.clone();
+    let r = shop
+        .store
+        .read(move |c| Ok(receipt::build(receipt::load(c, t, &name, tz, shown_copy(c, &id, None)?, Some(url))?)))
+        .await?;
+    let sent_to = to.email.to_string();
+    let message = receipt::mail::message(&r, &receipt::text::render(&r), mailer.from(), to)?;
+    mailer.send(message).await?;
+    Ok(EmailAnswer { sent_to, url: page.url })
+}
+
+#[utoipa::path(post, path = "/api/v1/tickets/{key}/email", params(("key" = String, Path, description = "Ticket id or number")), request_body = EmailRequest,
+    responses((status = 200, description = "The receipt was handed to the mail server", body = EmailAnswer),
+              (status = 400, description = "No mail server set (`mail_not_configured`), or a bad address (`invalid_email`)", body = ErrorBody),
+              (status = 404, body = ErrorBody),
+              (status = 502, description = "The mail server refused or did not answer (`mail_not_sent`)", body = ErrorBody)))]
+pub async fn email_receipt(
+    State(shop): State<Shop>,
+    _c: Caller,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+    Body(input): Body<EmailRequest>,
+) -> Result<Json<EmailAnswer>, ShopError> {
+    Ok(Json(email(&shop, key, &input.to, &headers).await?))
 }
 
 fn hex_sha(token: &str) -> String {
@@ -394,7 +457,7 @@ pub async fn devices_of(shop: &Shop, code: String) -> Result<RegisterDevices, Sh
             Ok((d, s))
         })
         .await?;
-    Ok(RegisterDevices { devices, printer_status, email: false })
+    Ok(RegisterDevices { devices, printer_status, email: shop.mailer.is_some() })
 }
 
 #[utoipa::path(get, path = "/api/v1/registers/{code}/devices", responses((status = 200, body = RegisterDevices)))]

@@ -14,6 +14,7 @@
 
 pub mod escpos;
 pub mod html;
+pub mod mail;
 pub mod text;
 
 use crate::error::ShopError;

@@ -836,6 +836,7 @@ async function sendTicket(payments) {
       S.approval = null;
       S.sending = false;
       closeDialog(null);
+      S.receiptEmail = (cart.customer && cart.customer.email) || '';
       cart = emptyCart();
       S.preview = null;
       S.selected = null;
@@ -930,9 +931,14 @@ function showReceipt(ticket) {
   const mode = S.devices ? S.devices.receipt_mode : 'ask';
   $('receipt-choice').hidden = mode === 'none' || mode === 'print';
   $('receipt-print').hidden = !(S.devices && S.devices.receipt_printer);
+  $('receipt-email').hidden = !(S.devices && S.devices.email);
+  $('receipt-email-form').hidden = true;
+  $('receipt-email-to').value = '';
   if (mode === 'print') $('receipt-note').textContent = t('receipt_printed');
   if (mode === 'qr') receiptQr();
   $('new-sale').focus();
+  // The register set to e-mail asks for the address at once (when the shop has a mail server).
+  if (mode === 'email' && S.devices.email) receiptEmailForm();
   refreshDevices();
 }
 
@@ -957,6 +963,27 @@ async function receiptQr() {
     $('receipt-note').textContent = t('receipt_qr_note');
   } catch (e) {
     $('receipt-note').textContent = e.message;
+  }
+}
+
+function receiptEmailForm() {
+  $('receipt-email-form').hidden = false;
+  const to = $('receipt-email-to');
+  if (!to.value && S.receiptEmail) to.value = S.receiptEmail;
+  to.focus();
+}
+
+async function receiptEmail(ev) {
+  ev.preventDefault();
+  const to = $('receipt-email-to').value.trim();
+  try {
+    const sent = await api('POST', `/tickets/${encodeURIComponent(S.receiptOf)}/email`, { to });
+    $('receipt-note').textContent = t('receipt_emailed', { to: sent.sent_to });
+    $('receipt-email-form').hidden = true;
+    $('new-sale').focus();
+  } catch (e) {
+    $('receipt-note').textContent = e.message;
+    $('receipt-email-to').focus();
   }
 }
 
@@ -985,7 +1012,7 @@ async function loadCustomer(id, announce) {
 }
 
 function setCustomer(c) {
-  cart.customer = { id: c.id, name: c.name, card: c.card, points: c.loyalty_balance };
+  cart.customer = { id: c.id, name: c.name, card: c.card, email: c.email, points: c.loyalty_balance };
   S.offers = [];
   changed();
   loadCustomer(c.id, true);
@@ -1089,7 +1116,7 @@ async function resume(id) {
     if (p.customer) {
       try {
         const c = await api('GET', `/customers/${encodeURIComponent(p.customer)}`);
-        cart.customer = { id: c.id, name: c.name, card: c.card, points: c.loyalty_balance };
+        cart.customer = { id: c.id, name: c.name, card: c.card, email: c.email, points: c.loyalty_balance };
         loadCustomer(c.id, false);
       } catch (e) {
         cart.customer = null;
@@ -1351,6 +1378,8 @@ function wire() {
   $('print').addEventListener('click', () => window.print());
   $('receipt-print').addEventListener('click', receiptPrint);
   $('receipt-qr').addEventListener('click', receiptQr);
+  $('receipt-email').addEventListener('click', receiptEmailForm);
+  $('receipt-email-form').addEventListener('submit', receiptEmail);
   $('receipt-none').addEventListener('click', newSale);
   $('new-sale').addEventListener('click', newSale);
 }
