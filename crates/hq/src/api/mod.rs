@@ -80,9 +80,14 @@ async fn health() -> axum::Json<serde_json::Value> {
 
 #[utoipa::path(get, path = "/api/v1/openapi.json", responses((status = 200, description = "This document")))]
 async fn openapi_json(_caller: AdminCaller) -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(document())
+}
+
+/// The whole OpenAPI document of HQ's API: every part's paths in one.
+pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(stock::StockDoc::openapi());
-    axum::Json(doc)
+    doc
 }
 
 /// The route of health, answered before every limit (and past the connection caps).

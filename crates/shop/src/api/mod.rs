@@ -70,11 +70,16 @@ async fn health() -> axum::Json<serde_json::Value> {
 
 #[utoipa::path(get, path = "/api/v1/openapi.json", responses((status = 200, description = "This document")))]
 async fn openapi_json(_caller: Caller) -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(document())
+}
+
+/// The whole OpenAPI document of the shop's API: every part's paths in one.
+pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(stock::StockDoc::openapi());
     doc.merge(registers::RegisterDoc::openapi());
     doc.merge(peripherals::PeripheralsDoc::openapi());
-    axum::Json(doc)
+    doc
 }
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
