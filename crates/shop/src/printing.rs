@@ -608,3 +608,8 @@ mod tests {
         assert_eq!(s.message_fr, "imprimante P1 prête, rien en attente");
     }
 }
+
+/// How many times a ticket's receipt was printed (0: never; the next print is copy n°).
+pub fn print_count(conn: &Connection, ticket_id: &str) -> Result<u32, ShopError> {
+    Ok(conn.query_row("SELECT COUNT(*) FROM ticket_prints WHERE ticket_id = ?", [ticket_id], |r| r.get(0))?)
+}

@@ -337,3 +337,43 @@ async fn a_chain_shop_shows_hqs_catalog_read_only() {
     assert_eq!(sent.status, 409);
     assert!(sent.has("data-kind=\"catalog_owned_by_hq\""), "{}", sent.html);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_manager_reads_the_x_the_z_and_finds_a_ticket_with_its_receipt() {
+    let shop = TestShop::with_catalog().await;
+    let sold = shop
+        .api
+        .sell(json!({"register":"R1","cashier":"C1","lines":[{"sku":"A1","qty":2}],"payments":[{"method":"cash","amount":500}]}))
+        .await;
+    let number = sold["number"].as_str().unwrap().to_string();
+    let day = sold["business_date"].as_str().unwrap().to_string();
+    let mut b = Browser::new(&shop.api.base);
+    b.sign_in(ADMIN, ADMIN_PASSWORD).await;
+
+    // The X reading counts the sale, before any closure.
+    let x = b.get("/admin/x-reading").await;
+    assert_eq!(x.status, 200);
+    assert!(x.has("id=\"x-R1-totals\"") && x.has("€2.40"), "{}", x.html);
+
+    // The day closure, made through the API, is listed and detailed.
+    let (s, z) = shop.api.post("/api/v1/closures", json!({"register":"R1","kind":"day"})).await;
+    assert_eq!(s, 201, "{z}");
+    let list = b.get("/admin/closures").await;
+    let link = format!("/admin/closures/{}", z["id"].as_str().unwrap());
+    assert!(list.has(&link), "{}", list.html);
+    let detail = b.get(&link).await;
+    assert_eq!(detail.status, 200);
+    assert!(detail.has(&number) && detail.has(z["hash"].as_str().unwrap()), "{}", detail.html);
+
+    // The ticket search by day, register and number; the receipt as printed.
+    let found = b.get(&format!("/admin/tickets?date={day}&register=R1&number={}", &number[number.len() - 3..])).await;
+    assert!(found.has(&format!("/admin/tickets/{number}")), "{}", found.html);
+    let none = b.get("/admin/tickets?date=2001-01-01").await;
+    assert!(!none.has(&number));
+    let bad = b.get("/admin/tickets?date=yesterday").await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.field_error("date").is_some_and(|e| e.contains("2026-03-14")), "{}", bad.html);
+    let receipt = b.get(&format!("/admin/tickets/{number}")).await;
+    assert_eq!(receipt.status, 200);
+    assert!(receipt.has("TOTAL TTC") && receipt.has("Baguette") && receipt.has("Rendu monnaie"), "{}", receipt.html);
+}

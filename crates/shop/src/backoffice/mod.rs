@@ -19,6 +19,7 @@
 //! a change anyway.
 
 pub mod catalog;
+pub mod closures;
 pub mod session;
 
 use crate::error::ShopError;
@@ -124,5 +125,10 @@ pub fn routes() -> Router<Shop> {
         .route("/admin/catalog/articles/{sku}", get(catalog::article).post(catalog::update_article))
         .route(IMPORT_PATH, get(catalog::import_page).post(catalog::import))
         .route("/admin/catalog/export.csv", get(catalog::export))
+        .route("/admin/closures", get(closures::closures))
+        .route("/admin/closures/{id}", get(closures::closure))
+        .route("/admin/x-reading", get(closures::x_reading))
+        .route("/admin/tickets", get(closures::tickets))
+        .route("/admin/tickets/{key}", get(closures::ticket))
         .route("/admin/{*rest}", get(not_found))
 }
