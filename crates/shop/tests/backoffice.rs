@@ -301,21 +301,7 @@ async fn a_csv_import_is_refused_whole_with_its_report_and_the_export_reads_back
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chain_shop_shows_hqs_catalog_read_only() {
     let shop = TestShop::with_catalog().await;
-    let store = comptoir_shop::store::Store::open(shop.data_dir()).unwrap();
-    store
-        .write_blocking(|tx| {
-            comptoir_shop::sync::link::save_hq_link(
-                tx,
-                &comptoir_shop::sync::link::HqLink {
-                    url: "http://127.0.0.1:1".into(),
-                    hq_id: uuid::Uuid::nil(),
-                    hq_name: "Siège".into(),
-                    credential: "x.y".into(),
-                    enrolled_at: "2026-01-01T00:00:00Z".into(),
-                },
-            )
-        })
-        .unwrap();
+    join_a_chain_whose_hq_is_down(&shop);
     let mut b = Browser::new(&shop.api.base);
     b.sign_in(ADMIN, ADMIN_PASSWORD).await;
 
@@ -376,4 +362,44 @@ async fn the_manager_reads_the_x_the_z_and_finds_a_ticket_with_its_receipt() {
     let receipt = b.get(&format!("/admin/tickets/{number}")).await;
     assert_eq!(receipt.status, 200);
     assert!(receipt.has("TOTAL TTC") && receipt.has("Baguette") && receipt.has("Rendu monnaie"), "{}", receipt.html);
+}
+
+/// Links the shop to an HQ at an address where nothing answers, as an enrolled shop
+/// whose HQ is down.
+fn join_a_chain_whose_hq_is_down(shop: &TestShop) {
+    let store = comptoir_shop::store::Store::open(shop.data_dir()).unwrap();
+    store
+        .write_blocking(|tx| {
+            comptoir_shop::sync::link::save_hq_link(
+                tx,
+                &comptoir_shop::sync::link::HqLink {
+                    url: "http://127.0.0.1:1".into(),
+                    hq_id: uuid::Uuid::nil(),
+                    hq_name: "Siège".into(),
+                    credential: "x.y".into(),
+                    enrolled_at: "2026-01-01T00:00:00Z".into(),
+                },
+            )
+        })
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sync_page_says_what_waits_and_sync_now_reports_an_unreachable_hq() {
+    let shop = TestShop::with_catalog().await;
+    let mut b = Browser::new(&shop.api.base);
+    b.sign_in(ADMIN, ADMIN_PASSWORD).await;
+    let alone = b.get("/admin/sync").await;
+    assert!(alone.has("not linked to an HQ") && !alone.has("Sync now"), "{}", alone.html);
+
+    join_a_chain_whose_hq_is_down(&shop);
+    shop.api
+        .sell(json!({"register":"R1","cashier":"C1","lines":[{"sku":"A1","qty":1}],"payments":[{"method":"card","amount":120}]}))
+        .await;
+    let page = b.get("/admin/sync").await;
+    assert_eq!(page.status, 200);
+    assert!(page.has("id=\"sync-status\"") && page.has("HQ reachable") && page.has("badge bad"), "{}", page.html);
+    let now = b.submit("/admin/sync", "/admin/sync", &[]).await;
+    assert_eq!(now.status, 502, "{}", now.html);
+    assert!(now.has("data-kind=\"hq_unreachable\"") && now.has("keeps selling"), "{}", now.html);
 }

@@ -21,6 +21,7 @@
 pub mod catalog;
 pub mod closures;
 pub mod session;
+pub mod sync;
 
 use crate::error::ShopError;
 use crate::shop::Shop;
@@ -130,5 +131,6 @@ pub fn routes() -> Router<Shop> {
         .route("/admin/x-reading", get(closures::x_reading))
         .route("/admin/tickets", get(closures::tickets))
         .route("/admin/tickets/{key}", get(closures::ticket))
+        .route("/admin/sync", get(sync::page).post(sync::sync_now))
         .route("/admin/{*rest}", get(not_found))
 }
