@@ -403,3 +403,60 @@ async fn the_sync_page_says_what_waits_and_sync_now_reports_an_unreachable_hq() 
     assert_eq!(now.status, 502, "{}", now.html);
     assert!(now.has("data-kind=\"hq_unreachable\"") && now.has("keeps selling"), "{}", now.html);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stock_is_adjusted_and_users_and_registers_are_managed_here_unless_hq_owns_them() {
+    let shop = TestShop::with_catalog().await;
+    let mut b = Browser::new(&shop.api.base);
+    b.sign_in(ADMIN, ADMIN_PASSWORD).await;
+
+    let adjusted =
+        b.submit("/admin/stock", "/admin/stock", &[("sku", "A1"), ("qty", "12"), ("reason", "Livraison")]).await;
+    assert_eq!(adjusted.status, 200, "{}", adjusted.html);
+    assert!(adjusted.has("Stock of A1: 12"), "{}", adjusted.html);
+    let (_, level) = shop.api.get("/api/v1/stock?sku=A1").await;
+    assert_eq!(level["quantity"].as_f64(), Some(12.0), "{level}");
+    let zero = b.submit("/admin/stock", "/admin/stock", &[("sku", "A1"), ("qty", "0")]).await;
+    assert_eq!(zero.status, 400);
+    assert!(zero.field_error("qty").is_some(), "{}", zero.html);
+
+    // An admin creates a manager; a PIN too short is refused next to the PIN.
+    let short = b
+        .submit("/admin/users", "/admin/users", &[("code", "M2"), ("name", "Mia"), ("role", "manager"), ("pin", "12")])
+        .await;
+    assert_eq!(short.status, 422, "{}", short.html);
+    assert!(short.field_error("pin").is_some(), "{}", short.html);
+    let made = b
+        .submit(
+            "/admin/users",
+            "/admin/users",
+            &[("code", "M2"), ("name", "Mia"), ("role", "manager"), ("pin", ""), ("password", "long-enough-1")],
+        )
+        .await;
+    assert_eq!(made.status, 200, "{}", made.html);
+    // The last admin cannot demote themself.
+    let demoted = b
+        .submit("/admin/users/admin", "/admin/users/admin", &[("name", "admin"), ("role", "manager"), ("active", "on")])
+        .await;
+    assert_eq!(demoted.status, 409);
+    assert!(demoted.field_error("role").is_some_and(|e| e.contains("last active admin")), "{}", demoted.html);
+
+    // Mia, a manager, sees the users but may not change them.
+    let mut mia = Browser::new(&shop.api.base);
+    assert_eq!(mia.sign_in("M2", "long-enough-1").await.status, 303);
+    let users = mia.get("/admin/users").await;
+    assert!(users.has("Only an administrator") && !users.has("New user"), "{}", users.html);
+
+    let register = b
+        .submit("/admin/registers", "/admin/registers", &[("action", "create"), ("code", "R9"), ("name", "Caisse 9")])
+        .await;
+    assert_eq!(register.status, 200, "{}", register.html);
+    let (_, list) = shop.api.get("/api/v1/registers").await;
+    assert!(list.as_array().unwrap().iter().any(|r| r["code"] == "R9"), "{list}");
+
+    join_a_chain_whose_hq_is_down(&shop);
+    let users = b.get("/admin/users").await;
+    assert!(users.has("are changed at HQ") && !users.has("New user"), "{}", users.html);
+    let registers = b.get("/admin/registers").await;
+    assert!(registers.has("are changed at HQ") && !registers.has("name=\"name\""), "{}", registers.html);
+}

@@ -20,7 +20,9 @@
 
 pub mod catalog;
 pub mod closures;
+pub mod people;
 pub mod session;
+pub mod stock;
 pub mod sync;
 
 use crate::error::ShopError;
@@ -132,5 +134,9 @@ pub fn routes() -> Router<Shop> {
         .route("/admin/tickets", get(closures::tickets))
         .route("/admin/tickets/{key}", get(closures::ticket))
         .route("/admin/sync", get(sync::page).post(sync::sync_now))
+        .route("/admin/stock", get(stock::levels).post(stock::adjust))
+        .route("/admin/users", get(people::users).post(people::create_user))
+        .route("/admin/users/{code}", get(people::user).post(people::update_user))
+        .route("/admin/registers", get(people::registers).post(people::register_action))
         .route("/admin/{*rest}", get(not_found))
 }
