@@ -9,6 +9,8 @@
 //!   (the framework's own included), body limits checked on the announced length first,
 //!   a body read timeout, load shedding.
 //! - [`sign_in`]: the guard against repeated failed sign-ins, the cache of checked logins.
+//! - [`web`]: what web pages' sessions share: cookies, tokens, CSRF comparison, the
+//!   reader's language, a posted form's fields.
 //! - [`logs`]: the daily log files.
 //! - [`csv_header`]: the header of a CSV import.
 //! - [`serve`]: the accept loop (TLS optional, connection caps in total and per address,
@@ -25,6 +27,7 @@ pub mod layers;
 pub mod logs;
 pub mod serve;
 pub mod sign_in;
+pub mod web;
 
 pub use comptoir_core::Lang;
 pub use error::{CommonError, ErrorBody, HttpError, RowError, ServerName, render, respond, short};

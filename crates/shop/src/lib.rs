@@ -17,6 +17,7 @@
 //!   the customer display; docs/peripherals.md);
 //! - [`verify`]: walking the hash chains and checking signatures;
 //! - [`sync`]: the link to HQ: enrolment, outbox, feed, snapshot, jobs, checks, status;
+//! - [`backoffice`]: the manager's pages under `/admin/` (docs/backoffice.md);
 //! - [`api`]: the HTTP API under `/api/v1` and its OpenAPI document;
 //! - [`server`]: binding and graceful shutdown (the accept loop of `comptoir_http`);
 //! - [`shop`]: the open shop the API and the CLI act through;
@@ -26,6 +27,7 @@
 
 pub mod api;
 pub mod archive;
+pub mod backoffice;
 pub mod catalog;
 pub mod catalog_csv;
 pub mod closures;

@@ -583,6 +583,11 @@ pub async fn run_worker(store: crate::store::Store, wake: std::sync::Arc<tokio::
     }
 }
 
+/// How many times a ticket's receipt was printed (0: never; the next print is copy n°).
+pub fn print_count(conn: &Connection, ticket_id: &str) -> Result<u32, ShopError> {
+    Ok(conn.query_row("SELECT COUNT(*) FROM ticket_prints WHERE ticket_id = ?", [ticket_id], |r| r.get(0))?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -578,6 +578,31 @@ pub fn find_ticket(conn: &Connection, key: &str) -> Result<Option<Ticket>, ShopE
     }
 }
 
+/// What a ticket search asks: a business day, a register, text found in the number; any
+/// left out matches every ticket.
+#[derive(Debug, Clone, Default)]
+pub struct TicketSearch {
+    pub date: Option<String>,
+    pub register: Option<String>,
+    pub number: Option<String>,
+}
+
+/// The newest tickets matching `search`, at most `limit` (1 to 1000), newest first.
+pub fn search_tickets(conn: &Connection, search: &TicketSearch, limit: usize) -> Result<Vec<Ticket>, ShopError> {
+    let pattern = search.number.as_deref().map(|n| format!("%{}%", n.replace(['%', '_'], "")));
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {TICKET_COLUMNS} FROM tickets
+         WHERE (?1 IS NULL OR business_date = ?1) AND (?2 IS NULL OR register = ?2) AND (?3 IS NULL OR number LIKE ?3)
+         ORDER BY rowid DESC LIMIT ?4"
+    ))?;
+    let mut rows = stmt.query(params![search.date, search.register, pattern, limit.clamp(1, 1000) as i64])?;
+    let mut items = Vec::new();
+    while let Some(r) = rows.next()? {
+        items.push(ticket_from_row(conn, r)?);
+    }
+    Ok(items)
+}
+
 /// A page of tickets, oldest first; `after` is the `next` cursor of the previous page.
 pub fn list_tickets(
     conn: &Connection,

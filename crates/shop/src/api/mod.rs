@@ -169,14 +169,15 @@ pub fn router(shop: Shop) -> Router {
         .merge(peripherals::routes())
         .merge(app::routes())
         .merge(crate::register::routes())
+        .merge(crate::backoffice::routes())
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout));
     let api = shed(api, shop.config.max_concurrent_requests, SERVER).with_state(shop.clone());
     let stack = Stack {
         server: SERVER,
         max_body_bytes: limit,
-        body_limits: vec![("/api/v1/catalog/import", import_limit)],
+        body_limits: vec![("/api/v1/catalog/import", import_limit), (crate::backoffice::IMPORT_PATH, import_limit)],
         body_read_timeout: Duration::from_secs(shop.config.body_read_timeout_seconds.max(1)),
-        pages: Vec::new(),
+        pages: vec!["/admin"],
         immutable: vec![
             ("/api/v1/tickets", "tickets", "les tickets"),
             ("/api/v1/closures", "closures", "les clôtures"),

@@ -19,7 +19,8 @@ pub fn qr_data_url(data: &str) -> Option<String> {
         .map(|svg| format!("data:image/svg+xml;base64,{}", base64::engine::general_purpose::STANDARD.encode(svg)))
 }
 
-fn body(r: &Receipt) -> Markup {
+/// The receipt itself, for a page of its own or inside another (the back office's).
+pub fn body(r: &Receipt) -> Markup {
     html! {
         article.receipt {
             header {

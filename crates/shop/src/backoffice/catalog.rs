@@ -1,0 +1,438 @@
+//! The catalog pages: articles (list with search, create, edit), CSV import with its
+//! rejection report, CSV export. Every write goes through the shop's catalog service
+//! (`crate::catalog`, `crate::catalog_csv`), the same validation as the API's.
+//!
+//! In a chain shop HQ owns the catalog: the pages show it read-only, with a note saying
+//! it is changed at HQ, and offer no form (the service would refuse the change anyway,
+//! `catalog_owned_by_hq`).
+
+use super::session::{Signed, SignedForm, error_page};
+use super::{hq_note, owned_by_hq};
+use crate::catalog::{self as cat, Article, ArticleChange, Category, NewArticle, TaxRateView};
+use crate::catalog_csv;
+use crate::error::ShopError;
+use crate::shop::{Shop, journal};
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use comptoir_core::{Lang, Money, TaxRate};
+use comptoir_http::web::Fields;
+use comptoir_pages::{
+    self as pages, Check, Choice, Field, Form, Layout, Markup, Nav, Outcome, Problem, Table, Tr, html,
+};
+
+const PAGE: usize = 50;
+
+const SUBNAV: &[Nav] = &[
+    Nav { key: "articles", path: "/admin/catalog", en: "Articles", fr: "Articles" },
+    Nav { key: "import", path: "/admin/catalog/import", en: "CSV import", fr: "Import CSV" },
+    Nav { key: "export", path: "/admin/catalog/export.csv", en: "CSV export", fr: "Export CSV" },
+];
+
+/// A catalog page: the sub-navigation, the outcome of the last action, the note of a chain
+/// shop, then `body`.
+fn catalog_page(signed: &Signed, sub: &str, title: &str, said: &Outcome, chain: bool, body: Markup) -> Response {
+    let l = signed.lang;
+    let body = html! {
+        (pages::frame::nav(l, l.t("Catalog", "Catalogue"), Some("sub"), SUBNAV, sub))
+        (said.banner())
+        @if chain { (hq_note(l, "articles, categories and VAT rates", "les articles, catégories et taux de TVA")) }
+        (body)
+    };
+    pages::page(&signed.frame("catalog"), said.status(), title, body)
+}
+
+/// A price as the reader writes it: `12.50`, `12,50` in French.
+pub fn price_text(l: Lang, m: Money) -> String {
+    let t = m.to_string();
+    if l == Lang::Fr { t.replace('.', ",") } else { t }
+}
+
+/// An amount typed in euros, refused with the field it came from.
+pub fn parse_price(text: &str, field: &'static str) -> Result<Money, ShopError> {
+    Money::parse_decimal(text).ok_or_else(|| {
+        ShopError::invalid(
+            "bad_amount",
+            format!("{field}: {text:?} is not an amount; write euros such as 12.50."),
+            format!("{field} : {text:?} n'est pas un montant ; écrivez des euros, par exemple 12,50."),
+            Some(field),
+        )
+    })
+}
+
+fn parse_bp(text: &str) -> Result<i64, ShopError> {
+    text.trim().parse::<i64>().map_err(|_| {
+        ShopError::invalid(
+            "bad_tax_rate",
+            "tax_rate_bp: choose a VAT rate.",
+            "tax_rate_bp : choisissez un taux de TVA.",
+            Some("tax_rate_bp"),
+        )
+    })
+}
+
+fn split_barcodes(text: &str) -> Vec<String> {
+    text.split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// The outcome of an article form: a refusal naming one barcode of the list
+/// (`barcodes[1]`) is shown next to the one field that holds them all.
+fn article_outcome(l: Lang, result: Result<Markup, ShopError>) -> Outcome {
+    match Outcome::of(l, "article", result) {
+        Outcome::Refused { form, mut problem } => {
+            if problem.field.as_deref().is_some_and(|f| f.starts_with("barcodes")) {
+                problem.field = Some("barcodes".into());
+            }
+            Outcome::Refused { form, problem }
+        }
+        other => other,
+    }
+}
+
+/// The fields of an article form, with the values sent (after a refusal) or the article's.
+fn article_fields(
+    l: Lang,
+    a: Option<&Article>,
+    sent: Option<&Fields>,
+    rates: &[TaxRateView],
+    cats: &[Category],
+    problem: Option<&Problem>,
+) -> Markup {
+    let value = |name: &str, current: String| sent.map(|f| f.text(name)).unwrap_or(current);
+    let bp = value("tax_rate_bp", a.map(|a| a.tax_rate_bp.to_string()).unwrap_or_default());
+    let category = value("category", a.and_then(|a| a.category.clone()).unwrap_or_default());
+    let rates = rates
+        .iter()
+        .filter(|r| r.active || r.bp.to_string() == bp)
+        .map(|r| Choice { value: r.bp.to_string(), text: r.name.clone(), selected: r.bp.to_string() == bp })
+        .collect();
+    let mut categories = vec![Choice { value: String::new(), text: "—".into(), selected: category.is_empty() }];
+    categories.extend(cats.iter().filter(|c| c.active || c.code == category).map(|c| Choice {
+        value: c.code.clone(),
+        text: format!("{} — {}", c.code, c.name),
+        selected: c.code == category,
+    }));
+    let sku = value("sku", String::new());
+    let name = value("name", a.map(|a| a.name.clone()).unwrap_or_default());
+    let price = value("price", a.map(|a| price_text(l, a.price)).unwrap_or_default());
+    let barcodes = value("barcodes", a.map(|a| a.barcodes.join(" ")).unwrap_or_default());
+    let web = sent.map(|f| f.checked("web")).unwrap_or(a.is_some_and(|a| a.web));
+    let active = sent.map(|f| f.checked("active")).unwrap_or(a.is_none_or(|a| a.active));
+    html! {
+        @if a.is_none() { (Field::new(l.t("SKU", "Référence"), "sku").required().maxlength(32).value(&sku).problem(problem)) }
+        (Field::new(l.t("Name", "Nom"), "name").required().maxlength(120).value(&name).problem(problem))
+        (Field::new(l.t("Price incl. VAT (€)", "Prix TTC (€)"), "price").required().decimal().value(&price).problem(problem))
+        (pages::Select::new(l.t("VAT rate", "Taux de TVA"), "tax_rate_bp", rates).problem(problem))
+        (pages::Select::new(l.t("Category", "Catégorie"), "category", categories).problem(problem))
+        (Field::new(l.t("Barcodes (separated by spaces)", "Codes-barres (séparés par des espaces)"), "barcodes").value(&barcodes).problem(problem))
+        (Check { label: l.t("Sold on the web", "Vendu sur le web"), name: "web", value: None, checked: web })
+        @if a.is_some() {
+            (Check { label: l.t("Active (on sale)", "Actif (en vente)"), name: "active", value: None, checked: active })
+        }
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct ListQuery {
+    q: Option<String>,
+    after: Option<String>,
+}
+
+async fn render_list(shop: &Shop, signed: &Signed, q: &ListQuery, said: Outcome, sent: Option<&Fields>) -> Response {
+    let l = signed.lang;
+    let search = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(String::from);
+    let after = q.after.clone();
+    let (s2, a2) = (search.clone(), after.clone());
+    let loaded = shop
+        .store
+        .read(move |c| {
+            Ok((
+                cat::list_articles(c, s2.as_deref(), a2.as_deref(), PAGE)?,
+                cat::list_tax_rates(c)?,
+                cat::list_categories(c)?,
+                crate::sync::link::hq_link(c)?.is_some(),
+            ))
+        })
+        .await;
+    let ((articles, next), rates, cats, chain) = match loaded {
+        Ok(x) => x,
+        Err(e) => return error_page(l, &signed.here, &e),
+    };
+    let rows: Vec<Vec<Markup>> = articles
+        .iter()
+        .map(|a| {
+            vec![
+                html! { a href=(format!("/admin/catalog/articles/{}", pages::url(&a.sku))) { (a.sku) } },
+                html! { (a.name) },
+                html! { (a.category.as_deref().unwrap_or("—")) },
+                html! { (pages::money(l, a.price.cents())) },
+                html! { (TaxRate(a.tax_rate_bp).percent_text()) },
+                html! { (a.barcodes.join(" ")) },
+                html! { (if a.active { l.t("yes", "oui") } else { l.t("no", "non") }) },
+            ]
+        })
+        .collect();
+    let heads = [
+        l.t("SKU", "Référence"),
+        l.t("Name", "Nom"),
+        l.t("Category", "Catégorie"),
+        l.t("#Price", "#Prix"),
+        l.t("#VAT %", "#TVA %"),
+        l.t("Barcodes", "Codes-barres"),
+        l.t("Active", "Actif"),
+    ];
+    let find = Field::new(l.t("SKU, name or barcode", "Référence, nom ou code-barres"), "q")
+        .kind("search")
+        .value(search.as_deref().unwrap_or(""));
+    let body = html! {
+        (Form::search("/admin/catalog").with(html! { (find) }, l.t("Search", "Rechercher")))
+        (Table { id: "articles", caption: l.t("Articles", "Articles"), heads: &heads, csv: Some("/admin/catalog/export.csv") }.rows(&rows))
+        @if let Some(next) = next {
+            p { a href=(format!("/admin/catalog?q={}&after={}", pages::url(search.as_deref().unwrap_or("")), pages::url(&next))) {
+                (l.t("Next page", "Page suivante"))
+            } }
+        }
+        @if !chain {
+            h2 id="new-article" { (l.t("New article", "Nouvel article")) }
+            (Form::post("/admin/catalog", &signed.csrf, Layout::Stack)
+                .with(article_fields(l, None, sent, &rates, &cats, said.problem_in("article")), l.t("Create", "Créer")))
+        }
+    };
+    catalog_page(signed, "articles", l.t("Catalog", "Catalogue"), &said, chain, body)
+}
+
+pub async fn articles(State(shop): State<Shop>, signed: Signed, Query(q): Query<ListQuery>) -> Response {
+    render_list(&shop, &signed, &q, Outcome::Shown, None).await
+}
+
+pub async fn create_article(State(shop): State<Shop>, SignedForm(signed, form): SignedForm) -> Response {
+    let l = signed.lang;
+    let result = async {
+        let input = NewArticle {
+            sku: form.text("sku"),
+            name: form.text("name"),
+            price: parse_price(&form.text("price"), "price")?,
+            tax_rate_bp: parse_bp(&form.text("tax_rate_bp"))?,
+            barcodes: split_barcodes(&form.text("barcodes")),
+            category: Some(form.text("category")).filter(|c| !c.is_empty()),
+            web: form.checked("web"),
+        };
+        shop.store.write(move |tx| cat::create_article(tx, input)).await
+    }
+    .await;
+    let refused = result.is_err();
+    let done = result.map(|a| {
+        tracing::info!(sku = %a.sku, user = %signed.user.code, "article created from the back office");
+        pages::notice(&format!("{} {} {}", l.t("Article created:", "Article créé :"), a.sku, a.name))
+    });
+    // A refused form comes back with what was typed; a created one comes back empty.
+    let sent = refused.then_some(&form);
+    render_list(&shop, &signed, &ListQuery::default(), article_outcome(l, done), sent).await
+}
+
+async fn render_article(shop: &Shop, signed: &Signed, sku: &str, said: Outcome, sent: Option<&Fields>) -> Response {
+    let l = signed.lang;
+    let key = sku.to_string();
+    let loaded = shop
+        .store
+        .read(move |c| {
+            Ok((
+                cat::get_article(c, &key)?,
+                cat::list_tax_rates(c)?,
+                cat::list_categories(c)?,
+                crate::sync::link::hq_link(c)?.is_some(),
+            ))
+        })
+        .await;
+    let (article, rates, cats, chain) = match loaded {
+        Ok(x) => x,
+        Err(e) => return error_page(l, &signed.here, &e),
+    };
+    let Some(a) = article else {
+        let e = ShopError::NotFound { what: "article", key: sku.into(), field: None };
+        let body = html! { (super::alert(l, &e)) p { a href="/admin/catalog" { (l.t("Back to the catalog", "Retour au catalogue")) } } };
+        return pages::page(&signed.frame("catalog"), StatusCode::NOT_FOUND, l.t("Catalog", "Catalogue"), body);
+    };
+    let path = format!("/admin/catalog/articles/{}", pages::url(&a.sku));
+    let body = if chain {
+        let facts = [
+            (l.t("SKU", "Référence"), html! { (a.sku) }),
+            (l.t("Name", "Nom"), html! { (a.name) }),
+            (l.t("Price incl. VAT", "Prix TTC"), html! { (pages::money(l, a.price.cents())) }),
+            (l.t("VAT rate", "Taux de TVA"), html! { (TaxRate(a.tax_rate_bp).percent_text()) " %" }),
+            (l.t("Category", "Catégorie"), html! { (a.category.as_deref().unwrap_or("—")) }),
+            (
+                l.t("Barcodes", "Codes-barres"),
+                html! { (if a.barcodes.is_empty() { "—".to_string() } else { a.barcodes.join(" ") }) },
+            ),
+            (l.t("Active", "Actif"), html! { (if a.active { l.t("yes", "oui") } else { l.t("no", "non") }) }),
+        ];
+        html! { (pages::facts("article", &facts)) }
+    } else {
+        html! {
+            (Form::post(&path, &signed.csrf, Layout::Stack)
+                .with(article_fields(l, Some(&a), sent, &rates, &cats, said.problem_in("article")), l.t("Save", "Enregistrer")))
+        }
+    };
+    let body = html! {
+        (body)
+        p { (l.t("Last changed:", "Dernière modification :")) " " (pages::instant(Some(&a.updated_at))) }
+        p { a href=(format!("/admin/stock?sku={}", pages::url(&a.sku))) { (l.t("Stock of this article", "Stock de cet article")) } }
+    };
+    catalog_page(signed, "articles", &format!("{} {}", a.sku, a.name), &said, chain, body)
+}
+
+pub async fn article(State(shop): State<Shop>, signed: Signed, Path(sku): Path<String>) -> Response {
+    render_article(&shop, &signed, &sku, Outcome::Shown, None).await
+}
+
+pub async fn update_article(
+    State(shop): State<Shop>,
+    Path(sku): Path<String>,
+    SignedForm(signed, form): SignedForm,
+) -> Response {
+    let l = signed.lang;
+    let result = async {
+        let change = ArticleChange {
+            name: Some(form.text("name")),
+            price: Some(parse_price(&form.text("price"), "price")?),
+            tax_rate_bp: Some(parse_bp(&form.text("tax_rate_bp"))?),
+            barcodes: Some(split_barcodes(&form.text("barcodes"))),
+            category: Some(form.text("category")),
+            web: Some(form.checked("web")),
+            active: Some(form.checked("active")),
+        };
+        let key = sku.clone();
+        shop.store.write(move |tx| cat::update_article(tx, &key, change)).await
+    }
+    .await;
+    let refused = result.is_err();
+    let done = result.map(|a| {
+        tracing::info!(sku = %a.sku, user = %signed.user.code, "article changed from the back office");
+        pages::notice(&format!("{} {} {}", l.t("Saved:", "Enregistré :"), a.sku, a.name))
+    });
+    render_article(&shop, &signed, &sku, article_outcome(l, done), refused.then_some(&form)).await
+}
+
+// ---------------------------------------------------------------- import and export
+
+fn import_form(l: Lang, csrf: &str, text: &str) -> Markup {
+    let fields = html! {
+        label {
+            (l.t("CSV file contents (paste it here)", "Contenu du fichier CSV (collez-le ici)"))
+            textarea name="csv" required spellcheck="false" rows="10" { (text) }
+        }
+    };
+    html! {
+        p { (l.t(
+            "Columns: sku, name, price, tax_rate, category, barcodes, web, active (separated by ';' or ','). An article whose SKU exists is updated. Nothing is imported while a row is wrong.",
+            "Colonnes : sku, name, price, tax_rate, category, barcodes, web, active (séparées par ';' ou ','). Un article dont la référence existe est mis à jour. Rien n'est importé tant qu'une ligne est fausse."
+        )) }
+        (Form::post(super::IMPORT_PATH, csrf, Layout::Stack).with(fields, l.t("Import", "Importer")))
+    }
+}
+
+pub async fn import_page(State(shop): State<Shop>, signed: Signed) -> Response {
+    let l = signed.lang;
+    let chain = match owned_by_hq(&shop).await {
+        Ok(c) => c,
+        Err(e) => return error_page(l, &signed.here, &e),
+    };
+    let body = if chain {
+        html! {}
+    } else {
+        import_form(l, &signed.csrf, "")
+    };
+    catalog_page(&signed, "import", l.t("CSV import", "Import CSV"), &Outcome::Shown, chain, body)
+}
+
+pub async fn import(State(shop): State<Shop>, SignedForm(signed, form): SignedForm) -> Response {
+    let l = signed.lang;
+    let text = form.get("csv").unwrap_or("").to_string();
+    let actor = signed.user.code.clone();
+    let data = text.clone().into_bytes();
+    let result = shop
+        .store
+        .write(move |tx| {
+            let report = catalog_csv::import(tx, &data, l)?;
+            journal(
+                tx,
+                "catalog_import",
+                Some(&actor),
+                &format!("{} created, {} updated (back office)", report.created, report.updated),
+            )?;
+            Ok(report)
+        })
+        .await;
+    let (status, body) = match result {
+        Ok(report) => {
+            tracing::info!(created = report.created, updated = report.updated, user = %signed.user.code, "catalog imported from the back office");
+            let mut done = format!(
+                "{} {} {}, {} {}.",
+                l.t("Imported:", "Importé :"),
+                pages::count(l, report.created as i64),
+                l.t("created", "créé(s)"),
+                pages::count(l, report.updated as i64),
+                l.t("updated", "mis à jour"),
+            );
+            if !report.categories_created.is_empty() {
+                done.push_str(&format!(
+                    " {} {}",
+                    l.t("New categories:", "Nouvelles catégories :"),
+                    report.categories_created.join(", ")
+                ));
+            }
+            (StatusCode::OK, html! { (pages::notice(&done)) (import_form(l, &signed.csrf, "")) })
+        }
+        Err(ShopError::CsvRejected { rows }) => {
+            let refused = format!(
+                "{} {}",
+                pages::count(l, rows.len() as i64),
+                l.t(
+                    "row(s) refused: nothing was imported. Correct them and send again.",
+                    "ligne(s) refusée(s) : rien n'a été importé. Corrigez-les puis renvoyez."
+                )
+            );
+            let heads = [l.t("#Line", "#Ligne"), l.t("Column", "Colonne"), l.t("Why", "Motif")];
+            let cells: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| vec![r.line.to_string(), r.column.clone().unwrap_or_else(|| "—".into()), r.message.clone()])
+                .collect();
+            let body = html! {
+                (pages::alert_text(&refused))
+                (pages::table("rejections", l.t("Rejection report", "Rapport de rejet"), &heads, &cells, None))
+                (import_form(l, &signed.csrf, &text))
+            };
+            (StatusCode::UNPROCESSABLE_ENTITY, body)
+        }
+        Err(e) => {
+            let chain = matches!(e, ShopError::CatalogOwnedByHq);
+            let form = if chain {
+                html! {}
+            } else {
+                import_form(l, &signed.csrf, &text)
+            };
+            (e.status(), html! { (super::alert(l, &e)) (form) })
+        }
+    };
+    let body = html! { (pages::frame::nav(l, l.t("Catalog", "Catalogue"), Some("sub"), SUBNAV, "import")) (body) };
+    pages::page(&signed.frame("catalog"), status, l.t("CSV import", "Import CSV"), body)
+}
+
+/// The catalog as the CSV file the import reads back.
+pub async fn export(State(shop): State<Shop>, signed: Signed) -> Response {
+    match shop.store.read(catalog_csv::export).await {
+        Ok(data) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (header::CONTENT_DISPOSITION, "attachment; filename=\"catalog.csv\""),
+            ],
+            data,
+        )
+            .into_response(),
+        Err(e) => error_page(signed.lang, &signed.here, &e),
+    }
+}

@@ -1,0 +1,142 @@
+//! The shop manager's back office: pages served by the shop server itself under `/admin/`
+//! (docs/backoffice.md), for users with the manager or admin role. Server-rendered HTML in
+//! French or English, no JavaScript, under the strict CSP of `comptoir_pages`.
+//!
+//! The pages are written with `comptoir_pages` (maud), the frame, tables, forms and CSP
+//! shared with HQ's dashboard; this module gives them the shop's [`SITE`] and lets them
+//! show a [`ShopError`]. They act through the shop's services, as the API and the CLI do.
+//!
+//! - [`session`]: sign-in (the API's guard and lockout), sessions held in the shop's
+//!   database, CSRF on every form, the reader's language;
+//! - [`catalog`]: articles (list, search, create, edit), CSV import and export;
+//! - [`closures`]: closures, the X reading, a closure's detail, ticket search and receipts;
+//! - [`sync`]: the link to HQ and "sync now";
+//! - [`stock`]: stock levels and adjustments;
+//! - [`people`]: users and registers.
+//!
+//! In a chain shop (enrolled with HQ), what HQ owns (the catalog, the users) is shown
+//! read-only with a note saying it is changed at HQ ([`owned_by_hq`]); the services refuse
+//! a change anyway.
+
+pub mod catalog;
+pub mod closures;
+pub mod people;
+pub mod session;
+pub mod stock;
+pub mod sync;
+
+use crate::error::ShopError;
+use crate::shop::Shop;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{Redirect, Response};
+use comptoir_core::Lang;
+use comptoir_pages::{self as pages, Markup, Nav, Problem, Site, Tr, html};
+use session::Signed;
+
+/// The back office's pages: their name, paths and navigation.
+pub const SITE: Site = Site {
+    name: "Comptoir",
+    home: "/admin/",
+    stylesheet: "/admin/style.css",
+    lang_switch: "/admin/lang",
+    sign_out: "/admin/logout",
+    nav: &[
+        Nav { key: "catalog", path: "/admin/catalog", en: "Catalog", fr: "Catalogue" },
+        Nav { key: "closures", path: "/admin/closures", en: "Closures", fr: "Clôtures" },
+        Nav { key: "tickets", path: "/admin/tickets", en: "Tickets", fr: "Tickets" },
+        Nav { key: "stock", path: "/admin/stock", en: "Stock", fr: "Stock" },
+        Nav { key: "users", path: "/admin/users", en: "Users", fr: "Utilisateurs" },
+        Nav { key: "registers", path: "/admin/registers", en: "Registers", fr: "Caisses" },
+        Nav { key: "sync", path: "/admin/sync", en: "HQ link", fr: "Lien au siège" },
+    ],
+};
+
+/// The path of CSV imports, which has the import's body limit (`max_import_bytes`).
+pub const IMPORT_PATH: &str = "/admin/catalog/import";
+
+/// A shop error on a page: its own status, kind, field and message (`error.rs`).
+impl pages::Refusal for ShopError {
+    fn status(&self) -> StatusCode {
+        ShopError::status(self)
+    }
+    fn kind(&self) -> &str {
+        ShopError::kind(self)
+    }
+    fn field(&self) -> Option<String> {
+        ShopError::field(self)
+    }
+    fn message(&self, lang: Lang) -> String {
+        ShopError::message(self, lang)
+    }
+}
+
+/// An error shown at the top of a page.
+pub fn alert(lang: Lang, e: &ShopError) -> Markup {
+    pages::alert(&Problem::of(lang, e))
+}
+
+/// Whether HQ owns the catalog and the users (the shop is enrolled in a chain).
+pub async fn owned_by_hq(shop: &Shop) -> Result<bool, ShopError> {
+    shop.store.read(|c| Ok(crate::sync::link::hq_link(c)?.is_some())).await
+}
+
+/// The note above what a chain shop shows read-only.
+pub fn hq_note(l: Lang, what_en: &str, what_fr: &str) -> Markup {
+    html! {
+        p.notice.hq-owned role="note" {
+            (l.t("This shop belongs to a chain: ", "Cette boutique fait partie d'une chaîne : "))
+            (l.t(what_en, what_fr))
+            (l.t(" are changed at HQ and arrive here by themselves; they are shown read-only.",
+                 " se modifient au siège et arrivent ici toutes seules ; elles sont affichées en lecture seule."))
+        }
+    }
+}
+
+/// The start page: what the back office holds.
+async fn home(signed: Signed) -> Response {
+    let l = signed.lang;
+    let body = html! {
+        ul.links {
+            @for item in SITE.nav {
+                li { a href=(item.path) { (l.t(item.en, item.fr)) } }
+            }
+            li { a href="/" { (l.t("The register screen", "L'écran de caisse")) } }
+        }
+    };
+    pages::page(&signed.frame(""), StatusCode::OK, l.t("Back office", "Arrière-boutique"), body)
+}
+
+/// Any other `/admin/...` path.
+async fn not_found(signed: Signed) -> Response {
+    let l = signed.lang;
+    let body = html! { p { a href="/admin/" { (l.t("Go to the back office's start", "Aller à l'accueil de l'arrière-boutique")) } } };
+    pages::page(&signed.frame(""), StatusCode::NOT_FOUND, l.t("Page not found", "Page introuvable"), body)
+}
+
+/// The back office's routes (merged into the API's router, under its limits).
+pub fn routes() -> Router<Shop> {
+    use axum::routing::{get, post};
+    Router::new()
+        .route("/admin", get(|| async { Redirect::to("/admin/") }))
+        .route("/admin/", get(home))
+        .route("/admin/style.css", get(|| async { pages::stylesheet() }))
+        .route("/admin/login", get(session::login_page).post(session::login))
+        .route("/admin/logout", post(session::logout))
+        .route("/admin/lang", get(session::switch_lang))
+        .route("/admin/catalog", get(catalog::articles).post(catalog::create_article))
+        .route("/admin/catalog/articles/{sku}", get(catalog::article).post(catalog::update_article))
+        .route(IMPORT_PATH, get(catalog::import_page).post(catalog::import))
+        .route("/admin/catalog/export.csv", get(catalog::export))
+        .route("/admin/closures", get(closures::closures))
+        .route("/admin/closures/{id}", get(closures::closure))
+        .route("/admin/x-reading", get(closures::x_reading))
+        .route("/admin/tickets", get(closures::tickets))
+        .route("/admin/tickets/{key}", get(closures::ticket))
+        .route("/admin/sync", get(sync::page).post(sync::sync_now))
+        .route("/admin/stock", get(stock::levels).post(stock::adjust))
+        .route("/admin/users", get(people::users).post(people::create_user))
+        .route("/admin/users/{code}", get(people::user).post(people::update_user))
+        .route("/admin/registers", get(people::registers).post(people::register_action))
+        .route("/admin/{*rest}", get(not_found))
+}

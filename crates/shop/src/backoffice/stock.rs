@@ -1,0 +1,91 @@
+//! Stock levels (every article with movements, from the shop's ledger, `crate::stock`) and
+//! an adjustment form: a signed correction with its reason, recorded as a movement like
+//! the API's `POST /api/v1/stock/adjustments` (it reaches HQ through the outbox).
+
+use super::session::{Signed, SignedForm, error_page};
+use crate::error::ShopError;
+use crate::shop::Shop;
+use crate::stock::{self as ledger, NewAdjustment};
+use axum::extract::{Query, State};
+use axum::response::Response;
+use comptoir_core::Quantity;
+use comptoir_http::web::Fields;
+use comptoir_pages::{self as pages, Badge, Field, Form, Layout, Markup, Outcome, Table, Tr, badge, html};
+
+/// A quantity typed by a person: `2`, `-1.5`, `0,25`.
+fn parse_qty(text: &str) -> Result<Quantity, ShopError> {
+    text.trim().replace(',', ".").parse::<f64>().ok().and_then(Quantity::from_f64).ok_or_else(|| {
+        ShopError::invalid(
+            "bad_quantity",
+            format!("qty: {text:?} is not a quantity; write a number such as -2 or 1.5 (negative takes away)."),
+            format!(
+                "qty : {text:?} n'est pas une quantité ; écrivez un nombre comme -2 ou 1,5 (négatif pour retirer)."
+            ),
+            Some("qty"),
+        )
+    })
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct StockQuery {
+    sku: Option<String>,
+}
+
+async fn render(shop: &Shop, signed: &Signed, sku: Option<String>, said: Outcome, sent: Option<&Fields>) -> Response {
+    let l = signed.lang;
+    let levels = match shop.store.read(ledger::levels).await {
+        Ok(x) => x,
+        Err(e) => return error_page(l, &signed.here, &e),
+    };
+    let rows: Vec<Vec<Markup>> = levels
+        .iter()
+        .map(|s| {
+            vec![
+                html! { a href=(format!("/admin/catalog/articles/{}", pages::url(&s.sku))) { (s.sku) } },
+                html! {
+                    (pages::quantity(l, s.quantity.milli()))
+                    @if s.negative { " " (badge(Badge::Warn, l.t("negative", "négatif"))) }
+                },
+            ]
+        })
+        .collect();
+    let heads = [l.t("SKU", "Référence"), l.t("#Quantity", "#Quantité")];
+    let problem = said.problem_in("adjust");
+    let value = |name: &str, default: &str| sent.map(|f| f.text(name)).unwrap_or_else(|| default.to_string());
+    let (sku_v, qty_v, reason_v) = (value("sku", sku.as_deref().unwrap_or("")), value("qty", ""), value("reason", ""));
+    let fields = html! {
+        (Field::new(l.t("SKU or barcode", "Référence ou code-barres"), "sku").required().maxlength(32).value(&sku_v).problem(problem))
+        (Field::new(l.t("Quantity (negative takes away)", "Quantité (négative pour retirer)"), "qty").required().decimal().value(&qty_v).problem(problem))
+        (Field::new(l.t("Reason", "Motif"), "reason").maxlength(120).value(&reason_v).problem(problem))
+    };
+    let body = html! {
+        (said.banner())
+        h2 id="adjust" { (l.t("Adjust a stock", "Ajuster un stock")) }
+        (Form::post("/admin/stock", &signed.csrf, Layout::Stack).with(fields, l.t("Record the adjustment", "Enregistrer l'ajustement")))
+        (Table { id: "stock", caption: l.t("Stock levels", "Niveaux de stock"), heads: &heads, csv: None }.rows(&rows))
+    };
+    pages::page(&signed.frame("stock"), said.status(), l.t("Stock", "Stock"), body)
+}
+
+pub async fn levels(State(shop): State<Shop>, signed: Signed, Query(q): Query<StockQuery>) -> Response {
+    render(&shop, &signed, q.sku, Outcome::Shown, None).await
+}
+
+pub async fn adjust(State(shop): State<Shop>, SignedForm(signed, form): SignedForm) -> Response {
+    let l = signed.lang;
+    let result = async {
+        let input = NewAdjustment {
+            sku: form.text("sku"),
+            qty: parse_qty(&form.text("qty"))?,
+            reason: Some(form.text("reason")).filter(|r| !r.is_empty()),
+        };
+        shop.store.write(move |tx| ledger::adjust(tx, input)).await
+    }
+    .await;
+    let refused = result.is_err();
+    let done = result.map(|s| {
+        tracing::info!(sku = %s.sku, user = %signed.user.code, "stock adjusted from the back office");
+        pages::notice(&format!("{} {}: {}", l.t("Stock of", "Stock de"), s.sku, pages::quantity(l, s.quantity.milli())))
+    });
+    render(&shop, &signed, None, Outcome::of(l, "adjust", done), refused.then_some(&form)).await
+}
