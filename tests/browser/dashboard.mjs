@@ -238,6 +238,32 @@ try {
   await page.screenshot({ path: join(shots, 'shops.png'), fullPage: true });
   await noSeriousViolations(page, 'shops');
 
+  step('a shop\'s technical journal, keys and archives, as HQ received them');
+  await Promise.all([page.waitForNavigation(), page.click('#shops tr[data-shop="LYON1"] a[href$="/journal"]')]);
+  assert.match(new URL(page.url()).pathname, /\/dashboard\/shops\/LYON1\/journal$/);
+  const journalCodes = await page.$$eval('#journal tbody tr td:nth-child(3)', (cells) => cells.map((c) => c.textContent.trim()));
+  const apiJournal = await api(`${hq}/api/v1/shops/LYON1/journal?limit=100`);
+  assert.equal(apiJournal.status, 200);
+  assert.deepEqual(journalCodes, apiJournal.body.items.map((e) => e.code), 'the page lists what the API gives');
+  assert.ok(journalCodes.includes('enrolled') && journalCodes.includes('archive'), journalCodes.join(' '));
+  assert.match(await page.textContent('#keys'), /current/);
+  const archiveLink = await page.getAttribute('#archives a[download]', 'href');
+  assert.match(archiveLink, /\/dashboard\/shops\/LYON1\/archives\/LYON1-.*\.jsonl$/);
+  assert.match(await page.textContent('#archives'), /signature holds/);
+  const file = await page.evaluate(async (href) => (await fetch(href)).text(), archiveLink);
+  assert.match(file.split('\n').filter(Boolean).pop(), /"type":"signature"/, 'the archive downloads whole');
+  await page.screenshot({ path: join(shots, 'journal.png'), fullPage: true });
+  await noSeriousViolations(page, 'journal');
+  await page.fill('input[name=code]', 'enrolled');
+  await Promise.all([page.waitForNavigation(), page.click('main form[role=search] button[type=submit]')]);
+  const filtered = await page.$$eval('#journal tbody tr td:nth-child(3)', (cells) => cells.map((c) => c.textContent.trim()));
+  assert.deepEqual(filtered, ['enrolled']);
+  for (const [name, width, height] of [['journal-tablet', 820, 1180], ['journal-phone', 390, 844]]) {
+    await page.setViewportSize({ width, height });
+    await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+
   step('create a job for two shops and see it done by each');
   await page.goto(`${hq}/dashboard/jobs`);
   await page.selectOption('select[name=kind]', 'resync_catalog');

@@ -455,6 +455,23 @@ fn copy_columns(table: &str) -> Vec<(&'static str, &'static str)> {
         "stock_movements" => same(&["id", "shop", "article_id", "sku", "kind", "qty_milli", "reference", "at"]),
         "punches" => same(&["id", "shop", "register", "user_code", "kind", "at", "date", "body"]),
         "documents" => same(&["entity", "key", "audience", "body", "updated_at"]),
+        // fiscal records (0010_journal.sql); uploaded archives are not copied (their files
+        // stay in the SQLite HQ: the shop can upload them again)
+        "shop_keys" => same(&["shop", "key_id", "public_key", "registered_at", "retired_at"]),
+        "journal_entries" => same(&[
+            "id",
+            "shop",
+            "sequence",
+            "code",
+            "at",
+            "user_code",
+            "register",
+            "details",
+            "prev_hash",
+            "hash",
+            "signature",
+            "received_at",
+        ]),
         _ => Vec::new(),
     }
 }

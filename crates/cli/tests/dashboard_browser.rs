@@ -84,6 +84,22 @@ async fn the_dashboard_works_in_a_real_browser() {
     })
     .await;
 
+    // LYON1's archive of the month, copied to HQ (the journal page lists it); the journal's
+    // entries reach HQ with the sync.
+    let lyon = tmp.path().join("LYON1");
+    let month: String = rusqlite::Connection::open(lyon.join("shop.sqlite"))
+        .unwrap()
+        .query_row("SELECT substr(MAX(business_date), 1, 7) FROM tickets", [], |r| r.get(0))
+        .unwrap();
+    let out = comptoir(&["shop", "archive", "--data-dir", lyon.to_str().unwrap(), "--period", &month], None);
+    assert!(text(&out.stdout).contains("Copied to HQ"), "{}{}", text(&out.stdout), text(&out.stderr));
+    let journal_url = format!("{}/shops/LYON1/journal?code=archive", hq.server.base);
+    eventually(Duration::from_secs(60), "the archive's journal entries at HQ (the next push)", || {
+        let (api, url) = (api.clone(), journal_url.clone());
+        async move { api.all(&url).await.len() >= 2 }
+    })
+    .await;
+
     let screenshots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("dashboard-screenshots");
     std::fs::create_dir_all(&screenshots).unwrap();
     let shop_urls: Vec<String> = shops.iter().map(|(c, s)| format!("{c}={}", s.base)).collect();
@@ -103,7 +119,21 @@ async fn the_dashboard_works_in_a_real_browser() {
     eprintln!("{}", text(&out.stderr));
     assert!(out.status.success(), "the browser test failed (see its output above)");
     println!("browser part: {:?}; screenshots in {}", started.elapsed(), screenshots.display());
-    for page in ["login", "sales", "health", "catalog", "article", "customers", "stock", "users", "shops", "jobs"] {
+    for page in [
+        "login",
+        "sales",
+        "health",
+        "catalog",
+        "article",
+        "customers",
+        "stock",
+        "users",
+        "shops",
+        "journal",
+        "journal-tablet",
+        "journal-phone",
+        "jobs",
+    ] {
         let shot = screenshots.join(format!("{page}.png"));
         assert!(std::fs::metadata(&shot).is_ok_and(|m| m.len() > 1000), "no screenshot {}", shot.display());
     }

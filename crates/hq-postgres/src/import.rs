@@ -143,4 +143,7 @@ pub const COPIED_TABLES: &[&str] = &[
     "offers",
     "messages",
     "message_acks",
+    // fiscal records (uploaded archives are not copied: the shops can upload them again)
+    "shop_keys",
+    "journal_entries",
 ];

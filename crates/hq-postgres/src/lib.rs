@@ -47,6 +47,7 @@ mod catalog;
 mod customers;
 mod dashboard;
 mod feed;
+mod fiscal;
 mod import;
 mod jobs;
 mod open;
@@ -76,6 +77,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_stock.sql"),
     include_str!("../migrations/0005_enrolment_retry.sql"),
     include_str!("../migrations/0009_codes_without_case.sql"),
+    include_str!("../migrations/0010_journal.sql"),
 ];
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -18,7 +18,7 @@ async fn push_facts(c: &impl GenericClient, shop: &str, items: &[PushItem]) -> R
     let held = c
         .query(
             "SELECT id FROM tickets WHERE id = ANY($1) UNION ALL SELECT id FROM closures WHERE id = ANY($1)
-             UNION ALL SELECT id FROM quarantine WHERE id = ANY($1)",
+             UNION ALL SELECT id FROM quarantine WHERE id = ANY($1) UNION ALL SELECT id FROM journal_entries WHERE id = ANY($1)",
             &[&ids],
         )
         .await?;
@@ -35,6 +35,7 @@ async fn push_facts(c: &impl GenericClient, shop: &str, items: &[PushItem]) -> R
         let chain: &str = r.get(1);
         facts.heads.insert((r.get(0), RecordKind::parse(chain)), ChainHead { sequence: r.get(2), hash: r.get(3) });
     }
+    facts.keys = fiscal::keys(c, shop).await?;
     for (entity, key) in documents {
         if let Some(body) = stock::canonical(c, entity, &key).await? {
             facts.documents.insert((entity, key), body);
@@ -67,6 +68,8 @@ async fn write_plan(c: &impl GenericClient, shop: &str, at: &str, plan: &PushPla
                 )
                 .await?;
             }
+            PushWrite::JournalEntry(e) => fiscal::insert_entry(c, shop, at, e).await?,
+            PushWrite::ShopKey { key, retires } => fiscal::rotate(c, shop, key, retires).await?,
             PushWrite::ChainEvent(e) => {
                 c.execute(
                     "INSERT INTO chain_events (shop, register, chain, kind, sequence, detail, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",

@@ -15,7 +15,7 @@
 //!
 //! One file per storage domain, each implementing its trait of `comptoir_hq::storage`:
 //! `admin`, `catalog`, `shops`, `sales` (pushes), `feed` (feed and snapshot), `jobs`,
-//! `dashboard`, `customers`, `stock`. What a push or an article write does is decided by
+//! `dashboard`, `customers`, `stock`, `fiscal`. What a push or an article write does is decided by
 //! the plans of comptoir-hq; these files read the facts a plan needs and write the plan.
 
 mod admin;
@@ -23,6 +23,7 @@ mod catalog;
 mod customers;
 mod dashboard;
 mod feed;
+mod fiscal;
 mod jobs;
 mod sales;
 mod shops;
@@ -43,6 +44,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_stock.sql"),
     include_str!("../migrations/0005_enrolment_retry.sql"),
     include_str!("../migrations/0009_codes_without_case.sql"),
+    include_str!("../migrations/0010_journal.sql"),
 ];
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -14,7 +14,7 @@ use tracing::instrument;
 fn held(c: &Connection, id: &str) -> R<bool> {
     Ok(c.prepare_cached(
         "SELECT EXISTS(SELECT 1 FROM tickets WHERE id = ?1) OR EXISTS(SELECT 1 FROM closures WHERE id = ?1)
-             OR EXISTS(SELECT 1 FROM quarantine WHERE id = ?1)",
+             OR EXISTS(SELECT 1 FROM quarantine WHERE id = ?1) OR EXISTS(SELECT 1 FROM journal_entries WHERE id = ?1)",
     )?
     .query_row([id], |r| r.get(0))?)
 }
@@ -35,7 +35,9 @@ fn push_facts(c: &Connection, shop: &str, items: &[PushItem]) -> R<PushFacts> {
     let mut facts = PushFacts::default();
     let chained: std::collections::HashSet<Uuid> = items
         .iter()
-        .filter(|i| matches!(i.kind, RecordKind::Ticket | RecordKind::Closure | RecordKind::Customer))
+        .filter(|i| {
+            matches!(i.kind, RecordKind::Ticket | RecordKind::Closure | RecordKind::Customer | RecordKind::JournalEntry)
+        })
         .map(|i| i.id)
         .collect();
     for id in ids {
@@ -56,6 +58,7 @@ fn push_facts(c: &Connection, shop: &str, items: &[PushItem]) -> R<PushFacts> {
         let (key, head) = row?;
         facts.heads.insert(key, head);
     }
+    facts.keys = fiscal::keys(c, shop)?;
     for (entity, key) in documents {
         if let Some(body) = stock::canonical(c, entity, &key)? {
             facts.documents.insert((entity, key), body);
@@ -91,6 +94,8 @@ fn write_plan(c: &Connection, shop: &str, at: &str, plan: &PushPlan) -> R<()> {
                 .execute(params![k.id.to_string(), shop, k.register, k.sequence, k.kind.as_str(), k.period, k.created_at,
                     k.totals.total.cents(), k.grand_total.cents(), k.hash, k.prev_hash, serde_json::to_string(k)?, at])?;
             }
+            PushWrite::JournalEntry(e) => fiscal::insert_entry(c, shop, at, e)?,
+            PushWrite::ShopKey { key, retires } => fiscal::rotate(c, shop, key, retires)?,
             PushWrite::ChainEvent(e) => {
                 c.prepare_cached(
                     "INSERT INTO chain_events (shop, register, chain, kind, sequence, detail, at) VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -50,6 +50,12 @@ macro_rules! storage_stories {
         }
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn story_signatures_journal_key_rotation_and_archives() {
+            let (_guard, storage) = $fresh().await;
+            $crate::conformance::fiscal_stories(storage).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn story_stock_and_people() {
             let (_guard, storage) = $fresh().await;
             $crate::conformance::stock_stories(storage).await;
@@ -1116,4 +1122,157 @@ pub async fn stock_stories(storage: Arc<dyn HqStorage>) {
     assert_eq!(week.len(), 2, "the next week's punch is not in it");
     let report = st::week_report("2026-W49", &mon.to_string(), &sun.to_string(), week);
     assert_eq!((report.users[0].minutes, report.users[0].open), (255, false));
+}
+
+/// A journal entry of `shop`, hashed, chained after `prev` and signed with `key`.
+pub fn journal_entry(
+    shop: &str,
+    sequence: i64,
+    prev: &str,
+    code: &str,
+    details: &str,
+    key: &comptoir_core::fiscal::SecretKey,
+) -> comptoir_core::chain::JournalEntry {
+    let mut e = comptoir_core::chain::JournalEntry {
+        shop: shop.into(),
+        sequence,
+        code: code.into(),
+        at: format!("2026-12-{:02}T09:00:00.000000Z", sequence.clamp(1, 28)),
+        user: Some("admin".into()),
+        register: None,
+        details: details.into(),
+        prev_hash: prev.into(),
+        hash: String::new(),
+        signature: None,
+    };
+    e.hash = comptoir_core::chain::journal_hash(&e);
+    e.signature = Some(key.sign(comptoir_core::chain::encode_journal(&e).as_bytes()));
+    e
+}
+
+/// Signatures, the journal, key rotation and archives at HQ (docs/fiscal.md): HQ registers
+/// a shop's first key, quarantines a record whose signature does not hold, stores and lists
+/// the journal, follows a rotation signed by the current key (old records still verify),
+/// refuses a forged one, and keeps uploaded archives.
+pub async fn fiscal_stories(storage: Arc<dyn HqStorage>) {
+    use comptoir_core::chain::{GENESIS, encode_ticket};
+    use comptoir_core::fiscal::SecretKey;
+    use comptoir_protocol::Record;
+    let s = storage.as_ref();
+    s.initialise(&HqIdentity { id: Uuid::new_v4(), name: "HQ".into() }, "admin", "$argon2id$fake").await.unwrap();
+    let lyon = ShopIdentity { code: "LYON1".into(), name: "Lyon".into(), postal_code: "69003".into() };
+    s.create_shop(&lyon, &new_enrolment_token(7).1).await.unwrap();
+    let push = |records: Vec<Record>| async move {
+        let values = records.iter().map(|r| serde_json::to_value(r).unwrap()).collect();
+        s.apply_push("LYON1", &now_text(), prepare_push("LYON1", values).unwrap()).await.unwrap()
+    };
+    let signed_ticket = |sequence: i64, prev: &str, key: &SecretKey| {
+        let mut t = ticket("LYON1", "R1", sequence, prev, 450, "2026-12-01");
+        t.signature = Some(key.sign(encode_ticket(&t).as_bytes()));
+        t
+    };
+    let (first, second, thief) = (SecretKey::generate(), SecretKey::generate(), SecretKey::generate());
+
+    // Before HQ holds a key, records are stored unverified.
+    let e1 = journal_entry("LYON1", 1, GENESIS, "shop_initialised", "LYON1 Lyon", &first);
+    let out = push(vec![Record::JournalEntry(e1.clone())]).await;
+    assert_eq!(out.accepted.len(), 1);
+
+    // The first key is registered once; a second "first key" changes nothing.
+    let k1 = crate::fiscal::first_key(&first.public_key(), &now_text()).unwrap();
+    assert!(s.register_first_key("LYON1", &k1).await.unwrap());
+    let k3 = crate::fiscal::first_key(&thief.public_key(), &now_text()).unwrap();
+    assert!(!s.register_first_key("LYON1", &k3).await.unwrap());
+    assert_eq!(s.shop_keys("LYON1").await.unwrap(), vec![k1.clone()]);
+
+    // A ticket signed by the shop's key is accepted; one signed by another is quarantined,
+    // and so is a journal entry whose signature was made for other content.
+    let t1 = signed_ticket(1, GENESIS, &first);
+    let forged = signed_ticket(2, &t1.hash, &thief);
+    let e2 = journal_entry("LYON1", 2, &e1.hash, "sign_in", "", &first);
+    let mut e3 = journal_entry("LYON1", 3, &e2.hash, "price_changed", "A1 1.20 -> 1.10", &first);
+    e3.signature = e2.signature.clone();
+    let out = push(vec![
+        Record::Ticket(t1.clone()),
+        Record::Ticket(forged.clone()),
+        Record::JournalEntry(e2.clone()),
+        Record::JournalEntry(e3.clone()),
+    ])
+    .await;
+    assert_eq!(out.accepted, vec![t1.id, comptoir_protocol::journal_entry_id(&e2)]);
+    let reasons: Vec<&str> = out.quarantined.iter().map(|q| q.reason.as_str()).collect();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert!(reasons[0].contains("LYON1-R1-000002") && reasons[0].contains("not one of the shop's"), "{reasons:?}");
+    assert!(reasons[1].contains("journal entry 3") && reasons[1].contains("does not match"), "{reasons:?}");
+    let held = s.list_quarantine(Some("LYON1")).await.unwrap();
+    assert!(held.iter().any(|q| q.kind == RecordKind::JournalEntry), "the journal entry is kept aside");
+    // Pushed again, the journal is idempotent.
+    let again = push(vec![Record::JournalEntry(e2.clone())]).await;
+    assert_eq!(again.duplicates.len(), 1);
+
+    // A rotation signed by the current key registers the new key: tickets signed with it are
+    // accepted, and tickets signed before (with the first key) still verify.
+    let details = format!("old {} new {} public key {}", first.key_id(), second.key_id(), second.public_key());
+    let e4 = journal_entry("LYON1", 3, &e2.hash, "key_rotated", &details, &first);
+    let t2 = signed_ticket(2, &t1.hash, &second);
+    let late = signed_ticket(3, &t2.hash, &first);
+    let out =
+        push(vec![Record::JournalEntry(e4.clone()), Record::Ticket(t2.clone()), Record::Ticket(late.clone())]).await;
+    assert_eq!(out.accepted, vec![comptoir_protocol::journal_entry_id(&e4), t2.id, late.id], "{out:?}");
+    let keys = s.shop_keys("LYON1").await.unwrap();
+    assert_eq!(keys.iter().map(|k| k.key_id.clone()).collect::<Vec<_>>(), vec![first.key_id(), second.key_id()]);
+    assert!(keys[0].retired_at.is_some() && keys[1].retired_at.is_none());
+
+    // A forged rotation: signed by a key HQ does not know, or by the retired key.
+    let to_thief = format!("old {} new {} public key {}", second.key_id(), thief.key_id(), thief.public_key());
+    let by_thief = journal_entry("LYON1", 4, &e4.hash, "key_rotated", &to_thief, &thief);
+    // (Other details than the first: the same content would be the same entry, a duplicate.)
+    let by_old = journal_entry("LYON1", 4, &e4.hash, "key_rotated", &format!("{to_thief} "), &first);
+    let out = push(vec![Record::JournalEntry(by_thief), Record::JournalEntry(by_old)]).await;
+    assert!(out.accepted.is_empty(), "{out:?}");
+    assert!(out.quarantined[0].reason.contains("not one of the shop's"), "{:?}", out.quarantined);
+    assert!(out.quarantined[1].reason.contains("not by the shop's current key"), "{:?}", out.quarantined);
+    assert_eq!(s.shop_keys("LYON1").await.unwrap().len(), 2, "the forged rotations registered nothing");
+
+    // The journal, by sequence, filtered and paged; its chain is checked like a register's.
+    let all = |code: Option<&str>, after: i64, limit: usize| JournalFilter {
+        code: code.map(str::to_string),
+        after,
+        limit,
+        ..JournalFilter::default()
+    };
+    let (page, next) = s.list_journal("LYON1", &all(None, 0, 2)).await.unwrap();
+    assert_eq!(page.iter().map(|e| e.entry.sequence).collect::<Vec<_>>(), vec![1, 2]);
+    assert_eq!(page[1].entry, e2, "stored as the shop signed it");
+    let (rest, end) = s.list_journal("LYON1", &all(None, next.unwrap(), 2)).await.unwrap();
+    assert_eq!((rest.len(), end), (1, None));
+    assert_eq!(rest[0].entry.code, "key_rotated");
+    let (rotations, _) = s.list_journal("LYON1", &all(Some("key_rotated"), 0, 10)).await.unwrap();
+    assert_eq!(rotations.len(), 1);
+    let dated = JournalFilter { from: Some("2026-12-02".into()), to: Some("2026-12-03".into()), ..all(None, 0, 10) };
+    assert_eq!(s.list_journal("LYON1", &dated).await.unwrap().0.len(), 1, "entry 2 is stamped on the 2nd");
+    assert!(s.list_journal("NICE1", &all(None, 0, 10)).await.unwrap().0.is_empty());
+    assert!(
+        s.chain_events(Some("LYON1")).await.unwrap().iter().all(|e| e.chain != RecordKind::JournalEntry),
+        "the journal's chain is intact"
+    );
+
+    // Archives: kept once by name, listed newest first, their bytes given back.
+    let record = |name: &str, at: &str| ArchiveRecord {
+        name: name.into(),
+        shop: "LYON1".into(),
+        period: "2026-11".into(),
+        bytes: 3,
+        sha256: "ab".into(),
+        verified: true,
+        detail: "signature holds".into(),
+        received_at: at.into(),
+    };
+    s.store_archive(&record("LYON1-2026-11-a.jsonl", "2026-12-01T00:00:00Z"), b"one".to_vec()).await.unwrap();
+    s.store_archive(&record("LYON1-2026-11-a.jsonl", "2026-12-01T00:00:00Z"), b"two".to_vec()).await.unwrap();
+    s.store_archive(&record("LYON1-2026-11-b.jsonl", "2026-12-02T00:00:00Z"), b"new".to_vec()).await.unwrap();
+    let listed: Vec<String> = s.list_archives("LYON1").await.unwrap().into_iter().map(|a| a.name).collect();
+    assert_eq!(listed, ["LYON1-2026-11-b.jsonl", "LYON1-2026-11-a.jsonl"]);
+    assert_eq!(s.archive_body("LYON1", "LYON1-2026-11-a.jsonl").await.unwrap().as_deref(), Some(&b"one"[..]));
+    assert_eq!(s.archive_body("NICE1", "LYON1-2026-11-a.jsonl").await.unwrap(), None, "only its own shop's");
 }

@@ -8,6 +8,7 @@
 //! - [`storage`]: the [`HqStorage`] trait every backend implements (SQLite in
 //!   `comptoir-hq-sqlite`; PostgreSQL later) and the records it exchanges;
 //! - [`sync`]: the rules that need no database (secrets, quarantine decisions, chain steps, lag);
+//! - [`fiscal`]: signatures of pushed records and key rotations (docs/fiscal.md);
 //! - [`customers`]: HQ's edits of customers, checks of pushed ones, the double-spending policy;
 //! - [`catalog`]: validation of catalog writes and CSV import/export;
 //! - [`hq`]: [`Hq`], the open HQ the API and the CLI act through (storage, settings, the
@@ -30,6 +31,7 @@ pub mod conformance;
 pub mod customers;
 pub mod dashboard;
 pub mod error;
+pub mod fiscal;
 pub mod hq;
 pub mod push;
 pub mod sales;

@@ -16,12 +16,17 @@
 //!   not ok, the record is still stored;
 //! - a stock record does what [`crate::stock::plan`] says, over the documents as the records
 //!   before it in the push left them; its refusal quarantines it;
+//! - a ticket, a closure or a journal entry whose signature does not hold with the shop's
+//!   keys ([`crate::fiscal::check_signature`]) is quarantined with the reason; a journal
+//!   entry is chained against the shop's journal head (register `""`); a valid key rotation
+//!   ([`crate::fiscal::rotation`]) registers the new key for the records after it;
 //! - the tickets stored add up into one [`BatchSummary`].
 
 use crate::sales::{BatchSummary, summarize};
 use crate::stock::Target;
-use crate::storage::{ChainEvent, ChainHead, PushAction, PushItem, RecordKind};
+use crate::storage::{ChainEvent, ChainHead, PushAction, PushItem, RecordKind, ShopKey};
 use crate::sync::chain_step;
+use comptoir_core::chain::JournalEntry;
 use comptoir_core::closure::Closure;
 use comptoir_core::ticket::Ticket;
 use comptoir_protocol::{CustomerBody, Entity, LoyaltyEntryBody, MessageAckBody, PushOutcome, Quarantined, Record};
@@ -40,6 +45,8 @@ pub struct PushFacts {
     pub heads: HashMap<(String, RecordKind), ChainHead>,
     /// HQ's canonical copy of each document of [`needs`] that it holds.
     pub documents: HashMap<(Entity, String), serde_json::Value>,
+    /// The shop's public keys HQ holds, oldest first.
+    pub keys: Vec<ShopKey>,
 }
 
 /// What [`PushFacts`] must cover: the ids of the push (customers aside), and the canonical
@@ -75,6 +82,13 @@ pub enum PushWrite {
     },
     Ticket(Box<Ticket>),
     Closure(Box<Closure>),
+    JournalEntry(Box<JournalEntry>),
+    /// A key a signed rotation registered; `retires` is the key id it replaces (retired at
+    /// the new key's `registered_at`).
+    ShopKey {
+        key: ShopKey,
+        retires: String,
+    },
     ChainEvent(ChainEvent),
     /// Merged field by field over what HQ holds (a shop's `merged_into` and `erased` never
     /// count), then appended to the feed.
@@ -105,7 +119,7 @@ pub struct PushPlan {
 
 /// Plans the push of `shop`'s `items`, received at `at`, over `facts`.
 pub fn plan(shop: &str, at: &str, items: Vec<PushItem>, facts: PushFacts) -> PushPlan {
-    let PushFacts { mut held, mut stored, mut heads, mut documents } = facts;
+    let PushFacts { mut held, mut stored, mut heads, mut documents, mut keys } = facts;
     let mut moved: Vec<(String, RecordKind)> = Vec::new();
     let mut p = PushPlan::default();
     for item in items {
@@ -122,7 +136,40 @@ pub fn plan(shop: &str, at: &str, items: Vec<PushItem>, facts: PushFacts) -> Pus
             }
             PushAction::Insert(record) => *record,
         };
-        let unchained = !matches!(record, Record::Ticket(_) | Record::Closure(_) | Record::Customer(_));
+        let signed = match &record {
+            Record::Ticket(t) => Some(t.number.clone()),
+            Record::Closure(c) => Some(format!("closure {} {} {}", c.register, c.kind.as_str(), c.period)),
+            Record::JournalEntry(e) => Some(format!("journal entry {}", e.sequence)),
+            _ => None,
+        };
+        if let Some(label) = signed {
+            let verdict = crate::fiscal::check_signature(&keys, &record, &label).and_then(|()| match &record {
+                Record::JournalEntry(e) => {
+                    crate::fiscal::rotation(&keys, &e.code, &e.details, e.signature.as_deref(), at)
+                        .map_err(|reason| format!("{label}: {reason}"))
+                }
+                _ => Ok(None),
+            });
+            match verdict {
+                Ok(Some(key)) => {
+                    let retires = keys.iter().rev().find(|k| k.retired_at.is_none()).map(|k| k.key_id.clone());
+                    for k in keys.iter_mut().filter(|k| k.retired_at.is_none()) {
+                        k.retired_at = Some(at.to_string());
+                    }
+                    keys.push(key.clone());
+                    p.writes.push(PushWrite::ShopKey { key, retires: retires.unwrap_or_default() });
+                }
+                Ok(None) => {}
+                Err(reason) => {
+                    held.insert(item.id);
+                    let raw = serde_json::to_string(&record).unwrap_or_default();
+                    quarantine(&mut p, item.id, item.kind, reason, raw);
+                    continue;
+                }
+            }
+        }
+        let unchained =
+            !matches!(record, Record::Ticket(_) | Record::Closure(_) | Record::Customer(_) | Record::JournalEntry(_));
         if unchained && !stored.insert(item.id) {
             p.outcome.duplicates.push(item.id);
             continue;
@@ -141,6 +188,13 @@ pub fn plan(shop: &str, at: &str, items: Vec<PushItem>, facts: PushFacts) -> Pus
                 held.insert(item.id);
                 // The closure is written before its chain event, as it always was.
                 p.writes.push(PushWrite::Closure(Box::new(c)));
+                chain(&mut p, &mut heads, &mut moved, shop, at, link, &label);
+            }
+            Record::JournalEntry(e) => {
+                let label = format!("journal entry {}", e.sequence);
+                let link = (String::new(), RecordKind::JournalEntry, e.sequence, e.prev_hash.clone(), e.hash.clone());
+                held.insert(item.id);
+                p.writes.push(PushWrite::JournalEntry(Box::new(e)));
                 chain(&mut p, &mut heads, &mut moved, shop, at, link, &label);
             }
             Record::Customer(b) => p.writes.push(PushWrite::Customer(Box::new(b))),

@@ -147,6 +147,7 @@ pub fn plan(record: &Record, current: Option<Value>) -> Result<Plan, String> {
         Record::Ticket(_)
         | Record::Closure(_)
         | Record::Customer(_)
+        | Record::JournalEntry(_)
         | Record::LoyaltyEntry(_)
         | Record::MessageAck(_) => {
             return Err("not a stock record".into());

@@ -5,7 +5,7 @@
 use crate::error::HqError;
 use crate::storage::{ChainHead, PushAction, PushItem, RecordKind, SecretRecord, ShopRecord};
 use base64::Engine;
-use comptoir_core::chain::{closure_hash, ticket_hash};
+use comptoir_core::chain::{closure_hash, journal_hash, ticket_hash};
 use comptoir_protocol::{MAX_BATCH, Record};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -186,7 +186,7 @@ pub fn prepare_push_raw(shop: &str, records: Vec<Box<serde_json::value::RawValue
             continue;
         }
         let kind = RecordKind::parse(record.kind_str());
-        if !matches!(kind, RecordKind::Ticket | RecordKind::Closure) {
+        if !matches!(kind, RecordKind::Ticket | RecordKind::Closure | RecordKind::JournalEntry) {
             // Not chained (loyalty entries, message acknowledgements, stock records): only the
             // shop it names is checked here; what a stock record does at HQ is
             // `crate::stock::plan`, in the backend's transaction.
@@ -212,6 +212,9 @@ pub fn prepare_push_raw(shop: &str, records: Vec<Box<serde_json::value::RawValue
                 closure_hash(c),
                 format!("{} {} {}", c.register, c.kind.as_str(), c.period),
             ),
+            Record::JournalEntry(e) => {
+                (e.shop.as_str(), e.hash.as_str(), journal_hash(e), format!("journal entry {}", e.sequence))
+            }
             _ => unreachable!("customers and unchained records are sorted out above"),
         };
         let number_ok = match &record {

@@ -12,12 +12,15 @@
 //! | `GET /api/v1/sync/feed?cursor=N&wait=SECONDS&limit=L` | shop credential | → [`FeedPage`] (long-poll) |
 //! | `POST /api/v1/sync/push` | shop credential | [`PushBatch`] → [`PushOutcome`] |
 //! | `POST /api/v1/sync/jobs/{id}` | shop credential | [`JobReport`] → 204 |
+//! | `POST /api/v1/sync/archives` | shop credential | a fiscal archive (JSON Lines, at most [`MAX_ARCHIVE_BYTES`]) → [`ArchiveReceipt`] |
 //!
 //! The shop credential is sent as `Authorization: Bearer <credential>`. Every sync request
 //! carries the headers [`HEADER_PROTOCOL`] and [`HEADER_VERSION`]; HQ answers an
 //! unsupported protocol with 400 `unsupported_protocol` naming the versions it accepts.
 //! Push and feed requests also carry the shop's health ([`HEADER_UNSENT`],
-//! [`HEADER_OLDEST_UNSENT`], [`HEADER_CURSOR`]), which HQ keeps per shop.
+//! [`HEADER_OLDEST_UNSENT`], [`HEADER_CURSOR`]), which HQ keeps per shop, and its first
+//! public key ([`HEADER_PUBLIC_KEY`]), which HQ registers when it holds none for the shop:
+//! later keys reach HQ only as `key_rotated` journal entries signed by the key before.
 //!
 //! # Guarantees
 //! - Push is idempotent: HQ inserts records by id and reports ids it already had as
@@ -31,6 +34,7 @@
 //!   shop follows the feed from the cursor of the *first* `begin` line of that snapshot;
 //!   applying a change twice is harmless (every change is a full upsert).
 
+use comptoir_core::chain::JournalEntry;
 use comptoir_core::closure::Closure;
 use comptoir_core::ticket::Ticket;
 use comptoir_core::{Money, TaxRate};
@@ -44,9 +48,11 @@ pub mod stock;
 /// [`Record::Customer`], [`Record::LoyaltyEntry`]) and stock and people
 /// (the entities and records of [`stock`]); HQ leaves those out of the feed and the
 /// snapshot of a shop that speaks version 1 (see [`Entity::since_protocol`]).
-pub const PROTOCOL_VERSION: u32 = 2;
+/// Version 3 adds the technical journal's entries ([`Record::JournalEntry`]), the shop's
+/// public key header and the archive upload; HQ still accepts shops speaking 1 and 2.
+pub const PROTOCOL_VERSION: u32 = 3;
 /// The protocol versions HQ accepts from shops.
-pub const SUPPORTED_PROTOCOLS: [u32; 2] = [1, 2];
+pub const SUPPORTED_PROTOCOLS: [u32; 3] = [1, 2, 3];
 
 pub const HEADER_PROTOCOL: &str = "comptoir-protocol";
 pub const HEADER_VERSION: &str = "comptoir-version";
@@ -56,6 +62,11 @@ pub const HEADER_UNSENT: &str = "comptoir-unsent";
 pub const HEADER_OLDEST_UNSENT: &str = "comptoir-oldest-unsent-seconds";
 /// The shop's feed cursor.
 pub const HEADER_CURSOR: &str = "comptoir-cursor";
+/// The shop's first public key (64 hex digits), on pushes: HQ registers it when it holds no
+/// key for the shop yet (trusting the shop's credential, as for the enrolment).
+pub const HEADER_PUBLIC_KEY: &str = "comptoir-public-key";
+/// Largest fiscal archive a shop may upload, in bytes.
+pub const MAX_ARCHIVE_BYTES: usize = 64 * 1024 * 1024;
 
 /// Most records in one push.
 pub const MAX_BATCH: usize = 5000;
@@ -428,6 +439,19 @@ pub enum Record {
     PurchaseOrder(stock::PurchaseOrder),
     Reception(stock::Reception),
     Punch(stock::Punch),
+    /// An entry of the shop's technical journal (JET), chained and signed (protocol 3).
+    JournalEntry(JournalEntry),
+}
+
+/// The id of a journal entry on the wire: the first 16 bytes of its hash (the entry has no
+/// id of its own; its hash names it, and a resent entry has the same one).
+pub fn journal_entry_id(e: &JournalEntry) -> Uuid {
+    let bytes: Option<[u8; 16]> = e.hash.get(..32).and_then(|h| hex_bytes(h)?.try_into().ok());
+    bytes.map(Uuid::from_bytes).unwrap_or_else(|| Uuid::from_u128(e.sequence as u128))
+}
+
+fn hex_bytes(text: &str) -> Option<Vec<u8>> {
+    (0..text.len()).step_by(2).map(|i| text.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok())).collect()
 }
 
 impl Record {
@@ -446,6 +470,7 @@ impl Record {
             Record::PurchaseOrder(o) => o.id,
             Record::Reception(r) => r.id,
             Record::Punch(p) => p.id,
+            Record::JournalEntry(e) => journal_entry_id(e),
         }
     }
 
@@ -463,6 +488,7 @@ impl Record {
             Record::Reception(_) => "reception",
             Record::Punch(_) => "punch",
             Record::MessageAck(_) => "message_ack",
+            Record::JournalEntry(_) => "journal_entry",
         }
     }
 
@@ -480,6 +506,7 @@ impl Record {
             Record::Reception(r) => &r.shop,
             Record::Punch(p) => &p.shop,
             Record::MessageAck(a) => &a.shop,
+            Record::JournalEntry(e) => &e.shop,
         }
     }
 }
@@ -502,6 +529,19 @@ pub struct PushOutcome {
     pub duplicates: Vec<Uuid>,
     /// Refused and kept aside at HQ with the reason.
     pub quarantined: Vec<Quarantined>,
+}
+
+/// HQ's answer to an archive upload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArchiveReceipt {
+    /// The archive's name at HQ (`SHOP-PERIOD-SHA256PREFIX.jsonl`).
+    pub name: String,
+    pub period: String,
+    pub bytes: u64,
+    /// Hex SHA-256 of the file.
+    pub sha256: String,
+    /// The archive's signature holds with one of the shop's keys HQ registered.
+    pub verified: bool,
 }
 
 /// The error body of both servers.

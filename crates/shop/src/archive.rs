@@ -540,3 +540,66 @@ pub async fn write(
         .await?;
     Ok((path, summary.manifest))
 }
+
+/// Copies an archive file to HQ (`POST /api/v1/sync/archives`), when the shop is enrolled:
+/// `Ok(None)` when it is not. HQ checks the signature with its own copy of the shop's keys
+/// and says whether it holds. The upload is journaled (`archive`, "copied to HQ").
+pub async fn upload(
+    shop: &crate::Shop,
+    path: &std::path::Path,
+) -> Result<Option<comptoir_protocol::ArchiveReceipt>, ShopError> {
+    let agent = match crate::sync::agent::SyncAgent::for_shop(shop).await {
+        Ok(a) => a,
+        Err(ShopError::NotEnrolled) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let bytes = std::fs::read(path)?;
+    if bytes.len() > comptoir_protocol::MAX_ARCHIVE_BYTES {
+        return Err(ShopError::Storage(format!(
+            "the archive {} is {} bytes, more than HQ takes ({}): archive a shorter period",
+            path.display(),
+            bytes.len(),
+            comptoir_protocol::MAX_ARCHIVE_BYTES
+        )));
+    }
+    let receipt = agent.client().upload_archive(bytes).await?;
+    let details = format!(
+        "{} copied to HQ as {} ({})",
+        receipt.period,
+        receipt.name,
+        if receipt.verified { "signature holds at HQ" } else { "HQ says the signature does not hold" }
+    );
+    shop.store
+        .write(move |tx| {
+            crate::journal::record(
+                tx,
+                crate::journal::Event {
+                    code: crate::journal::codes::ARCHIVE,
+                    user: None,
+                    register: None,
+                    details: &details,
+                },
+            )
+        })
+        .await?;
+    shop.outbox_signal.notify_one();
+    Ok(Some(receipt))
+}
+
+/// The automatic monthly archive: once a month closure is made (after the month's last
+/// day), the month is archived in the data directory and copied to HQ. A failure is
+/// logged and tried again with the next month closure or by `comptoir shop archive`.
+pub async fn after_month_closure(shop: &crate::Shop, month: &str) {
+    let path = match write(shop, month, None, None).await {
+        Ok((path, _)) => path,
+        Err(e) => {
+            tracing::warn!(month, error = %e, "automatic monthly archive failed");
+            return;
+        }
+    };
+    match upload(shop, &path).await {
+        Ok(Some(r)) => tracing::info!(month, name = %r.name, verified = r.verified, "monthly archive copied to HQ"),
+        Ok(None) => tracing::info!(month, path = %path.display(), "monthly archive written (not enrolled with HQ)"),
+        Err(e) => tracing::warn!(month, error = %e, "monthly archive written, its copy to HQ failed"),
+    }
+}

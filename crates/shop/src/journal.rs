@@ -13,7 +13,7 @@
 //! ```
 //!
 //! `code` is one of [`codes`] (add one there, and to `docs/fiscal.md`, for a new kind of
-//! event). Before an entry stamped earlier than the previous one, a `clock_changed` entry
+//! event). Each entry is queued for HQ in the same transaction (`sync::outbox`). Before an entry stamped earlier than the previous one, a `clock_changed` entry
 //! is written: the journal is where a clock set back shows.
 
 use crate::error::ShopError;
@@ -108,6 +108,9 @@ pub fn record(conn: &Connection, event: Event) -> Result<JournalEntry, ShopError
         entry.hash,
         entry.signature
     ])?;
+    // HQ keeps a copy of the journal (docs/sync.md): queued in the entry's own transaction,
+    // so an entry is never committed without being owed to HQ.
+    crate::sync::outbox::enqueue(conn, &comptoir_protocol::Record::JournalEntry(entry.clone()))?;
     Ok(entry)
 }
 

@@ -70,6 +70,17 @@ async fn automatic_closures(shop: Shop) {
             Ok(made) if !made.is_empty() => {
                 tracing::info!(closures = made.len(), "automatic closures made");
                 shop.outbox_signal.notify_one();
+                // Each month closed is archived and copied to HQ (every register closes the
+                // month: one archive per month).
+                let mut months: Vec<String> = made
+                    .iter()
+                    .filter(|c| c.kind == comptoir_core::closure::ClosureKind::Month)
+                    .map(|c| c.period.clone())
+                    .collect();
+                months.dedup();
+                for month in months {
+                    crate::archive::after_month_closure(&shop, &month).await;
+                }
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "automatic closures failed"),

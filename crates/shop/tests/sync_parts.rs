@@ -88,6 +88,11 @@ fn each_committed_ticket_is_queued_in_the_same_transaction() {
         created_at: "2026-11-23T10:00:00.000000Z".into(),
         business_date: "2026-11-23".into(),
     };
+    // The shop's creation is journaled, and the journal's entries go to HQ too: sent already.
+    let created = shop.store.read_blocking(|c| outbox::pending(c, 10)).unwrap();
+    assert!(created.iter().all(|(_, r)| matches!(r, Record::JournalEntry(_))), "{created:?}");
+    let sent: Vec<(i64, &str)> = created.iter().map(|(seq, _)| (*seq, "accepted")).collect();
+    shop.store.write_blocking(|tx| outbox::acknowledge(tx, &sent)).unwrap();
     shop.store.write_blocking(|tx| commit_ticket(tx, &stamp, sale(2, 500)).map(|_| ())).unwrap();
     // A refused sale queues nothing: it is one transaction.
     let refused = shop.store.write_blocking(|tx| commit_ticket(tx, &stamp, sale(2, 100)).map(|_| ()));

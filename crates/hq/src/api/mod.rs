@@ -13,6 +13,7 @@
 pub mod admin;
 mod customers;
 mod extract;
+pub mod fiscal;
 pub mod stock;
 mod sync;
 
@@ -46,6 +47,7 @@ pub use extract::{AdminCaller, ShopCaller, SourceAddress};
         customers::get_loyalty, customers::post_loyalty, customers::get_rule, customers::put_rule,
         customers::list_offers, customers::create_offer, customers::list_messages, customers::create_message,
         sync::enrol, sync::hello, sync::snapshot, sync::feed, sync::push, sync::report_job,
+        fiscal::list_journal, fiscal::list_archives, fiscal::get_archive, fiscal::upload_archive,
     ),
     components(schemas(ErrorBody, crate::error::RowError)),
     modifiers(&Security),
@@ -136,6 +138,10 @@ pub fn router(hq: Hq) -> Router {
         .route("/api/v1/sync/hello", get(sync::hello))
         .route("/api/v1/sync/push", post(sync::push))
         .route("/api/v1/sync/jobs/{id}", post(sync::report_job))
+        .route("/api/v1/sync/archives", post(fiscal::upload_archive))
+        .route("/api/v1/shops/{code}/journal", get(fiscal::list_journal))
+        .route("/api/v1/shops/{code}/archives", get(fiscal::list_archives))
+        .route("/api/v1/shops/{code}/archives/{name}", get(fiscal::get_archive))
         // The snapshot's limit is for its first page: the stream then goes on by itself.
         .route("/api/v1/sync/snapshot", get(sync::snapshot))
         // The web dashboard (docs/dashboard.md), under the same limits.
@@ -151,7 +157,8 @@ pub fn router(hq: Hq) -> Router {
     let stack = Stack {
         server: SERVER,
         max_body_bytes: limit,
-        body_limits: Vec::new(),
+        // An archive is one file of a period's records, larger than any other request.
+        body_limits: vec![("/api/v1/sync/archives", comptoir_protocol::MAX_ARCHIVE_BYTES)],
         body_read_timeout: Duration::from_secs(hq.config.body_read_timeout_seconds.max(1)),
         // The dashboard renders its own pages and refusals (HTML).
         pages: vec!["/", "/dashboard"],

@@ -225,8 +225,16 @@ pub struct RawBatch {
 pub async fn push(
     State(hq): State<Hq>,
     ShopCaller(shop): ShopCaller,
+    headers: HeaderMap,
     Body(batch): Body<RawBatch>,
 ) -> Result<Json<PushOutcome>, HqError> {
+    // The shop's first key, registered while HQ holds none (docs/fiscal.md, "Keys at HQ").
+    let header = headers.get(comptoir_protocol::HEADER_PUBLIC_KEY).and_then(|v| v.to_str().ok());
+    if let Some(key) = header.and_then(|k| crate::fiscal::first_key(k, &now_text()))
+        && hq.storage.register_first_key(&shop, &key).await?
+    {
+        tracing::info!(shop = %shop, key = %key.key_id, "shop's first public key registered");
+    }
     let items = prepare_push_raw(&shop, batch.records)?;
     // Customers and loyalty entries become feed changes for every other shop, a transfer or
     // an order goes down to other shops' feeds: wake their long-polls at once.

@@ -8,6 +8,7 @@
 //!
 //! - [`session`]: sign-in (the API's lockout), database-held sessions, CSRF, language;
 //! - [`sales`], [`health`], [`catalog`], [`shops`], [`jobs`]: the pages;
+//! - [`journal`]: a shop's technical journal, keys and archives (docs/fiscal.md);
 //! - [`people`]: customers and loyalty, the chain's stock of an article, the chain's users.
 //!
 //! The sales summaries' rules are in [`crate::sales`]; shop administration in
@@ -16,6 +17,7 @@
 pub mod catalog;
 pub mod health;
 pub mod jobs;
+pub mod journal;
 pub mod people;
 pub mod sales;
 pub mod session;
@@ -99,6 +101,8 @@ pub fn routes() -> Router<Hq> {
         .route("/dashboard/catalog/import", get(catalog::import_page).post(catalog::import))
         .route("/dashboard/catalog/export.csv", get(catalog::export))
         .route("/dashboard/shops", get(shops::page).post(shops::action))
+        .route("/dashboard/shops/{code}/journal", get(journal::page))
+        .route("/dashboard/shops/{code}/archives/{name}", get(journal::archive))
         .route("/dashboard/jobs", get(jobs::page).post(jobs::create))
         .route("/dashboard/customers", get(people::customers))
         .route("/dashboard/customers/{id}", get(people::customer))

@@ -43,7 +43,12 @@ async fn render(hq: &Hq, signed: &Signed, said: Outcome) -> Response {
         @for s in &shops {
             @let regs: Vec<_> = registers.iter().filter(|r| r.shop == s.code).collect();
             tr data-shop=(s.code) {
-                th scope="row" { (s.code) " " small { (s.name) } }
+                th scope="row" {
+                    (s.code) " " small { (s.name) } br;
+                    a href=(format!("/dashboard/shops/{}/journal", s.code)) aria-label=(format!("{} {}", l.t("Journal of", "Journal de"), s.code)) {
+                        (l.t("Journal and archives", "Journal et archives"))
+                    }
+                }
                 td { (s.postal_code) }
                 td { (if s.revoked {
                     l.t("revoked", "révoqué")

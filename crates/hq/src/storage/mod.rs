@@ -1,7 +1,7 @@
 //! The storage every HQ backend implements (SQLite in `comptoir-hq-sqlite`, PostgreSQL in
 //! `comptoir-hq-postgres`), split by domain, one trait per file: [`AdminStorage`],
 //! [`CatalogStorage`], [`ShopStorage`], [`SalesStorage`], [`FeedStorage`], [`JobStorage`],
-//! [`DashboardStorage`], [`CustomerStorage`], [`StockStorage`]. [`HqStorage`] is their sum,
+//! [`DashboardStorage`], [`CustomerStorage`], [`StockStorage`], [`FiscalStorage`]. [`HqStorage`] is their sum,
 //! implemented for every type that implements them all; the server holds an
 //! `Arc<dyn HqStorage>`. Callers bring the domain traits into scope with
 //! `use crate::storage::prelude::*`.
@@ -27,6 +27,7 @@ mod customers;
 mod dashboard;
 mod error;
 mod feed;
+mod fiscal;
 mod jobs;
 mod sales;
 mod shops;
@@ -38,6 +39,7 @@ pub use customers::*;
 pub use dashboard::*;
 pub use error::{Conflict, StorageError};
 pub use feed::*;
+pub use fiscal::*;
 pub use jobs::*;
 pub use sales::*;
 pub use shops::*;
@@ -63,7 +65,7 @@ use uuid::Uuid;
 pub mod prelude {
     pub use super::{
         AdminStorage as _, CatalogStorage as _, CustomerStorage as _, DashboardStorage as _, FeedStorage as _,
-        HqStorage, JobStorage as _, SalesStorage as _, ShopStorage as _, StockStorage as _,
+        FiscalStorage as _, HqStorage, JobStorage as _, SalesStorage as _, ShopStorage as _, StockStorage as _,
     };
 }
 
@@ -78,6 +80,7 @@ pub trait HqStorage:
     + DashboardStorage
     + CustomerStorage
     + StockStorage
+    + FiscalStorage
 {
 }
 
@@ -91,5 +94,6 @@ impl<T> HqStorage for T where
         + DashboardStorage
         + CustomerStorage
         + StockStorage
+        + FiscalStorage
 {
 }

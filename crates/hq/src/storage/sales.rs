@@ -22,6 +22,8 @@ pub enum RecordKind {
     PurchaseOrder,
     Reception,
     Punch,
+    /// An entry of a shop's technical journal (one chain per shop, register `""`).
+    JournalEntry,
 }
 
 impl RecordKind {
@@ -38,6 +40,7 @@ impl RecordKind {
             RecordKind::PurchaseOrder => "purchase_order",
             RecordKind::Reception => "reception",
             RecordKind::Punch => "punch",
+            RecordKind::JournalEntry => "journal_entry",
         }
     }
     /// The kind named by a record's `kind` tag (a ticket when unknown).
@@ -53,6 +56,7 @@ impl RecordKind {
             RecordKind::PurchaseOrder,
             RecordKind::Reception,
             RecordKind::Punch,
+            RecordKind::JournalEntry,
         ]
         .into_iter()
         .find(|k| k.as_str() == text)

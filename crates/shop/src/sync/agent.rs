@@ -118,7 +118,8 @@ impl SyncAgent {
         let seq_of: std::collections::HashMap<Uuid, i64> = pending.iter().map(|(s, id, _)| (*id, *s)).collect();
         // The records go as they were stored: the same bytes the sale's transaction wrote.
         let batch = RawBatch { records: pending.into_iter().map(|(_, _, body)| body).collect() };
-        let outcome = self.client.push(&batch, health).await?;
+        let first_key = self.shop.store.read(|c| Ok(crate::fiscal::public_keys(c)?.into_iter().next())).await?;
+        let outcome = self.client.push(&batch, health, first_key.as_ref().map(|k| k.public_key.as_str())).await?;
         let mut answered: Vec<(i64, &'static str)> = Vec::new();
         for id in &outcome.accepted {
             answered.extend(seq_of.get(id).map(|s| (*s, "accepted")));

@@ -172,8 +172,28 @@ impl HqClient {
     }
 
     /// Sends a batch shaped as [`comptoir_protocol::PushBatch`] (typed or as stored text).
-    pub async fn push(&self, batch: &impl serde::Serialize, health: Health) -> Result<PushOutcome, ShopError> {
-        self.json(self.request(Method::POST, "push", Some(health)).json(batch)).await
+    /// `first_key`: the shop's first public key, which HQ registers when it holds none.
+    pub async fn push(
+        &self,
+        batch: &impl serde::Serialize,
+        health: Health,
+        first_key: Option<&str>,
+    ) -> Result<PushOutcome, ShopError> {
+        let mut r = self.request(Method::POST, "push", Some(health));
+        if let Some(key) = first_key {
+            r = r.header(comptoir_protocol::HEADER_PUBLIC_KEY, key);
+        }
+        self.json(r.json(batch)).await
+    }
+
+    /// Uploads a fiscal archive (`POST /api/v1/sync/archives`).
+    pub async fn upload_archive(&self, bytes: Vec<u8>) -> Result<comptoir_protocol::ArchiveReceipt, ShopError> {
+        let r = self
+            .request(Method::POST, "archives", None)
+            .timeout(self.timeout.max(Duration::from_secs(300)))
+            .header(reqwest::header::CONTENT_TYPE, "application/x-ndjson")
+            .body(bytes);
+        self.json(r).await
     }
 
     pub async fn report_job(&self, id: Uuid, report: &JobReport) -> Result<(), ShopError> {
