@@ -155,7 +155,7 @@ try {
   await page.fill('#shop-prices input[name=price]', '9.99');
   const [unknown] = await Promise.all([page.waitForNavigation(), page.click('#shop-prices button[type=submit]')]);
   assert.equal(unknown.status(), 422);
-  assert.match(await page.textContent('[role=alert]'), /shop NOPE9 does not exist/);
+  assert.match(await page.textContent('[role=alert]'), /shop NOPE9 does not exist/i);
   assert.equal(await page.getAttribute('[role=alert]', 'data-kind'), 'not_found');
   await page.fill('#shop-prices input[name=shop]', 'NICE1');
   await page.fill('#shop-prices input[name=price]', 'cheap');
@@ -220,7 +220,7 @@ try {
   await page.fill('input[name=sku]', 'NOPE');
   const [noSku] = await Promise.all([page.waitForNavigation(), page.click('main form button[type=submit]')]);
   assert.equal(noSku.status(), 422);
-  assert.match(await page.textContent('[role=alert]'), /article NOPE does not exist/);
+  assert.match(await page.textContent('[role=alert]'), /article NOPE does not exist/i);
 
   step('users: the chain\'s users, read-only');
   const users = await api(`${hq}/api/v1/users`);

@@ -400,6 +400,40 @@ fn rows() -> Vec<Row> {
             expect: [401, 401, 401, 401, 204, 404, 401],
             verify: None,
         },
+        // Fiscal records (docs/fiscal.md): a shop's journal and archives for admins; the
+        // upload for a shop's own credential (a file that is no archive is refused as such).
+        Row {
+            method: M::GET,
+            path: "/api/v1/shops/{code}/journal",
+            request: |_, _| get("/api/v1/shops/LYON1/journal?code=closure"),
+            expect: ADMIN_ONLY,
+            verify: None,
+        },
+        Row {
+            method: M::GET,
+            path: "/api/v1/shops/{code}/archives",
+            request: |_, _| get("/api/v1/shops/LYON1/archives"),
+            expect: ADMIN_ONLY,
+            verify: None,
+        },
+        Row {
+            method: M::GET,
+            path: "/api/v1/shops/{code}/archives/{name}",
+            request: |_, _| get("/api/v1/shops/LYON1/archives/LYON1-2026-11-000000000000.jsonl"),
+            expect: [401, 401, 404, 404, 401, 401, 401],
+            verify: None,
+        },
+        Row {
+            method: M::POST,
+            path: "/api/v1/sync/archives",
+            request: |_, _| Req {
+                path: "/api/v1/sync/archives".into(),
+                body: None,
+                csv: Some("not an archive\n".into()),
+            },
+            expect: [401, 401, 401, 401, 400, 400, 401],
+            verify: None,
+        },
         Row {
             method: M::GET,
             path: "/api/v1/customers",

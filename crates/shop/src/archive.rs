@@ -586,9 +586,19 @@ pub async fn upload(
     Ok(Some(receipt))
 }
 
-/// The automatic monthly archive: once a month closure is made (after the month's last
-/// day), the month is archived in the data directory and copied to HQ. A failure is
-/// logged and tried again with the next month closure or by `comptoir shop archive`.
+/// The months closed (a month closure of any register) that have no archive yet, oldest
+/// first: what the automatic monthly archive still owes.
+pub fn months_to_archive(conn: &Connection) -> Result<Vec<String>, ShopError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT period FROM closures WHERE kind = 'month'
+         AND period NOT IN (SELECT period FROM archives) ORDER BY period",
+    )?;
+    Ok(stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?)
+}
+
+/// The automatic monthly archive: once a month is closed (after its last day), it is
+/// archived in the data directory and copied to HQ. A failure to write is logged and tried
+/// again a minute later; a failed copy to HQ is logged (`comptoir shop archive` again sends it).
 pub async fn after_month_closure(shop: &crate::Shop, month: &str) {
     let path = match write(shop, month, None, None).await {
         Ok((path, _)) => path,

@@ -70,20 +70,19 @@ async fn automatic_closures(shop: Shop) {
             Ok(made) if !made.is_empty() => {
                 tracing::info!(closures = made.len(), "automatic closures made");
                 shop.outbox_signal.notify_one();
-                // Each month closed is archived and copied to HQ (every register closes the
-                // month: one archive per month).
-                let mut months: Vec<String> = made
-                    .iter()
-                    .filter(|c| c.kind == comptoir_core::closure::ClosureKind::Month)
-                    .map(|c| c.period.clone())
-                    .collect();
-                months.dedup();
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "automatic closures failed"),
+        }
+        // Each month closed (here or by the first sale of a new day) is archived and copied
+        // to HQ once: the months with a closure and no archive yet.
+        match shop.store.read(crate::archive::months_to_archive).await {
+            Ok(months) => {
                 for month in months {
                     crate::archive::after_month_closure(&shop, &month).await;
                 }
             }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "automatic closures failed"),
+            Err(e) => tracing::warn!(error = %e, "reading the months to archive failed"),
         }
     }
 }

@@ -298,6 +298,21 @@ async fn days_months_and_years_close_themselves_across_midnight_a_month_end_and_
     let automatic: Vec<&str> =
         journal["items"].as_array().unwrap().iter().map(|e| e["details"].as_str().unwrap()).collect();
     assert_eq!(automatic, ["automatic day 2027-01-31 total 1.20", "automatic month 2027-01 total 1.20"]);
+    // January closed, its archive is written by itself into the data directory, and verifies.
+    let archives = shop.data_dir().join("archives");
+    let mut january_archive = None;
+    for _ in 0..100 {
+        january_archive = std::fs::read_dir(&archives)
+            .ok()
+            .and_then(|d| d.flatten().map(|e| e.path()).find(|p| p.to_string_lossy().ends_with("-2027-01.jsonl")));
+        if january_archive.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let january_archive = january_archive.expect("the automatic monthly archive of January");
+    let summary = comptoir_shop::archive::verify(&std::fs::read(&january_archive).unwrap(), None).unwrap();
+    assert_eq!((summary.manifest.period.as_str(), summary.manifest.counts.tickets), ("2027-01", 2));
 
     // A sale in February, then the first sale of 2028 closes February's last day, February
     // and the year 2027, each perpetual total carried on.

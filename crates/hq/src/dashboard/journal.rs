@@ -21,6 +21,25 @@ fn day_after(day: &str) -> Option<String> {
     d.tomorrow().ok().map(|d| d.to_string())
 }
 
+/// Details as the table shows them: a long word (a hash, a path) shortened so the table
+/// fits the page; the API gives them whole.
+fn shown_details(details: &str) -> String {
+    let words: Vec<String> = details
+        .split_whitespace()
+        .map(|w| {
+            if w.chars().count() <= 24 {
+                w.to_string()
+            } else if let Some((_, last)) = w.rsplit_once('/').filter(|(_, last)| !last.is_empty()) {
+                format!("…/{last}")
+            } else {
+                format!("{}…", w.chars().take(12).collect::<String>())
+            }
+        })
+        .collect();
+    let text = words.join(" ");
+    if text.chars().count() > 160 { format!("{}…", text.chars().take(160).collect::<String>()) } else { text }
+}
+
 /// A link to this page with the filters and `after`.
 fn page_link(code: &str, q: &JournalQuery, after: i64) -> String {
     let mut parts = Vec::new();
@@ -96,14 +115,14 @@ pub async fn page(
         .iter()
         .map(|s| {
             let e = &s.entry;
-            let details: String = e.details.chars().take(300).collect();
+            let details = shown_details(&e.details);
             vec![
                 html! { (e.sequence) },
                 html! { (pages::instant(Some(&e.at))) },
                 html! { code { (e.code) } },
                 html! { (e.user.as_deref().unwrap_or("—")) },
                 html! { (e.register.as_deref().unwrap_or("—")) },
-                html! { (details) },
+                html! { span title=(e.details) { (details) } },
             ]
         })
         .collect();
@@ -186,5 +205,15 @@ pub async fn archive(State(hq): State<Hq>, signed: Signed, Path((code, name)): P
             let l = signed.lang;
             pages::page(&signed.frame("shops"), e.status(), l.t("Archives", "Archives"), super::alert(l, &e))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn long_words_of_details_are_shortened() {
+        let hash = "a".repeat(64);
+        let shown = super::shown_details(&format!("2026-11 /tmp/x/archives/LYON1-2026-11.jsonl sha256 {hash}"));
+        assert_eq!(shown, "2026-11 …/LYON1-2026-11.jsonl sha256 aaaaaaaaaaaa…");
     }
 }

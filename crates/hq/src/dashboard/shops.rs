@@ -45,8 +45,10 @@ async fn render(hq: &Hq, signed: &Signed, said: Outcome) -> Response {
             tr data-shop=(s.code) {
                 th scope="row" {
                     (s.code) " " small { (s.name) } br;
-                    a href=(format!("/dashboard/shops/{}/journal", s.code)) aria-label=(format!("{} {}", l.t("Journal of", "Journal de"), s.code)) {
-                        (l.t("Journal and archives", "Journal et archives"))
+                    @let label = l.t("Journal and archives", "Journal et archives");
+                    // The accessible name starts with the visible text, then names the shop.
+                    a href=(format!("/dashboard/shops/{}/journal", s.code)) aria-label=(format!("{label} {}", s.code)) {
+                        (label)
                     }
                 }
                 td { (s.postal_code) }
