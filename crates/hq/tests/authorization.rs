@@ -653,41 +653,6 @@ fn rows() -> Vec<Row> {
             expect: ADMIN_ONLY,
             verify: None,
         },
-        // The fiscal records of a shop (docs/fiscal.md): read by the admin, archives sent by shops.
-        Row {
-            method: M::GET,
-            path: "/api/v1/shops/{code}/journal",
-            request: |_, _| get("/api/v1/shops/LYON1/journal"),
-            expect: ADMIN_ONLY,
-            verify: None,
-        },
-        Row {
-            method: M::GET,
-            path: "/api/v1/shops/{code}/archives",
-            request: |_, _| get("/api/v1/shops/LYON1/archives"),
-            expect: ADMIN_ONLY,
-            verify: None,
-        },
-        Row {
-            method: M::GET,
-            path: "/api/v1/shops/{code}/archives/{name}",
-            // No archive was sent: the admin learns it is not there.
-            request: |_, _| get("/api/v1/shops/LYON1/archives/LYON1-2026-11.jsonl"),
-            expect: [401, 401, 404, 404, 401, 401, 401],
-            verify: None,
-        },
-        Row {
-            method: M::POST,
-            path: "/api/v1/sync/archives",
-            // Not an archive: a shop is told so; nobody else gets that far.
-            request: |_, _| Req {
-                path: "/api/v1/sync/archives".into(),
-                body: None,
-                csv: Some("not an archive\n".into()),
-            },
-            expect: [401, 401, 401, 401, 400, 400, 401],
-            verify: None,
-        },
     ]
 }
 

@@ -178,9 +178,7 @@ async fn every_route_with_a_body_stops_at_max_body_bytes() {
             if path.starts_with("/api/v1/sync/") {
                 rb = hq.req(method.clone(), &concrete).bearer_auth(&cred);
             }
-            // Archives have their own, larger bound (a month of a busy shop's records).
-            let over = if path == "/api/v1/sync/archives" { comptoir_protocol::MAX_ARCHIVE_BYTES + 1 } else { 5000 };
-            let big = format!("{{\"pad\":\"{}\"}}", "x".repeat(over));
+            let big = format!("{{\"pad\":\"{}\"}}", "x".repeat(5000));
             let (s, e) = TestHq::send(rb.header("content-type", content_type).body(big)).await;
             assert_eq!((s, e["kind"].as_str()), (413, Some("payload_too_large")), "{method} {path}: {e}");
             checked += 1;
