@@ -65,6 +65,9 @@ fn domain_samples() -> Vec<DomainError> {
         },
         AmountOutOfRange { field: "price".into() },
         InvalidEmail { field: "email".into(), value: "marie@".into() },
+        InvalidSiret { field: "siret".into() },
+        InvalidVatNumber { field: "vat_number".into() },
+        IdentityText { field: "legal_name".into(), max: 120 },
         InvalidPhone { field: "phone".into(), value: "12".into() },
         LoyaltyBalanceExceeded { field: "payments[0]".into(), balance: 40, asked: 100 },
     ];
@@ -77,6 +80,7 @@ fn domain_samples() -> Vec<DomainError> {
             InvalidCode { .. } | InvalidName { .. } | SkuAndBarcodeDiffer { .. } | TextTooLong { .. } => {}
             LoyaltyRuleOutOfRange { .. } | HiddenCharacter { .. } | InvalidPin { .. } | WeakPassword { .. } => {}
             InvalidTaxRate { .. } | ReturnExceedsSold { .. } | AmountOutOfRange { .. } | InvalidEmail { .. } => {}
+            InvalidSiret { .. } | InvalidVatNumber { .. } | IdentityText { .. } => {}
             InvalidPhone { .. } | LoyaltyBalanceExceeded { .. } => {}
         }
     }
@@ -126,6 +130,7 @@ fn shop_samples() -> Vec<ShopError> {
         HqCertificate { url: "https://hq.example.fr".into(), detail: "unknown issuer".into() },
         CatalogOwnedByHq,
         UsersOwnedByHq,
+        IdentityOwnedByHq,
         NotEnrolled,
         AlreadyEnrolled { hq_url: "https://hq.example.fr".into() },
         ShopCodeMismatch { local: "LYON1".into(), enrolled: "LYON2".into() },
@@ -146,6 +151,7 @@ fn shop_samples() -> Vec<ShopError> {
         match e {
             ClosedPeriod { .. } | AlreadyClosed { .. } | DayNotClosed { .. } | NotASale { .. } | IdReused { .. } => {}
             Unauthorized | TooManyAttempts { .. } | HqCertificate { .. } | CatalogOwnedByHq | UsersOwnedByHq => {}
+            IdentityOwnedByHq => {}
             NotEnrolled | AlreadyEnrolled { .. } | ShopCodeMismatch { .. } | HqUnreachable { .. } => {}
             HqRefused { .. } | Forbidden { .. } | CsvRejected { .. } | NotInitialised { .. } => {}
             OutsideServer { .. } => {}

@@ -373,3 +373,85 @@ async fn users_keyboards_time_clock_and_per_shop_prices_and_printers() {
     let (_, n) = api.get(&format!("{}/printers", nice.base)).await;
     assert_eq!(n[0]["name"], "Nice 1", "an existing printer kept: {n}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_legal_identity_on_a_chain_shops_receipts_is_set_at_hq() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hq = Hq::start(tmp.path(), Backend::Sqlite);
+    let api = Api::default();
+    let hq_base = hq.server.base.clone();
+    hq_article(&api, &hq, "A1", 120).await;
+    let shops = chain(tmp.path(), &hq, &api, &["LYON1", "NICE1"]).await;
+    let (lyon, nice) = (&shops[0], &shops[1]);
+    let identity = |siret: &str| {
+        json!({"legal_name": "Boulangeries Martin SA", "address": "3 place Bellecour\n69002 Lyon",
+               "siret": siret, "vat_number": "FR 12 123456789", "footer": "Échange sous 30 jours"})
+    };
+
+    // A bad SIRET is refused at HQ, naming the field; nothing is sent.
+    let (s, b) = send(&api, reqwest::Method::PUT, &format!("{hq_base}/shops/LYON1/identity"), identity("1234")).await;
+    assert_eq!((s, b["kind"].as_str(), b["field"].as_str()), (422, Some("invalid_siret"), Some("siret")), "{b}");
+    let (s, b) =
+        send(&api, reqwest::Method::PUT, &format!("{hq_base}/shops/PARIS9/identity"), identity("12345678900012")).await;
+    assert_eq!((s, b["kind"].as_str(), b["field"].as_str()), (422, Some("not_found"), Some("shop")), "{b}");
+
+    let (s, b) =
+        send(&api, reqwest::Method::PUT, &format!("{hq_base}/shops/LYON1/identity"), identity("123 456 789 00012"))
+            .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["siret"], "12345678900012");
+    let (_, back) = api.get(&format!("{hq_base}/shops/LYON1/identity")).await;
+    assert_eq!(back["vat_number"], "FR12123456789", "HQ reads back what it set: {back}");
+
+    // It reaches Lyon, and Lyon only; Lyon's receipts print it.
+    eventually(WAIT, "the identity at Lyon", || async {
+        let (_, id) = api.get(&format!("{}/shop/identity", lyon.base)).await;
+        id["siret"] == "12345678900012"
+    })
+    .await;
+    let (_, id) = api.get(&format!("{}/shop/identity", nice.base)).await;
+    assert_eq!(id["siret"], "", "Nice has not been given Lyon's identity: {id}");
+    let (s, u) = api
+        .post(
+            &format!("{hq_base}/users"),
+            json!({"code": "C1", "name": "Alice", "role": "cashier", "pin": "1111", "shops": ["LYON1"]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{u}");
+    eventually(WAIT, "C1 at Lyon", || async {
+        let (_, users) = api.get(&format!("{}/users", lyon.base)).await;
+        users.as_array().is_some_and(|a| a.iter().any(|u| u["code"] == "C1"))
+    })
+    .await;
+    eventually(WAIT, "A1 at Lyon", || async { price(&api, lyon, "A1").await == Some(120) }).await;
+    let (s, t) = api
+        .post(
+            &format!("{}/tickets", lyon.base),
+            json!({"register": "R1", "cashier": "C1", "lines": [{"sku": "A1", "qty": 1}], "payments": [{"method": "cash", "amount": 200}]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{t}");
+    let r = api
+        .http
+        .get(format!("{}/tickets/{}/receipt", lyon.base, t["number"].as_str().unwrap()))
+        .basic_auth("admin", Some(PASSWORD))
+        .send()
+        .await
+        .unwrap();
+    let receipt = r.text().await.unwrap();
+    for mention in [
+        "Boulangeries Martin SA",
+        "3 place Bellecour",
+        "SIRET 12345678900012",
+        "FR12123456789",
+        "Échange sous 30 jours",
+    ] {
+        assert!(receipt.contains(mention), "no {mention:?} on the receipt:\n{receipt}");
+    }
+
+    // The shop's own staff cannot change it: they are sent to HQ.
+    let (s, b) =
+        send(&api, reqwest::Method::PATCH, &format!("{}/shop/identity", lyon.base), json!({"footer": "x"})).await;
+    assert_eq!((s, b["kind"].as_str()), (409, Some("identity_owned_by_hq")), "{b}");
+    assert!(b["message"].as_str().unwrap().contains("HQ"), "{b}");
+}

@@ -104,6 +104,12 @@ pub enum DomainError {
     AmountOutOfRange { field: String },
     #[error("{field}: invalid email {value:?}")]
     InvalidEmail { field: String, value: String },
+    #[error("{field}: not a SIRET number")]
+    InvalidSiret { field: String },
+    #[error("{field}: not a VAT number")]
+    InvalidVatNumber { field: String },
+    #[error("{field}: at most {max} characters, no control characters")]
+    IdentityText { field: String, max: usize },
     #[error("{field}: invalid phone {value:?}")]
     InvalidPhone { field: String, value: String },
     #[error("{field}: {asked} points asked, balance {balance}")]
@@ -138,6 +144,9 @@ impl DomainError {
             DomainError::ReturnExceedsSold { .. } => "return_exceeds_sold",
             DomainError::AmountOutOfRange { .. } => "amount_out_of_range",
             DomainError::InvalidEmail { .. } => "invalid_email",
+            DomainError::InvalidSiret { .. } => "invalid_siret",
+            DomainError::InvalidVatNumber { .. } => "invalid_vat_number",
+            DomainError::IdentityText { .. } => "invalid_identity",
             DomainError::InvalidPhone { .. } => "invalid_phone",
             DomainError::LoyaltyBalanceExceeded { .. } => "loyalty_balance_exceeded",
         }
@@ -171,6 +180,9 @@ impl DomainError {
             | DomainError::ReturnExceedsSold { field, .. }
             | DomainError::AmountOutOfRange { field }
             | DomainError::InvalidEmail { field, .. }
+            | DomainError::InvalidSiret { field }
+            | DomainError::InvalidVatNumber { field }
+            | DomainError::IdentityText { field, .. }
             | DomainError::InvalidPhone { field, .. }
             | DomainError::LoyaltyBalanceExceeded { field, .. } => Some(field.clone()),
         }
@@ -283,6 +295,18 @@ impl DomainError {
             AmountOutOfRange { field } => lang.pick(
                 format!("{field}: the amount is out of range (at most 10,000,000.00 €)."),
                 format!("{field} : le montant est hors limites (au plus 10 000 000,00 €)."),
+            ),
+            InvalidSiret { field } => lang.pick(
+                format!("{field}: a SIRET number has 14 digits (the SIREN's 9, then the establishment's 5)."),
+                format!("{field} : un numéro SIRET a 14 chiffres (les 9 du SIREN, puis les 5 de l'établissement)."),
+            ),
+            InvalidVatNumber { field } => lang.pick(
+                format!("{field}: two letters of the country then its number (FR12345678901)."),
+                format!("{field} : deux lettres du pays puis le numéro (FR12345678901)."),
+            ),
+            IdentityText { field, max } => lang.pick(
+                format!("{field}: at most {max} characters, without control characters."),
+                format!("{field} : au plus {max} caractères, sans caractères de contrôle."),
             ),
             InvalidEmail { field, value } => lang.pick(
                 format!("{field}: {value:?} is not an email address; write it as name@domain.fr, or leave it empty."),

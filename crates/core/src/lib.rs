@@ -9,6 +9,7 @@
 //! - [`closure`]: day, month and year totals (Z) with perpetual grand totals;
 //! - [`chain`]: the canonical encoding and SHA-256 hash chain of tickets and closures;
 //! - [`fiscal`]: Ed25519 signatures of tickets, closures and journal entries (NF525);
+//! - [`identity`]: the shop's legal identity on receipts (SIRET, VAT number), checked once;
 //! - [`customer`]: validating customers' emails and phones, search words, the loyalty rule;
 //! - [`hlc`]: the hybrid logical clock that orders edits of a customer across the chain;
 //! - [`spreadsheet`]: CSV cells a spreadsheet cannot run as formulas;
@@ -23,6 +24,7 @@ pub mod customer;
 pub mod error;
 pub mod fiscal;
 pub mod hlc;
+pub mod identity;
 pub mod money;
 pub mod secret;
 pub mod spreadsheet;

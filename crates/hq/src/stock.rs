@@ -445,6 +445,17 @@ pub fn printer(shop: &str, code: &str, input: PrinterInput) -> Result<DocPut, Hq
     })
 }
 
+/// A shop's legal identity on its receipts, set at HQ and sent to that shop only.
+pub fn shop_identity(shop: &str, input: comptoir_core::identity::LegalIdentity) -> Result<DocPut, HqError> {
+    let identity = comptoir_core::identity::validated(input)?;
+    Ok(DocPut {
+        entity: Entity::ShopIdentity,
+        key: shop.into(),
+        body: json(&ShopIdentityBody { shop: shop.into(), identity }),
+        targets: vec![Target::Shop(shop.into()), Target::Hq],
+    })
+}
+
 /// `POST /api/v1/purchase-orders` at HQ.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -647,6 +647,25 @@ fn rows() -> Vec<Row> {
             verify: None,
         },
         Row {
+            method: M::PUT,
+            path: "/api/v1/shops/{code}/identity",
+            request: |_, _| {
+                with(
+                    "/api/v1/shops/LYON1/identity",
+                    json!({"legal_name": "Boulangeries Martin SA", "address": "Lyon", "siret": "12345678900012", "vat_number": "FR12123456789", "footer": ""}),
+                )
+            },
+            expect: ADMIN_ONLY,
+            verify: None,
+        },
+        Row {
+            method: M::GET,
+            path: "/api/v1/shops/{code}/identity",
+            request: |_, _| get("/api/v1/shops/LYON1/identity"),
+            expect: ADMIN_ONLY,
+            verify: None,
+        },
+        Row {
             method: M::GET,
             path: "/api/v1/timeclock/report",
             request: |_, _| get("/api/v1/timeclock/report?week=2026-W48"),

@@ -148,11 +148,14 @@ pub enum Entity {
     Transfer,
     /// A reception against a purchase order: HQ's copy only, never sent down (key: id).
     Reception,
+    /// The shop's legal identity on receipts, set at HQ, to that shop (key: shop code), body
+    /// [`stock::ShopIdentityBody`].
+    ShopIdentity,
 }
 
 impl Entity {
     /// Every entity, in snapshot order (the declaration order, which `Ord` follows).
-    pub const ALL: [Entity; 17] = [
+    pub const ALL: [Entity; 18] = [
         Entity::TaxRate,
         Entity::Category,
         Entity::Article,
@@ -170,6 +173,7 @@ impl Entity {
         Entity::PurchaseOrder,
         Entity::Transfer,
         Entity::Reception,
+        Entity::ShopIdentity,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -191,6 +195,7 @@ impl Entity {
             Entity::PurchaseOrder => "purchase_order",
             Entity::Transfer => "transfer",
             Entity::Reception => "reception",
+            Entity::ShopIdentity => "shop_identity",
         }
     }
     pub fn parse(text: &str) -> Option<Entity> {
@@ -201,6 +206,7 @@ impl Entity {
     pub fn since_protocol(self) -> u32 {
         match self {
             Entity::TaxRate | Entity::Category | Entity::Article | Entity::Job => 1,
+            Entity::ShopIdentity => 3,
             _ => 2,
         }
     }

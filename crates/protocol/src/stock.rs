@@ -258,3 +258,11 @@ pub struct Printer {
     pub address: String,
     pub active: bool,
 }
+
+/// The legal identity HQ set for a shop (`Entity::ShopIdentity`), sent to that shop.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShopIdentityBody {
+    pub shop: String,
+    #[serde(flatten)]
+    pub identity: comptoir_core::identity::LegalIdentity,
+}

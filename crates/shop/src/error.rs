@@ -55,6 +55,9 @@ pub enum ShopError {
     /// Users are defined at HQ once the shop is in a chain (stock and people).
     #[error("users belong to HQ")]
     UsersOwnedByHq,
+    /// A chain shop's legal identity is set at HQ (receipts, issue 14).
+    #[error("the shop's identity belongs to HQ")]
+    IdentityOwnedByHq,
     #[error("not enrolled")]
     NotEnrolled,
     #[error("already enrolled with {hq_url}")]
@@ -273,7 +276,9 @@ impl ShopError {
             ShopError::Unauthorized => StatusCode::UNAUTHORIZED,
             ShopError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ShopError::HqCertificate { .. } => StatusCode::BAD_GATEWAY,
-            ShopError::CatalogOwnedByHq | ShopError::UsersOwnedByHq => StatusCode::CONFLICT,
+            ShopError::CatalogOwnedByHq | ShopError::UsersOwnedByHq | ShopError::IdentityOwnedByHq => {
+                StatusCode::CONFLICT
+            }
             ShopError::NotEnrolled | ShopError::AlreadyEnrolled { .. } | ShopError::ShopCodeMismatch { .. } => {
                 StatusCode::CONFLICT
             }
@@ -330,6 +335,7 @@ impl ShopError {
             ShopError::HqCertificate { .. } => "hq_certificate",
             ShopError::CatalogOwnedByHq => "catalog_owned_by_hq",
             ShopError::UsersOwnedByHq => "users_owned_by_hq",
+            ShopError::IdentityOwnedByHq => "identity_owned_by_hq",
             ShopError::NotEnrolled => "not_enrolled",
             ShopError::AlreadyEnrolled { .. } => "already_enrolled",
             ShopError::ShopCodeMismatch { .. } => "shop_code_mismatch",
@@ -403,6 +409,10 @@ impl ShopError {
             UsersOwnedByHq => lang.pick(
                 "This shop belongs to a chain: its users are defined at HQ (with the shops and registers they work at) and arrive here by themselves. Create the user at HQ.".into(),
                 "Cette boutique fait partie d'une chaîne : ses utilisateurs sont définis au siège (avec les boutiques et caisses où ils travaillent) et arrivent ici tout seuls. Créez l'utilisateur au siège.".into(),
+            ),
+            IdentityOwnedByHq => lang.pick(
+                "This shop belongs to a chain: its legal identity on receipts (legal name, address, SIRET, VAT number) is set at HQ, on the shop's page, and arrives here by itself. Make the change at HQ.".into(),
+                "Cette boutique fait partie d'une chaîne : son identité légale sur les tickets (raison sociale, adresse, SIRET, n° de TVA) se règle au siège, sur la page de la boutique, et arrive ici toute seule. Faites la modification au siège.".into(),
             ),
             NotEnrolled => lang.pick(
                 "This shop is not linked to an HQ (it works alone). To join a chain: comptoir shop enroll --hq URL --token TOKEN.".into(),

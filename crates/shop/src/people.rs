@@ -90,6 +90,16 @@ pub fn apply(
             Ok(t) => crate::stock::apply_transfer(conn, &t).map(Ok)?,
             Err(w) => Err(w),
         },
+        Entity::ShopIdentity => match decode::<ShopIdentityBody>(entity, key, body) {
+            // An identity this shop would refuse from its own staff is skipped with a warning,
+            // never half-applied.
+            Ok(b) => match crate::receipt::apply_from_hq(conn, b.identity) {
+                Ok(()) => Ok(()),
+                Err(ShopError::Domain(d)) => Err(format!("{} {key}: {d}", entity.as_str())),
+                Err(e) => return Err(e),
+            },
+            Err(w) => Err(w),
+        },
         other => Err(format!("{} {key}: not for shops", other.as_str())),
     })
 }

@@ -377,7 +377,7 @@ async fn printers_and_registers_refuse_what_cannot_be_reached() {
     assert_eq!((s, p["duplicate"].as_str()), (200, Some("DUPLICATA n° 1")), "{p}");
     // Identity checks.
     let (s, e) = api.patch("/api/v1/shop/identity", json!({"siret":"1234"})).await;
-    assert_eq!((s, e["kind"].as_str()), (400, Some("invalid_siret")), "{e}");
+    assert_eq!((s, e["kind"].as_str()), (422, Some("invalid_siret")), "{e}");
     let (s, e) = shop.api.as_user("C1", "1234").patch("/api/v1/shop/identity", json!({"legal_name":"X"})).await;
     assert_eq!(s, 403, "{e}");
 }

@@ -1,5 +1,6 @@
 //! Admin routes of stock and people: the chain's stock, purchase orders, transfers and
-//! receptions, users, keyboards, a shop's own prices and printers, the time-clock report.
+//! receptions, users, keyboards, a shop's own prices, printers and legal identity on
+//! receipts, the time-clock report.
 //! Every one needs an admin. Rules are in [`crate::stock`].
 
 use super::{AdminCaller, Body, ErrorBody};
@@ -15,6 +16,7 @@ use axum::http::StatusCode;
 use axum::{Json, Router};
 use comptoir_core::Quantity;
 use comptoir_core::catalog::validate_code;
+use comptoir_core::identity::LegalIdentity;
 use comptoir_protocol::Entity;
 use comptoir_protocol::stock::*;
 use serde::Deserialize;
@@ -34,6 +36,8 @@ use utoipa::{IntoParams, OpenApi};
     list_keyboards,
     put_shop_price,
     put_printer,
+    get_shop_identity,
+    put_shop_identity,
     timeclock_report
 ))]
 pub struct StockDoc;
@@ -50,6 +54,7 @@ pub fn routes() -> Router<Hq> {
         .route("/api/v1/keyboards", get(list_keyboards).post(create_keyboard))
         .route("/api/v1/shops/{code}/prices/{sku}", put(put_shop_price))
         .route("/api/v1/shops/{code}/printers/{printer}", put(put_printer))
+        .route("/api/v1/shops/{code}/identity", get(get_shop_identity).put(put_shop_identity))
         .route("/api/v1/timeclock/report", get(timeclock_report))
 }
 
@@ -216,6 +221,49 @@ pub async fn put_printer(
     hq.storage.put_documents(vec![(code, "shop".into())], None, vec![put]).await?;
     hq.notify_change();
     Ok(Json(body))
+}
+
+/// The legal identity HQ set for `code`, if any.
+pub async fn shop_identity_of(hq: &Hq, code: &str) -> Result<Option<LegalIdentity>, HqError> {
+    let docs = hq.storage.documents(Entity::ShopIdentity).await?;
+    Ok(docs
+        .into_iter()
+        .filter_map(|d| serde_json::from_value::<ShopIdentityBody>(d).ok())
+        .find(|b| b.shop == code)
+        .map(|b| b.identity))
+}
+
+#[utoipa::path(get, path = "/api/v1/shops/{code}/identity", params(("code" = String, Path, description = "Shop code")),
+    responses((status = 200, description = "The shop's legal identity on receipts (empty fields when not set yet)", body = LegalIdentity),
+              (status = 404, body = ErrorBody)))]
+pub async fn get_shop_identity(
+    State(hq): State<Hq>,
+    _a: AdminCaller,
+    Path(code): Path<String>,
+) -> Result<Json<LegalIdentity>, HqError> {
+    let code = validate_code("shop", &code)?;
+    if !hq.storage.list_shops().await?.iter().any(|s| s.code == code) {
+        return Err(HqError::NotFound { what: "shop", key: code, field: Some("shop".into()) });
+    }
+    Ok(Json(shop_identity_of(&hq, &code).await?.unwrap_or_default()))
+}
+
+#[utoipa::path(put, path = "/api/v1/shops/{code}/identity", params(("code" = String, Path, description = "Shop code")), request_body = LegalIdentity,
+    responses((status = 200, description = "Set, and on its way to the shop, whose receipts print it", body = LegalIdentity),
+              (status = 422, description = "No such shop, a bad SIRET or VAT number, a text too long", body = ErrorBody)))]
+pub async fn put_shop_identity(
+    State(hq): State<Hq>,
+    _a: AdminCaller,
+    Path(code): Path<String>,
+    Body(input): Body<LegalIdentity>,
+) -> Result<Json<LegalIdentity>, HqError> {
+    let code = validate_code("shop", &code)?;
+    let put = st::shop_identity(&code, input)?;
+    let stored: ShopIdentityBody =
+        serde_json::from_value(put.body.clone()).map_err(|e| HqError::Storage(e.to_string()))?;
+    hq.storage.put_documents(vec![(code, "shop".into())], None, vec![put]).await?;
+    hq.notify_change();
+    Ok(Json(stored.identity))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -21,37 +21,14 @@ use crate::error::ShopError;
 use comptoir_core::Money;
 use comptoir_core::ticket::{PaymentMethod, Ticket, TicketKind};
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use serde::Serialize;
 
 /// The software named on every receipt.
 pub const SOFTWARE: &str = concat!("Comptoir ", env!("CARGO_PKG_VERSION"));
 
-/// The shop's legal identity, printed at the top of each receipt.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct Identity {
-    /// The company's legal name (raison sociale).
-    pub legal_name: String,
-    /// Postal address, lines separated by `\n`.
-    pub address: String,
-    /// 14 digits.
-    pub siret: String,
-    /// Intra-community VAT number (`FR` + 11 characters).
-    pub vat_number: String,
-    /// A line printed at the bottom (opening hours, return policy).
-    pub footer: String,
-}
-
-/// `PATCH /api/v1/shop/identity`: the fields given change.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct IdentityChange {
-    pub legal_name: Option<String>,
-    pub address: Option<String>,
-    pub siret: Option<String>,
-    pub vat_number: Option<String>,
-    pub footer: Option<String>,
-}
+/// The shop's legal identity, printed at the top of each receipt (its rules:
+/// [`comptoir_core::identity`]).
+pub use comptoir_core::identity::{IdentityChange, LegalIdentity as Identity};
 
 pub fn identity(conn: &Connection) -> Result<Identity, ShopError> {
     Ok(conn.query_row(
@@ -69,65 +46,35 @@ pub fn identity(conn: &Connection) -> Result<Identity, ShopError> {
     )?)
 }
 
-/// Checks and applies a change of the identity (SIRET: 14 digits; VAT number: two letters
-/// and 2 to 13 letters or digits, spaces dropped).
+/// Checks and applies a change of the identity made in this shop: a chain shop's is set at
+/// HQ ([`apply_from_hq`]).
 pub fn change_identity(conn: &Connection, change: IdentityChange) -> Result<Identity, ShopError> {
-    let mut id = identity(conn)?;
-    let text = |value: String, field: &'static str, max: usize| -> Result<String, ShopError> {
-        let v = value.trim().to_string();
-        if v.chars().count() > max || v.chars().any(|c| c.is_control() && c != '\n') {
-            return Err(ShopError::invalid(
-                "invalid_identity",
-                format!("{field}: at most {max} characters, without control characters."),
-                format!("{field} : au plus {max} caractères, sans caractères de contrôle."),
-                Some(field),
-            ));
-        }
-        Ok(v)
-    };
-    if let Some(v) = change.legal_name {
-        id.legal_name = text(v, "legal_name", 120)?;
+    let enrolled: bool = conn.query_row("SELECT EXISTS(SELECT 1 FROM hq_link)", [], |r| r.get(0))?;
+    if enrolled {
+        return Err(ShopError::IdentityOwnedByHq);
     }
-    if let Some(v) = change.address {
-        id.address = text(v, "address", 300)?;
+    let id = comptoir_core::identity::changed(identity(conn)?, change)?;
+    store_identity(conn, &id)?;
+    Ok(id)
+}
+
+/// The identity HQ set for this shop, as its feed brings it (checked again: the feed is
+/// an input like any other).
+pub fn apply_from_hq(conn: &Connection, id: Identity) -> Result<(), ShopError> {
+    let id = comptoir_core::identity::validated(id)?;
+    if identity(conn)? != id {
+        store_identity(conn, &id)?;
     }
-    if let Some(v) = change.footer {
-        id.footer = text(v, "footer", 200)?;
-    }
-    if let Some(v) = change.siret {
-        let v: String = v.chars().filter(|c| !c.is_whitespace()).collect();
-        if !v.is_empty() && (v.len() != 14 || !v.bytes().all(|b| b.is_ascii_digit())) {
-            return Err(ShopError::invalid(
-                "invalid_siret",
-                "siret: a SIRET number has 14 digits.",
-                "siret : un numéro SIRET a 14 chiffres.",
-                Some("siret"),
-            ));
-        }
-        id.siret = v;
-    }
-    if let Some(v) = change.vat_number {
-        let v: String = v.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
-        let ok = v.len() >= 4
-            && v.len() <= 15
-            && v.bytes().take(2).all(|b| b.is_ascii_uppercase())
-            && v.bytes().all(|b| b.is_ascii_alphanumeric());
-        if !v.is_empty() && !ok {
-            return Err(ShopError::invalid(
-                "invalid_vat_number",
-                "vat_number: two letters of the country then its number (FR12345678901).",
-                "vat_number : deux lettres du pays puis le numéro (FR12345678901).",
-                Some("vat_number"),
-            ));
-        }
-        id.vat_number = v;
-    }
+    Ok(())
+}
+
+fn store_identity(conn: &Connection, id: &Identity) -> Result<(), ShopError> {
     conn.execute(
         "UPDATE shop_identity SET legal_name = ?, address = ?, siret = ?, vat_number = ?, footer = ? WHERE id = 1",
         params![id.legal_name, id.address, id.siret, id.vat_number, id.footer],
     )?;
     crate::shop::journal(conn, "shop_identity", None, &format!("{} {}", id.siret, id.vat_number))?;
-    Ok(id)
+    Ok(())
 }
 
 /// Which print of a ticket this is: the original, or the N-th duplicate.
