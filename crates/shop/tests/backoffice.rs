@@ -322,6 +322,20 @@ async fn a_chain_shop_shows_hqs_catalog_read_only() {
         .await;
     assert_eq!(sent.status, 409);
     assert!(sent.has("data-kind=\"catalog_owned_by_hq\""), "{}", sent.html);
+
+    // Prices are HQ's unless the shop keeps its own: turned off on the HQ link page, the
+    // article page then sets this shop's price.
+    assert!(article.has("The price is HQ's"), "{}", article.html);
+    let kept = b.submit("/admin/sync", "/admin/sync/settings", &[("accept_hq_printers", "on")]).await;
+    assert_eq!(kept.status, 200, "{}", kept.html);
+    let (_, settings) = shop.api.get("/api/v1/settings/hq").await;
+    assert_eq!(settings["accept_hq_prices"], false, "{settings}");
+    let bad = b.submit("/admin/catalog/articles/A1", "/admin/catalog/articles/A1/price", &[("price", "cher")]).await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.field_error("price").is_some(), "{}", bad.html);
+    let own = b.submit("/admin/catalog/articles/A1", "/admin/catalog/articles/A1/price", &[("price", "1,35")]).await;
+    assert_eq!(own.status, 200, "{}", own.html);
+    assert_eq!(shop.api.get("/api/v1/articles/A1").await.1["price"].as_i64(), Some(135));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -244,10 +244,11 @@ async fn render_article(shop: &Shop, signed: &Signed, sku: &str, said: Outcome, 
                 cat::list_tax_rates(c)?,
                 cat::list_categories(c)?,
                 crate::sync::link::hq_link(c)?.is_some(),
+                crate::people::settings(c)?.accept_hq_prices,
             ))
         })
         .await;
-    let (article, rates, cats, chain) = match loaded {
+    let (article, rates, cats, chain, hq_prices) = match loaded {
         Ok(x) => x,
         Err(e) => return error_page(l, &signed.here, &e),
     };
@@ -270,7 +271,29 @@ async fn render_article(shop: &Shop, signed: &Signed, sku: &str, said: Outcome, 
             ),
             (l.t("Active", "Actif"), html! { (if a.active { l.t("yes", "oui") } else { l.t("no", "non") }) }),
         ];
-        html! { (pages::facts("article", &facts)) }
+        let price_path = format!("{path}/price");
+        let in_price = said.problem_in("price");
+        let price = sent.map(|f| f.text("price")).unwrap_or_else(|| price_text(l, a.price));
+        html! {
+            (pages::facts("article", &facts))
+            section id="own-price" aria-labelledby="own-price-title" {
+                h2 id="own-price-title" { (l.t("This shop's price", "Prix de cette boutique")) }
+                @if hq_prices {
+                    p { (l.t(
+                        "The price is HQ's: this shop takes HQ's price changes. To keep its own prices, turn that off on the HQ link page.",
+                        "Le prix est celui du siège : cette boutique accepte les changements de prix du siège. Pour garder ses propres prix, désactivez-les sur la page du lien au siège."
+                    )) " " a href="/admin/sync#hq-settings" { (l.t("HQ link", "Lien au siège")) } }
+                } @else {
+                    p { (l.t(
+                        "This shop keeps its own prices: HQ's price changes do not replace them.",
+                        "Cette boutique garde ses propres prix : les changements de prix du siège ne les remplacent pas."
+                    )) }
+                    (Form::post(&price_path, &signed.csrf, Layout::Inline).with(html! {
+                        (Field::new(l.t("Price incl. VAT (€)", "Prix TTC (€)"), "price").required().decimal().value(&price).problem(in_price))
+                    }, l.t("Set the price", "Fixer le prix")))
+                }
+            }
+        }
     } else {
         html! {
             (Form::post(&path, &signed.csrf, Layout::Stack)
@@ -315,6 +338,27 @@ pub async fn update_article(
         pages::notice(&format!("{} {} {}", l.t("Saved:", "Enregistré :"), a.sku, a.name))
     });
     render_article(&shop, &signed, &sku, article_outcome(l, done), refused.then_some(&form)).await
+}
+
+/// A chain shop's own price, while it refuses HQ's price changes (`people::set_local_price`).
+pub async fn own_price(
+    State(shop): State<Shop>,
+    Path(sku): Path<String>,
+    SignedForm(signed, form): SignedForm,
+) -> Response {
+    let l = signed.lang;
+    let result = async {
+        let price = parse_price(&form.text("price"), "price")?;
+        let key = sku.clone();
+        shop.store.write(move |tx| crate::people::set_local_price(tx, &key, crate::people::LocalPrice { price })).await
+    }
+    .await;
+    let refused = result.is_err();
+    let done = result.map(|_| {
+        tracing::info!(sku = %sku, user = %signed.user.code, "shop's own price set from the back office");
+        pages::notice(&format!("{} {}", l.t("Price saved:", "Prix enregistré :"), sku))
+    });
+    render_article(&shop, &signed, &sku, Outcome::of(l, "price", done), refused.then_some(&form)).await
 }
 
 // ---------------------------------------------------------------- import and export
