@@ -474,3 +474,58 @@ async fn stock_is_adjusted_and_users_and_registers_are_managed_here_unless_hq_ow
     let registers = b.get("/admin/registers").await;
     assert!(registers.has("are changed at HQ") && !registers.has("name=\"name\""), "{}", registers.html);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn categories_and_vat_rates_are_created_renamed_and_deactivated_in_place() {
+    let shop = TestShop::with_catalog().await;
+    let mut b = Browser::new(&shop.api.base);
+    b.sign_in(ADMIN, ADMIN_PASSWORD).await;
+
+    let made = b
+        .submit(
+            "/admin/catalog/categories",
+            "/admin/catalog/categories",
+            &[("action", "create"), ("code", "PAIN"), ("name", "Pains")],
+        )
+        .await;
+    assert_eq!(made.status, 200, "{}", made.html);
+    let renamed = b
+        .submit(
+            "/admin/catalog/categories",
+            "/admin/catalog/categories",
+            &[("action", "update"), ("code", "PAIN"), ("name", "Pains et viennoiseries")],
+        )
+        .await;
+    assert!(renamed.has("Saved: PAIN Pains et viennoiseries"), "{}", renamed.html);
+    let (_, cats) = shop.api.get("/api/v1/categories").await;
+    assert_eq!(cats[0]["active"], false, "not ticked: deactivated: {cats}");
+
+    let bad = b
+        .submit(
+            "/admin/catalog/tax-rates",
+            "/admin/catalog/tax-rates",
+            &[("action", "create"), ("percent", "beaucoup"), ("name", "X")],
+        )
+        .await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.field_error("percent").is_some(), "{}", bad.html);
+    let rate = b
+        .submit(
+            "/admin/catalog/tax-rates",
+            "/admin/catalog/tax-rates",
+            &[("action", "create"), ("percent", "8,5"), ("name", "TVA 8,5 %")],
+        )
+        .await;
+    assert_eq!(rate.status, 200, "{}", rate.html);
+    let taken = b
+        .submit(
+            "/admin/catalog/tax-rates",
+            "/admin/catalog/tax-rates",
+            &[("action", "create"), ("percent", "8.5"), ("name", "Encore")],
+        )
+        .await;
+    assert_eq!(taken.status, 409);
+    assert!(taken.field_error("percent").is_some(), "the service's `bp` is the form's percent: {}", taken.html);
+    let (_, rates) = shop.api.get("/api/v1/tax-rates").await;
+    assert!(rates.as_array().unwrap().iter().any(|r| r["bp"] == 850 && r["active"] == true), "{rates}");
+}

@@ -127,6 +127,8 @@ pub fn routes() -> Router<Shop> {
         .route("/admin/catalog", get(catalog::articles).post(catalog::create_article))
         .route("/admin/catalog/articles/{sku}", get(catalog::article).post(catalog::update_article))
         .route("/admin/catalog/articles/{sku}/price", post(catalog::own_price))
+        .route("/admin/catalog/categories", get(catalog::categories).post(catalog::category_action))
+        .route("/admin/catalog/tax-rates", get(catalog::tax_rates).post(catalog::tax_rate_action))
         .route(IMPORT_PATH, get(catalog::import_page).post(catalog::import))
         .route("/admin/catalog/export.csv", get(catalog::export))
         .route("/admin/closures", get(closures::closures))
