@@ -174,6 +174,9 @@ try {
   assert.match(await page.textContent('#x-R1-totals'), /€0\.00/, 'R1 was closed');
   assert.match(await page.textContent('#x-R3-totals'), /€1\.20/, 'R3 sold after');
   await shoot(page, 'x-reading');
+  await page.goto(`${shop}/admin/sessions`);
+  assert.ok(await page.$('#sessions'), 'the till sessions');
+  await shoot(page, 'sessions');
 
   step('ticket search and the receipt');
   const tickets = (await api('/tickets')).body.items;
@@ -193,6 +196,9 @@ try {
   await page.goto(`${shop}/admin/sync`);
   assert.match(await page.textContent('main'), /not linked to an HQ/);
   await shoot(page, 'sync');
+  await page.click('a[href="/admin/logs"]');
+  assert.match(await page.textContent('pre.logs'), /shop server started/);
+  await shoot(page, 'logs');
 
   step('a stock adjustment');
   await page.goto(`${shop}/admin/stock`);

@@ -424,6 +424,15 @@ async fn stock_is_adjusted_and_users_and_registers_are_managed_here_unless_hq_ow
     let mut b = Browser::new(&shop.api.base);
     b.sign_in(ADMIN, ADMIN_PASSWORD).await;
 
+    // Alice opens her till: the till sessions show it, and the X reading the cash expected.
+    let (s, opened) =
+        shop.api.as_user("C1", "1234").post("/api/v1/registers/R1/till/open", json!({"amount": 11000})).await;
+    assert_eq!(s, 201, "{opened}");
+    let sessions = b.get("/admin/sessions").await;
+    assert_eq!(sessions.status, 200);
+    assert!(sessions.has("id=\"sessions\"") && sessions.has("€110.00") && sessions.has("open"), "{}", sessions.html);
+    assert!(b.get("/admin/x-reading").await.has("Cash the drawer should hold now:"));
+
     let adjusted =
         b.submit("/admin/stock", "/admin/stock", &[("sku", "A1"), ("qty", "12"), ("reason", "Livraison")]).await;
     assert_eq!(adjusted.status, 200, "{}", adjusted.html);

@@ -134,6 +134,8 @@ pub fn routes() -> Router<Shop> {
         .route("/admin/closures", get(closures::closures))
         .route("/admin/closures/{id}", get(closures::closure))
         .route("/admin/x-reading", get(closures::x_reading))
+        .route("/admin/sessions", get(closures::sessions))
+        .route("/admin/logs", get(sync::logs))
         .route("/admin/tickets", get(closures::tickets))
         .route("/admin/tickets/{key}", get(closures::ticket))
         .route("/admin/sync", get(sync::page).post(sync::sync_now))

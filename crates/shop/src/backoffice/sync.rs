@@ -73,6 +73,7 @@ async fn render(shop: &Shop, signed: &Signed, said: Outcome) -> Response {
             (pages::facts("sync-status", &facts))
             (Form::post("/admin/sync", &signed.csrf, Layout::Inline).with(html! {}, l.t("Sync now", "Synchroniser maintenant")))
             (Table { id: "sync-checks", caption: l.t("Checks", "Vérifications"), heads: &heads, csv: None }.rows(&rows))
+            p { a href="/admin/logs" { (l.t("The shop's log files", "Les fichiers journaux de la boutique")) } }
             h2 id="hq-settings" { (l.t("What this shop takes from HQ", "Ce que cette boutique accepte du siège")) }
             (Form::post("/admin/sync/settings", &signed.csrf, Layout::Stack).with(html! {
                 (Check { label: l.t("HQ's price changes (off: the shop keeps its own prices)", "Les changements de prix du siège (désactivé : la boutique garde ses propres prix)"),
@@ -84,6 +85,7 @@ async fn render(shop: &Shop, signed: &Signed, said: Outcome) -> Response {
     } else {
         html! {
             p { (ShopError::NotEnrolled.message(l)) }
+            p { a href="/admin/logs" { (l.t("The shop's log files", "Les fichiers journaux de la boutique")) } }
             (pages::facts("sync-status", &[
                 (l.t("Kept for HQ", "Gardé pour le siège"), html! { (pages::count(l, s.unsent)) }),
             ]))
@@ -141,4 +143,23 @@ pub async fn settings(State(shop): State<Shop>, SignedForm(signed, form): Signed
         pages::notice(l.t("Saved.", "Enregistré."))
     });
     render(&shop, &signed, Outcome::of(l, "settings", done)).await
+}
+
+/// The end of the shop's daily log files (the same text an `upload_logs` job sends HQ).
+pub async fn logs(State(shop): State<Shop>, signed: Signed) -> Response {
+    let l = signed.lang;
+    let dir = shop.store.path().parent().map(|d| d.join("logs")).unwrap_or_default();
+    let text = tokio::task::spawn_blocking(move || {
+        crate::sync::agent::recent_logs(&dir, crate::sync::agent::LOG_UPLOAD_BYTES)
+    })
+    .await
+    .unwrap_or_else(|e| Err(ShopError::Storage(e.to_string())));
+    let body = match text {
+        Ok(t) => html! {
+            p { (l.t("The end of the newest daily log files, newest last.", "La fin des derniers fichiers journaliers, le plus récent en dernier.")) }
+            pre.logs tabindex="0" aria-label=(l.t("Log lines", "Lignes du journal")) { (t) }
+        },
+        Err(e) => super::alert(l, &e),
+    };
+    pages::page(&signed.frame("sync"), axum::http::StatusCode::OK, l.t("Log files", "Fichiers journaux"), body)
 }
