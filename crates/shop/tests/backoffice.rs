@@ -439,6 +439,13 @@ async fn stock_is_adjusted_and_users_and_registers_are_managed_here_unless_hq_ow
     assert!(adjusted.has("Stock of A1: 12"), "{}", adjusted.html);
     let (_, level) = shop.api.get("/api/v1/stock?sku=A1").await;
     assert_eq!(level["quantity"].as_f64(), Some(12.0), "{level}");
+    let counted = b.submit("/admin/stock", "/admin/stock/count", &[("sku", "A1"), ("counted", "10")]).await;
+    assert!(counted.has("Stock of A1: 10"), "{}", counted.html);
+    let negative = b.submit("/admin/stock", "/admin/stock/count", &[("sku", "A1"), ("counted", "-1")]).await;
+    assert_eq!(negative.status, 400);
+    assert!(negative.field_error("counted").is_some(), "{}", negative.html);
+    let (_, level) = shop.api.get("/api/v1/stock?sku=A1").await;
+    assert_eq!(level["quantity"].as_f64(), Some(10.0), "{level}");
     let zero = b.submit("/admin/stock", "/admin/stock", &[("sku", "A1"), ("qty", "0")]).await;
     assert_eq!(zero.status, 400);
     assert!(zero.field_error("qty").is_some(), "{}", zero.html);

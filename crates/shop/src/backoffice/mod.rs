@@ -8,10 +8,12 @@
 //!
 //! - [`session`]: sign-in (the API's guard and lockout), sessions held in the shop's
 //!   database, CSRF on every form, the reader's language;
-//! - [`catalog`]: articles (list, search, create, edit), CSV import and export;
-//! - [`closures`]: closures, the X reading, a closure's detail, ticket search and receipts;
-//! - [`sync`]: the link to HQ and "sync now";
-//! - [`stock`]: stock levels and adjustments;
+//! - [`catalog`]: articles (list, search, create, edit), categories, VAT rates, CSV import
+//!   and export, a chain shop's own prices;
+//! - [`closures`]: closures, the X reading, a closure's detail, till sessions, ticket
+//!   search and receipts;
+//! - [`sync`]: the link to HQ, "sync now", what the shop takes from HQ, the log files;
+//! - [`stock`]: stock levels, adjustments and counts;
 //! - [`people`]: users and registers.
 //!
 //! In a chain shop (enrolled with HQ), what HQ owns (the catalog, the users) is shown
@@ -141,6 +143,7 @@ pub fn routes() -> Router<Shop> {
         .route("/admin/sync", get(sync::page).post(sync::sync_now))
         .route("/admin/sync/settings", post(sync::settings))
         .route("/admin/stock", get(stock::levels).post(stock::adjust))
+        .route("/admin/stock/count", post(stock::count))
         .route("/admin/users", get(people::users).post(people::create_user))
         .route("/admin/users/{code}", get(people::user).post(people::update_user))
         .route("/admin/registers", get(people::registers).post(people::register_action))

@@ -1,11 +1,12 @@
-//! Stock levels (every article with movements, from the shop's ledger, `crate::stock`) and
-//! an adjustment form: a signed correction with its reason, recorded as a movement like
-//! the API's `POST /api/v1/stock/adjustments` (it reaches HQ through the outbox).
+//! Stock levels (every article with movements, from the shop's ledger, `crate::stock`), an
+//! adjustment form (a signed correction with its reason, like the API's
+//! `POST /api/v1/stock/adjustments`) and a count form (what is on the shelf, like
+//! `POST /api/v1/stock/counts`); both are movements that reach HQ through the outbox.
 
 use super::session::{Signed, SignedForm, error_page};
 use crate::error::ShopError;
 use crate::shop::Shop;
-use crate::stock::{self as ledger, NewAdjustment};
+use crate::stock::{self as ledger, NewAdjustment, NewCount};
 use axum::extract::{Query, State};
 use axum::response::Response;
 use comptoir_core::Quantity;
@@ -58,10 +59,18 @@ async fn render(shop: &Shop, signed: &Signed, sku: Option<String>, said: Outcome
         (Field::new(l.t("Quantity (negative takes away)", "Quantité (négative pour retirer)"), "qty").required().decimal().value(&qty_v).problem(problem))
         (Field::new(l.t("Reason", "Motif"), "reason").maxlength(120).value(&reason_v).problem(problem))
     };
+    let in_count = said.problem_in("count");
+    let counted_v = sent.map(|f| f.text("counted")).unwrap_or_default();
+    let count_fields = html! {
+        (Field::new(l.t("SKU or barcode", "Référence ou code-barres"), "sku").required().maxlength(32).value(&sku_v).problem(in_count))
+        (Field::new(l.t("Counted on the shelf", "Compté en rayon"), "counted").required().decimal().value(&counted_v).problem(in_count))
+    };
     let body = html! {
         (said.banner())
         h2 id="adjust" { (l.t("Adjust a stock", "Ajuster un stock")) }
         (Form::post("/admin/stock", &signed.csrf, Layout::Stack).with(fields, l.t("Record the adjustment", "Enregistrer l'ajustement")))
+        h2 id="count" { (l.t("Record a count", "Enregistrer un comptage")) }
+        (Form::post("/admin/stock/count", &signed.csrf, Layout::Stack).with(count_fields, l.t("Record the count", "Enregistrer le comptage")))
         (Table { id: "stock", caption: l.t("Stock levels", "Niveaux de stock"), heads: &heads, csv: None }.rows(&rows))
     };
     pages::page(&signed.frame("stock"), said.status(), l.t("Stock", "Stock"), body)
@@ -88,4 +97,33 @@ pub async fn adjust(State(shop): State<Shop>, SignedForm(signed, form): SignedFo
         pages::notice(&format!("{} {}: {}", l.t("Stock of", "Stock de"), s.sku, pages::quantity(l, s.quantity.milli())))
     });
     render(&shop, &signed, None, Outcome::of(l, "adjust", done), refused.then_some(&form)).await
+}
+
+pub async fn count(State(shop): State<Shop>, SignedForm(signed, form): SignedForm) -> Response {
+    let l = signed.lang;
+    let result = async {
+        let counted = parse_qty(&form.text("counted")).map_err(|_| {
+            ShopError::invalid(
+                "bad_quantity",
+                format!(
+                    "counted: {:?} is not a quantity; write what is on the shelf, such as 12 or 2.5.",
+                    form.text("counted")
+                ),
+                format!(
+                    "counted : {:?} n'est pas une quantité ; écrivez ce qui est en rayon, par exemple 12 ou 2,5.",
+                    form.text("counted")
+                ),
+                Some("counted"),
+            )
+        })?;
+        let input = NewCount { sku: form.text("sku"), counted };
+        shop.store.write(move |tx| ledger::count(tx, input)).await
+    }
+    .await;
+    let refused = result.is_err();
+    let done = result.map(|s| {
+        tracing::info!(sku = %s.sku, user = %signed.user.code, "stock counted from the back office");
+        pages::notice(&format!("{} {}: {}", l.t("Stock of", "Stock de"), s.sku, pages::quantity(l, s.quantity.milli())))
+    });
+    render(&shop, &signed, None, Outcome::of(l, "count", done), refused.then_some(&form)).await
 }
