@@ -214,6 +214,16 @@ try {
   assert.equal((await api('/stock?sku=B1')).body.quantity, 23, 'the sale of one came before');
   await shoot(page, 'stock');
 
+  step('a customer search');
+  const claire = await api('/customers', { method: 'POST', body: JSON.stringify({ name: 'Claire Dupont', email: 'claire@example.com' }) });
+  assert.equal(claire.status, 201, JSON.stringify(claire.body));
+  await page.goto(`${shop}/admin/customers`);
+  await page.fill('input[name=q]', 'dupont');
+  await submit(page, 'main form[role=search]');
+  const cards = await page.$$eval('#customers tbody tr', (trs) => trs.map((tr) => tr.children[0].textContent.trim()));
+  assert.deepEqual(cards, [claire.body.card]);
+  await shoot(page, 'customers');
+
   step('a user and a register');
   await page.goto(`${shop}/admin/users`);
   await page.fill('input[name=code]', 'M2');

@@ -96,6 +96,7 @@ async fn the_back_office_works_in_a_real_browser() {
         "sync",
         "logs",
         "stock",
+        "customers",
         "users",
         "registers",
     ] {

@@ -424,6 +424,12 @@ async fn stock_is_adjusted_and_users_and_registers_are_managed_here_unless_hq_ow
     let mut b = Browser::new(&shop.api.base);
     b.sign_in(ADMIN, ADMIN_PASSWORD).await;
 
+    // A customer made at the register is found by name.
+    let (s, c) = shop.api.post("/api/v1/customers", json!({"name":"Claire Dupont","email":"claire@example.com"})).await;
+    assert_eq!(s, 201, "{c}");
+    let found = b.get("/admin/customers?q=dupont").await;
+    assert!(found.has("id=\"customers\"") && found.has("claire@example.com"), "{}", found.html);
+
     // Alice opens her till: the till sessions show it, and the X reading the cash expected.
     let (s, opened) =
         shop.api.as_user("C1", "1234").post("/api/v1/registers/R1/till/open", json!({"amount": 11000})).await;

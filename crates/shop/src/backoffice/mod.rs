@@ -14,6 +14,7 @@
 //!   search and receipts;
 //! - [`sync`]: the link to HQ, "sync now", what the shop takes from HQ, the log files;
 //! - [`stock`]: stock levels, adjustments and counts;
+//! - [`customers`]: the customer search;
 //! - [`people`]: users and registers.
 //!
 //! In a chain shop (enrolled with HQ), what HQ owns (the catalog, the users) is shown
@@ -22,6 +23,7 @@
 
 pub mod catalog;
 pub mod closures;
+pub mod customers;
 pub mod people;
 pub mod session;
 pub mod stock;
@@ -48,6 +50,7 @@ pub const SITE: Site = Site {
         Nav { key: "closures", path: "/admin/closures", en: "Closures", fr: "Clôtures" },
         Nav { key: "tickets", path: "/admin/tickets", en: "Tickets", fr: "Tickets" },
         Nav { key: "stock", path: "/admin/stock", en: "Stock", fr: "Stock" },
+        Nav { key: "customers", path: "/admin/customers", en: "Customers", fr: "Clients" },
         Nav { key: "users", path: "/admin/users", en: "Users", fr: "Utilisateurs" },
         Nav { key: "registers", path: "/admin/registers", en: "Registers", fr: "Caisses" },
         Nav { key: "sync", path: "/admin/sync", en: "HQ link", fr: "Lien au siège" },
@@ -144,6 +147,7 @@ pub fn routes() -> Router<Shop> {
         .route("/admin/sync/settings", post(sync::settings))
         .route("/admin/stock", get(stock::levels).post(stock::adjust))
         .route("/admin/stock/count", post(stock::count))
+        .route("/admin/customers", get(customers::page))
         .route("/admin/users", get(people::users).post(people::create_user))
         .route("/admin/users/{code}", get(people::user).post(people::update_user))
         .route("/admin/registers", get(people::registers).post(people::register_action))
