@@ -3,7 +3,8 @@
 //! - Users: managers see them; admins create and edit them (name, role, a new PIN or
 //!   password, active), as the API's `users` routes require. The last active admin can be
 //!   neither demoted nor deactivated (the service's rule, shown next to the role).
-//! - Registers: managers create, rename and (de)activate them.
+//! - Registers: managers create, rename and (de)activate them; their devices and the
+//!   shop's printers are shown.
 //!
 //! In a chain shop both are HQ's: shown read-only with a note saying they are changed at
 //! HQ (`people::refuse_local_users` refuses a user made here anyway).
@@ -252,15 +253,26 @@ pub async fn update_user(
 
 async fn render_registers(shop: &Shop, signed: &Signed, said: Outcome) -> Response {
     let l = signed.lang;
-    let loaded = shop.store.read(|c| Ok((staff::list_registers(c)?, crate::sync::link::hq_link(c)?.is_some()))).await;
-    let (registers, chain) = match loaded {
+    let loaded = shop
+        .store
+        .read(|c| {
+            let registers = staff::list_registers(c)?;
+            let mut devices = Vec::new();
+            for r in &registers {
+                devices.push(crate::printing::devices(c, &r.code)?);
+            }
+            Ok((registers, devices, crate::people::printers(c)?, crate::sync::link::hq_link(c)?.is_some()))
+        })
+        .await;
+    let (registers, devices, printers, chain) = match loaded {
         Ok(x) => x,
         Err(e) => return error_page(l, &signed.here, &e),
     };
-    let heads = [l.t("Code", "Code"), l.t("Name", "Nom"), l.t("State", "État")];
+    let heads = [l.t("Code", "Code"), l.t("Name", "Nom"), l.t("State", "État"), l.t("Devices", "Périphériques")];
     let rows: Vec<Vec<Markup>> = registers
         .iter()
-        .map(|r| {
+        .zip(&devices)
+        .map(|(r, d)| {
             let form = format!("register-{}", r.code);
             let problem = said.problem_in(&form);
             let name = if chain {
@@ -274,7 +286,12 @@ async fn render_registers(shop: &Shop, signed: &Signed, said: Outcome) -> Respon
                     }, l.t("Save", "Enregistrer")))
                 }
             };
-            vec![html! { (r.code) }, name, active_badge(l, r.active)]
+            let devices = html! {
+                (l.t("printer", "imprimante")) ": " (d.receipt_printer.as_deref().unwrap_or("—"))
+                br;
+                (l.t("card terminal", "terminal de paiement")) ": " (d.terminal.as_deref().unwrap_or("—"))
+            };
+            vec![html! { (r.code) }, name, active_badge(l, r.active), devices]
         })
         .collect();
     let problem = said.problem_in("register");
@@ -282,6 +299,14 @@ async fn render_registers(shop: &Shop, signed: &Signed, said: Outcome) -> Respon
         (said.banner())
         @if chain { (hq_note(l, "registers", "les caisses")) }
         (Table { id: "registers", caption: l.t("Registers", "Caisses"), heads: &heads, csv: None }.rows(&rows))
+        (pages::table("printers", l.t("Printers", "Imprimantes"),
+            &[l.t("Code", "Code"), l.t("Name", "Nom"), l.t("Kind", "Type"), l.t("Address", "Adresse"), l.t("State", "État")],
+            &printers.iter().map(|p| vec![
+                p.code.clone(), p.name.clone(), p.kind.clone(), p.address.clone(),
+                (if p.active { l.t("active", "active") } else { l.t("deactivated", "désactivée") }).to_string(),
+            ]).collect::<Vec<_>>(), None))
+        p { (l.t("A register's printer and card terminal are set through the API (PATCH /api/v1/registers/{code}).",
+                 "L'imprimante et le terminal de paiement d'une caisse se règlent par l'API (PATCH /api/v1/registers/{code}).")) }
         @if !chain {
             h2 id="new-register" { (l.t("New register", "Nouvelle caisse")) }
             (Form::post("/admin/registers", &signed.csrf, Layout::Stack).hidden("action", "create").with(html! {
