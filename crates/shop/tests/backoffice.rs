@@ -482,6 +482,10 @@ async fn stock_is_adjusted_and_users_and_registers_are_managed_here_unless_hq_ow
     assert_eq!(mia.sign_in("M2", "long-enough-1").await.status, 303);
     let users = mia.get("/admin/users").await;
     assert!(users.has("Only an administrator") && !users.has("New user"), "{}", users.html);
+    // Made a cashier since, she is signed out at her next page.
+    let (s, _) = shop.api.patch("/api/v1/users/M2", json!({"role":"cashier"})).await;
+    assert_eq!(s, 200);
+    assert_eq!(mia.get("/admin/users").await.status, 303);
 
     let register = b
         .submit("/admin/registers", "/admin/registers", &[("action", "create"), ("code", "R9"), ("name", "Caisse 9")])
