@@ -452,6 +452,13 @@ async fn stock_is_adjusted_and_users_and_registers_are_managed_here_unless_hq_ow
     assert!(negative.field_error("counted").is_some(), "{}", negative.html);
     let (_, level) = shop.api.get("/api/v1/stock?sku=A1").await;
     assert_eq!(level["quantity"].as_f64(), Some(10.0), "{level}");
+    let (s, order) = shop
+        .api
+        .post("/api/v1/purchase-orders", json!({"supplier":"Moulin Dupré","lines":[{"sku":"A1","qty":50}]}))
+        .await;
+    assert_eq!(s, 201, "{order}");
+    let page = b.get("/admin/stock").await;
+    assert!(page.has("id=\"orders\"") && page.has("Moulin Dupré") && page.has("A1 0/50"), "{}", page.html);
     let zero = b.submit("/admin/stock", "/admin/stock", &[("sku", "A1"), ("qty", "0")]).await;
     assert_eq!(zero.status, 400);
     assert!(zero.field_error("qty").is_some(), "{}", zero.html);

@@ -2,6 +2,7 @@
 //! adjustment form (a signed correction with its reason, like the API's
 //! `POST /api/v1/stock/adjustments`) and a count form (what is on the shelf, like
 //! `POST /api/v1/stock/counts`); both are movements that reach HQ through the outbox.
+//! The shop's transfers and purchase orders are listed, read-only.
 
 use super::session::{Signed, SignedForm, error_page};
 use crate::error::ShopError;
@@ -12,6 +13,7 @@ use axum::response::Response;
 use comptoir_core::Quantity;
 use comptoir_http::web::Fields;
 use comptoir_pages::{self as pages, Badge, Field, Form, Layout, Markup, Outcome, Table, Tr, badge, html};
+use comptoir_protocol::stock::{OrderState, TransferState};
 
 /// A quantity typed by a person: `2`, `-1.5`, `0,25`.
 fn parse_qty(text: &str) -> Result<Quantity, ShopError> {
@@ -34,10 +36,60 @@ pub struct StockQuery {
 
 async fn render(shop: &Shop, signed: &Signed, sku: Option<String>, said: Outcome, sent: Option<&Fields>) -> Response {
     let l = signed.lang;
-    let levels = match shop.store.read(ledger::levels).await {
+    let loaded =
+        shop.store.read(|c| Ok((ledger::levels(c)?, ledger::list_transfers(c)?, ledger::list_orders(c)?))).await;
+    let (levels, transfers, orders) = match loaded {
         Ok(x) => x,
         Err(e) => return error_page(l, &signed.here, &e),
     };
+    let transfer_rows: Vec<Vec<String>> = transfers
+        .iter()
+        .map(|t| {
+            let state = match t.state {
+                TransferState::InTransit => l.t("in transit", "en route"),
+                TransferState::Received if t.differences => l.t("received, with differences", "reçu, avec écarts"),
+                TransferState::Received => l.t("received", "reçu"),
+            };
+            vec![
+                pages::instant(Some(&t.sent_at)),
+                t.from.clone(),
+                t.to.clone(),
+                t.lines
+                    .iter()
+                    .map(|x| format!("{} × {}", x.sku, pages::quantity(l, x.sent.milli())))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                state.to_string(),
+            ]
+        })
+        .collect();
+    let order_rows: Vec<Vec<String>> = orders
+        .iter()
+        .map(|o| {
+            let state = match o.state {
+                OrderState::Open => l.t("open", "ouverte"),
+                OrderState::PartlyReceived => l.t("partly received", "reçue en partie"),
+                OrderState::Received => l.t("received", "reçue"),
+            };
+            vec![
+                pages::instant(Some(&o.created_at)),
+                o.supplier.clone(),
+                o.lines
+                    .iter()
+                    .map(|x| {
+                        format!(
+                            "{} {}/{}",
+                            x.sku,
+                            pages::quantity(l, x.received.milli()),
+                            pages::quantity(l, x.ordered.milli())
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                state.to_string(),
+            ]
+        })
+        .collect();
     let rows: Vec<Vec<Markup>> = levels
         .iter()
         .map(|s| {
@@ -72,6 +124,12 @@ async fn render(shop: &Shop, signed: &Signed, sku: Option<String>, said: Outcome
         h2 id="count" { (l.t("Record a count", "Enregistrer un comptage")) }
         (Form::post("/admin/stock/count", &signed.csrf, Layout::Stack).with(count_fields, l.t("Record the count", "Enregistrer le comptage")))
         (Table { id: "stock", caption: l.t("Stock levels", "Niveaux de stock"), heads: &heads, csv: None }.rows(&rows))
+        (pages::table("transfers", l.t("Transfers between shops", "Transferts entre magasins"),
+            &[l.t("Sent", "Envoyé"), l.t("From", "De"), l.t("To", "À"), l.t("Lines", "Lignes"), l.t("State", "État")], &transfer_rows, None))
+        (pages::table("orders", l.t("Purchase orders (received / ordered)", "Commandes (reçu / commandé)"),
+            &[l.t("Made", "Faite"), l.t("Supplier", "Fournisseur"), l.t("Lines", "Lignes"), l.t("State", "État")], &order_rows, None))
+        p { (l.t("Transfers are sent and received, and orders received, at the register screen or through the API.",
+                 "Les transferts s'envoient et se reçoivent, et les commandes se réceptionnent, à l'écran de caisse ou par l'API.")) }
     };
     pages::page(&signed.frame("stock"), said.status(), l.t("Stock", "Stock"), body)
 }
