@@ -429,6 +429,13 @@ async fn stock_is_adjusted_and_users_and_registers_are_managed_here_unless_hq_ow
     assert_eq!(s, 201, "{c}");
     let found = b.get("/admin/customers?q=dupont").await;
     assert!(found.has("id=\"customers\"") && found.has("claire@example.com"), "{}", found.html);
+    let bad = b.submit("/admin/customers", "/admin/customers", &[("name", "Paul"), ("email", "paul@")]).await;
+    assert_eq!(bad.status, 422, "{}", bad.html);
+    assert!(bad.field_error("email").is_some_and(|e| e.contains("paul@")), "{}", bad.html);
+    let made =
+        b.submit("/admin/customers", "/admin/customers", &[("name", "Paul Martin"), ("phone", "+33612345678")]).await;
+    assert_eq!(made.status, 200, "{}", made.html);
+    assert!(made.has("Customer created:") && made.has("+33612345678"), "the new card is searched: {}", made.html);
 
     // Alice opens her till: the till sessions show it, and the X reading the cash expected.
     let (s, opened) =

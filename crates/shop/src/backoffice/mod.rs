@@ -14,7 +14,7 @@
 //!   search and receipts;
 //! - [`sync`]: the link to HQ, "sync now", what the shop takes from HQ, the log files;
 //! - [`stock`]: stock levels, adjustments and counts;
-//! - [`customers`]: the customer search;
+//! - [`customers`]: the customer search, a new customer;
 //! - [`people`]: users and registers.
 //!
 //! In a chain shop (enrolled with HQ), what HQ owns (the catalog, the users) is shown
@@ -147,7 +147,7 @@ pub fn routes() -> Router<Shop> {
         .route("/admin/sync/settings", post(sync::settings))
         .route("/admin/stock", get(stock::levels).post(stock::adjust))
         .route("/admin/stock/count", post(stock::count))
-        .route("/admin/customers", get(customers::page))
+        .route("/admin/customers", get(customers::page).post(customers::create))
         .route("/admin/users", get(people::users).post(people::create_user))
         .route("/admin/users/{code}", get(people::user).post(people::update_user))
         .route("/admin/registers", get(people::registers).post(people::register_action))

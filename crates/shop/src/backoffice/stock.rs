@@ -146,7 +146,10 @@ pub async fn adjust(State(shop): State<Shop>, SignedForm(signed, form): SignedFo
             qty: parse_qty(&form.text("qty"))?,
             reason: Some(form.text("reason")).filter(|r| !r.is_empty()),
         };
-        shop.store.write(move |tx| ledger::adjust(tx, input)).await
+        let level = shop.store.write(move |tx| ledger::adjust(tx, input)).await?;
+        // The movement waits in the outbox: wake the pusher, as the API does.
+        shop.outbox_signal.notify_one();
+        Ok::<_, ShopError>(level)
     }
     .await;
     let refused = result.is_err();
@@ -175,7 +178,9 @@ pub async fn count(State(shop): State<Shop>, SignedForm(signed, form): SignedFor
             )
         })?;
         let input = NewCount { sku: form.text("sku"), counted };
-        shop.store.write(move |tx| ledger::count(tx, input)).await
+        let level = shop.store.write(move |tx| ledger::count(tx, input)).await?;
+        shop.outbox_signal.notify_one();
+        Ok::<_, ShopError>(level)
     }
     .await;
     let refused = result.is_err();
