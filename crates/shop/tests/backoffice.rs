@@ -508,6 +508,24 @@ async fn stock_is_adjusted_and_users_and_registers_are_managed_here_unless_hq_ow
     let (_, list) = shop.api.get("/api/v1/registers").await;
     assert!(list.as_array().unwrap().iter().any(|r| r["code"] == "R9"), "{list}");
 
+    // R9 gets its receipt printer and always prints; an unknown printer is refused next to its list.
+    let (s, p) = shop
+        .api
+        .post("/api/v1/printers", json!({"code":"P1","name":"Comptoir","address":"tcp://127.0.0.1:9100"}))
+        .await;
+    assert_eq!(s, 201, "{p}");
+    let devices =
+        [("action", "update"), ("code", "R9"), ("name", "Caisse 9"), ("active", "on"), ("receipt_mode", "print")];
+    let unknown =
+        b.submit("/admin/registers", "/admin/registers", &[&devices[..], &[("receipt_printer", "P7")]].concat()).await;
+    assert_eq!(unknown.status, 422, "{}", unknown.html);
+    assert!(unknown.field_error("receipt_printer").is_some_and(|e| e.contains("P7")), "{}", unknown.html);
+    let set =
+        b.submit("/admin/registers", "/admin/registers", &[&devices[..], &[("receipt_printer", "P1")]].concat()).await;
+    assert_eq!(set.status, 200, "{}", set.html);
+    let (_, r9) = shop.api.patch("/api/v1/registers/R9", json!({})).await;
+    assert_eq!((r9["receipt_printer"].as_str(), r9["receipt_mode"].as_str()), (Some("P1"), Some("print")), "{r9}");
+
     join_a_chain_whose_hq_is_down(&shop);
     let users = b.get("/admin/users").await;
     assert!(users.has("are changed at HQ") && !users.has("New user"), "{}", users.html);
