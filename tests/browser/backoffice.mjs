@@ -174,6 +174,9 @@ try {
   assert.match(await page.textContent('#x-R1-totals'), /€0\.00/, 'R1 was closed');
   assert.match(await page.textContent('#x-R3-totals'), /€1\.20/, 'R3 sold after');
   await shoot(page, 'x-reading');
+  await page.goto(`${shop}/admin/sessions`);
+  assert.ok(await page.$('#sessions'), 'the till sessions');
+  await shoot(page, 'sessions');
 
   step('ticket search and the receipt');
   const tickets = (await api('/tickets')).body.items;
@@ -193,6 +196,9 @@ try {
   await page.goto(`${shop}/admin/sync`);
   assert.match(await page.textContent('main'), /not linked to an HQ/);
   await shoot(page, 'sync');
+  await page.click('a[href="/admin/logs"]');
+  assert.match(await page.textContent('pre.logs'), /shop server started/);
+  await shoot(page, 'logs');
 
   step('a stock adjustment');
   await page.goto(`${shop}/admin/stock`);
@@ -207,6 +213,16 @@ try {
   assert.match(await page.textContent('[role=status]'), /Stock of B1: 23/);
   assert.equal((await api('/stock?sku=B1')).body.quantity, 23, 'the sale of one came before');
   await shoot(page, 'stock');
+
+  step('a customer search');
+  const claire = await api('/customers', { method: 'POST', body: JSON.stringify({ name: 'Claire Dupont', email: 'claire@example.com' }) });
+  assert.equal(claire.status, 201, JSON.stringify(claire.body));
+  await page.goto(`${shop}/admin/customers`);
+  await page.fill('input[name=q]', 'dupont');
+  await submit(page, 'main form[role=search]');
+  const cards = await page.$$eval('#customers tbody tr', (trs) => trs.map((tr) => tr.children[0].textContent.trim()));
+  assert.deepEqual(cards, [claire.body.card]);
+  await shoot(page, 'customers');
 
   step('a user and a register');
   await page.goto(`${shop}/admin/users`);

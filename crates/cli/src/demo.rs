@@ -279,11 +279,14 @@ async fn chain(args: DemoArgs) -> Result<(), String> {
     println!("  HQ API:     {hq_api}   (sales report: {hq_api}/reports/sales, shops' health: {hq_api}/shops)");
     for (code, api) in &shop_urls {
         let origin = api.trim_end_matches("/api/v1");
-        println!("  Shop {code:<7} {api}   register screen: {origin}/registers/R3");
+        println!("  Shop {code:<7} {api}   register screen: {origin}/registers/R3   back office: {origin}/admin/");
     }
     println!("  Sign in everywhere as {ADMIN} / {PASSWORD} (the APIs: HTTP Basic); cashiers C1 / 1234 and C2 / 5678.");
     println!(
         "  Register:   open a shop's register screen above and sign in as C1 / 1234 (R1 and R2 sell by themselves)."
+    );
+    println!(
+        "  Back office: a shop's /admin/ above, signed in as {ADMIN} / {PASSWORD} (the chain's catalog and users read-only)."
     );
     println!("  Try:        curl -u {ADMIN}:{PASSWORD} {hq_api}/shops");
     println!("              curl -u {ADMIN}:{PASSWORD} '{}/tickets?limit=3'", shop_urls[0].1);

@@ -90,10 +90,13 @@ async fn the_back_office_works_in_a_real_browser() {
         "closures",
         "closure",
         "x-reading",
+        "sessions",
         "tickets",
         "ticket",
         "sync",
+        "logs",
         "stock",
+        "customers",
         "users",
         "registers",
     ] {

@@ -1,5 +1,5 @@
 //! Server-side HTML of Comptoir's web pages, shared by every page either server renders
-//! (the HQ dashboard now, the shop's back office next).
+//! (the HQ dashboard and the shop's back office).
 //!
 //! Pages are written with [maud]'s `html!` macro: the markup is checked when the crate
 //! compiles and every value spliced into it, text or attribute, is escaped by its type. Only

@@ -56,6 +56,7 @@ pub struct ShopConfig {
     pub test_clock_offset_seconds: i64,
     /// The address customers' phones reach this server at (`https://caisse.example.fr`),
     /// for the links of receipts shown as QR codes; unset: the address the register used.
+    /// When it is `https`, the back office's cookies are `Secure` (served behind TLS).
     pub public_url: Option<String>,
     pub log: LogConfig,
     pub sync: SyncConfig,

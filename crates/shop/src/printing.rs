@@ -180,7 +180,10 @@ pub enum ReceiptMode {
 }
 
 impl ReceiptMode {
-    fn as_str(self) -> &'static str {
+    pub const ALL: [ReceiptMode; 5] =
+        [ReceiptMode::Ask, ReceiptMode::Print, ReceiptMode::Qr, ReceiptMode::Email, ReceiptMode::None];
+
+    pub fn as_str(self) -> &'static str {
         match self {
             ReceiptMode::Ask => "ask",
             ReceiptMode::Print => "print",

@@ -322,6 +322,20 @@ async fn a_chain_shop_shows_hqs_catalog_read_only() {
         .await;
     assert_eq!(sent.status, 409);
     assert!(sent.has("data-kind=\"catalog_owned_by_hq\""), "{}", sent.html);
+
+    // Prices are HQ's unless the shop keeps its own: turned off on the HQ link page, the
+    // article page then sets this shop's price.
+    assert!(article.has("The price is HQ's"), "{}", article.html);
+    let kept = b.submit("/admin/sync", "/admin/sync/settings", &[("accept_hq_printers", "on")]).await;
+    assert_eq!(kept.status, 200, "{}", kept.html);
+    let (_, settings) = shop.api.get("/api/v1/settings/hq").await;
+    assert_eq!(settings["accept_hq_prices"], false, "{settings}");
+    let bad = b.submit("/admin/catalog/articles/A1", "/admin/catalog/articles/A1/price", &[("price", "cher")]).await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.field_error("price").is_some(), "{}", bad.html);
+    let own = b.submit("/admin/catalog/articles/A1", "/admin/catalog/articles/A1/price", &[("price", "1,35")]).await;
+    assert_eq!(own.status, 200, "{}", own.html);
+    assert_eq!(shop.api.get("/api/v1/articles/A1").await.1["price"].as_i64(), Some(135));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -410,12 +424,48 @@ async fn stock_is_adjusted_and_users_and_registers_are_managed_here_unless_hq_ow
     let mut b = Browser::new(&shop.api.base);
     b.sign_in(ADMIN, ADMIN_PASSWORD).await;
 
+    // A customer made at the register is found by name.
+    let (s, c) = shop.api.post("/api/v1/customers", json!({"name":"Claire Dupont","email":"claire@example.com"})).await;
+    assert_eq!(s, 201, "{c}");
+    let found = b.get("/admin/customers?q=dupont").await;
+    assert!(found.has("id=\"customers\"") && found.has("claire@example.com"), "{}", found.html);
+    let bad = b.submit("/admin/customers", "/admin/customers", &[("name", "Paul"), ("email", "paul@")]).await;
+    assert_eq!(bad.status, 422, "{}", bad.html);
+    assert!(bad.field_error("email").is_some_and(|e| e.contains("paul@")), "{}", bad.html);
+    let made =
+        b.submit("/admin/customers", "/admin/customers", &[("name", "Paul Martin"), ("phone", "+33612345678")]).await;
+    assert_eq!(made.status, 200, "{}", made.html);
+    assert!(made.has("Customer created:") && made.has("+33612345678"), "the new card is searched: {}", made.html);
+
+    // Alice opens her till: the till sessions show it, and the X reading the cash expected.
+    let (s, opened) =
+        shop.api.as_user("C1", "1234").post("/api/v1/registers/R1/till/open", json!({"amount": 11000})).await;
+    assert_eq!(s, 201, "{opened}");
+    let sessions = b.get("/admin/sessions").await;
+    assert_eq!(sessions.status, 200);
+    assert!(sessions.has("id=\"sessions\"") && sessions.has("€110.00") && sessions.has("open"), "{}", sessions.html);
+    assert!(b.get("/admin/x-reading").await.has("Cash the drawer should hold now:"));
+
     let adjusted =
         b.submit("/admin/stock", "/admin/stock", &[("sku", "A1"), ("qty", "12"), ("reason", "Livraison")]).await;
     assert_eq!(adjusted.status, 200, "{}", adjusted.html);
     assert!(adjusted.has("Stock of A1: 12"), "{}", adjusted.html);
     let (_, level) = shop.api.get("/api/v1/stock?sku=A1").await;
     assert_eq!(level["quantity"].as_f64(), Some(12.0), "{level}");
+    let counted = b.submit("/admin/stock", "/admin/stock/count", &[("sku", "A1"), ("counted", "10")]).await;
+    assert!(counted.has("Stock of A1: 10"), "{}", counted.html);
+    let negative = b.submit("/admin/stock", "/admin/stock/count", &[("sku", "A1"), ("counted", "-1")]).await;
+    assert_eq!(negative.status, 400);
+    assert!(negative.field_error("counted").is_some(), "{}", negative.html);
+    let (_, level) = shop.api.get("/api/v1/stock?sku=A1").await;
+    assert_eq!(level["quantity"].as_f64(), Some(10.0), "{level}");
+    let (s, order) = shop
+        .api
+        .post("/api/v1/purchase-orders", json!({"supplier":"Moulin Dupré","lines":[{"sku":"A1","qty":50}]}))
+        .await;
+    assert_eq!(s, 201, "{order}");
+    let page = b.get("/admin/stock").await;
+    assert!(page.has("id=\"orders\"") && page.has("Moulin Dupré") && page.has("A1 0/50"), "{}", page.html);
     let zero = b.submit("/admin/stock", "/admin/stock", &[("sku", "A1"), ("qty", "0")]).await;
     assert_eq!(zero.status, 400);
     assert!(zero.field_error("qty").is_some(), "{}", zero.html);
@@ -446,6 +496,10 @@ async fn stock_is_adjusted_and_users_and_registers_are_managed_here_unless_hq_ow
     assert_eq!(mia.sign_in("M2", "long-enough-1").await.status, 303);
     let users = mia.get("/admin/users").await;
     assert!(users.has("Only an administrator") && !users.has("New user"), "{}", users.html);
+    // Made a cashier since, she is signed out at her next page.
+    let (s, _) = shop.api.patch("/api/v1/users/M2", json!({"role":"cashier"})).await;
+    assert_eq!(s, 200);
+    assert_eq!(mia.get("/admin/users").await.status, 303);
 
     let register = b
         .submit("/admin/registers", "/admin/registers", &[("action", "create"), ("code", "R9"), ("name", "Caisse 9")])
@@ -454,9 +508,82 @@ async fn stock_is_adjusted_and_users_and_registers_are_managed_here_unless_hq_ow
     let (_, list) = shop.api.get("/api/v1/registers").await;
     assert!(list.as_array().unwrap().iter().any(|r| r["code"] == "R9"), "{list}");
 
+    // R9 gets its receipt printer and always prints; an unknown printer is refused next to its list.
+    let (s, p) = shop
+        .api
+        .post("/api/v1/printers", json!({"code":"P1","name":"Comptoir","address":"tcp://127.0.0.1:9100"}))
+        .await;
+    assert_eq!(s, 201, "{p}");
+    let devices =
+        [("action", "update"), ("code", "R9"), ("name", "Caisse 9"), ("active", "on"), ("receipt_mode", "print")];
+    let unknown =
+        b.submit("/admin/registers", "/admin/registers", &[&devices[..], &[("receipt_printer", "P7")]].concat()).await;
+    assert_eq!(unknown.status, 422, "{}", unknown.html);
+    assert!(unknown.field_error("receipt_printer").is_some_and(|e| e.contains("P7")), "{}", unknown.html);
+    let set =
+        b.submit("/admin/registers", "/admin/registers", &[&devices[..], &[("receipt_printer", "P1")]].concat()).await;
+    assert_eq!(set.status, 200, "{}", set.html);
+    let (_, r9) = shop.api.patch("/api/v1/registers/R9", json!({})).await;
+    assert_eq!((r9["receipt_printer"].as_str(), r9["receipt_mode"].as_str()), (Some("P1"), Some("print")), "{r9}");
+
     join_a_chain_whose_hq_is_down(&shop);
     let users = b.get("/admin/users").await;
     assert!(users.has("are changed at HQ") && !users.has("New user"), "{}", users.html);
     let registers = b.get("/admin/registers").await;
     assert!(registers.has("are changed at HQ") && !registers.has("name=\"name\""), "{}", registers.html);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn categories_and_vat_rates_are_created_renamed_and_deactivated_in_place() {
+    let shop = TestShop::with_catalog().await;
+    let mut b = Browser::new(&shop.api.base);
+    b.sign_in(ADMIN, ADMIN_PASSWORD).await;
+
+    let made = b
+        .submit(
+            "/admin/catalog/categories",
+            "/admin/catalog/categories",
+            &[("action", "create"), ("code", "PAIN"), ("name", "Pains")],
+        )
+        .await;
+    assert_eq!(made.status, 200, "{}", made.html);
+    let renamed = b
+        .submit(
+            "/admin/catalog/categories",
+            "/admin/catalog/categories",
+            &[("action", "update"), ("code", "PAIN"), ("name", "Pains et viennoiseries")],
+        )
+        .await;
+    assert!(renamed.has("Saved: PAIN Pains et viennoiseries"), "{}", renamed.html);
+    let (_, cats) = shop.api.get("/api/v1/categories").await;
+    assert_eq!(cats[0]["active"], false, "not ticked: deactivated: {cats}");
+
+    let bad = b
+        .submit(
+            "/admin/catalog/tax-rates",
+            "/admin/catalog/tax-rates",
+            &[("action", "create"), ("percent", "beaucoup"), ("name", "X")],
+        )
+        .await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.field_error("percent").is_some(), "{}", bad.html);
+    let rate = b
+        .submit(
+            "/admin/catalog/tax-rates",
+            "/admin/catalog/tax-rates",
+            &[("action", "create"), ("percent", "8,5"), ("name", "TVA 8,5 %")],
+        )
+        .await;
+    assert_eq!(rate.status, 200, "{}", rate.html);
+    let taken = b
+        .submit(
+            "/admin/catalog/tax-rates",
+            "/admin/catalog/tax-rates",
+            &[("action", "create"), ("percent", "8.5"), ("name", "Encore")],
+        )
+        .await;
+    assert_eq!(taken.status, 409);
+    assert!(taken.field_error("percent").is_some(), "the service's `bp` is the form's percent: {}", taken.html);
+    let (_, rates) = shop.api.get("/api/v1/tax-rates").await;
+    assert!(rates.as_array().unwrap().iter().any(|r| r["bp"] == 850 && r["active"] == true), "{rates}");
 }

@@ -8,7 +8,10 @@
 
 use super::session::{Signed, SignedForm, error_page};
 use super::{hq_note, owned_by_hq};
-use crate::catalog::{self as cat, Article, ArticleChange, Category, NewArticle, TaxRateView};
+use crate::catalog::{
+    self as cat, Article, ArticleChange, Category, CategoryChange, NewArticle, NewCategory, NewTaxRate, TaxRateChange,
+    TaxRateView,
+};
 use crate::catalog_csv;
 use crate::error::ShopError;
 use crate::shop::{Shop, journal};
@@ -25,6 +28,8 @@ const PAGE: usize = 50;
 
 const SUBNAV: &[Nav] = &[
     Nav { key: "articles", path: "/admin/catalog", en: "Articles", fr: "Articles" },
+    Nav { key: "categories", path: "/admin/catalog/categories", en: "Categories", fr: "Catégories" },
+    Nav { key: "tax-rates", path: "/admin/catalog/tax-rates", en: "VAT rates", fr: "Taux de TVA" },
     Nav { key: "import", path: "/admin/catalog/import", en: "CSV import", fr: "Import CSV" },
     Nav { key: "export", path: "/admin/catalog/export.csv", en: "CSV export", fr: "Export CSV" },
 ];
@@ -244,10 +249,11 @@ async fn render_article(shop: &Shop, signed: &Signed, sku: &str, said: Outcome, 
                 cat::list_tax_rates(c)?,
                 cat::list_categories(c)?,
                 crate::sync::link::hq_link(c)?.is_some(),
+                crate::people::settings(c)?.accept_hq_prices,
             ))
         })
         .await;
-    let (article, rates, cats, chain) = match loaded {
+    let (article, rates, cats, chain, hq_prices) = match loaded {
         Ok(x) => x,
         Err(e) => return error_page(l, &signed.here, &e),
     };
@@ -270,7 +276,29 @@ async fn render_article(shop: &Shop, signed: &Signed, sku: &str, said: Outcome, 
             ),
             (l.t("Active", "Actif"), html! { (if a.active { l.t("yes", "oui") } else { l.t("no", "non") }) }),
         ];
-        html! { (pages::facts("article", &facts)) }
+        let price_path = format!("{path}/price");
+        let in_price = said.problem_in("price");
+        let price = sent.map(|f| f.text("price")).unwrap_or_else(|| price_text(l, a.price));
+        html! {
+            (pages::facts("article", &facts))
+            section id="own-price" aria-labelledby="own-price-title" {
+                h2 id="own-price-title" { (l.t("This shop's price", "Prix de cette boutique")) }
+                @if hq_prices {
+                    p { (l.t(
+                        "The price is HQ's: this shop takes HQ's price changes. To keep its own prices, turn that off on the HQ link page.",
+                        "Le prix est celui du siège : cette boutique accepte les changements de prix du siège. Pour garder ses propres prix, désactivez-les sur la page du lien au siège."
+                    )) " " a href="/admin/sync#hq-settings" { (l.t("HQ link", "Lien au siège")) } }
+                } @else {
+                    p { (l.t(
+                        "This shop keeps its own prices: HQ's price changes do not replace them.",
+                        "Cette boutique garde ses propres prix : les changements de prix du siège ne les remplacent pas."
+                    )) }
+                    (Form::post(&price_path, &signed.csrf, Layout::Inline).with(html! {
+                        (Field::new(l.t("Price incl. VAT (€)", "Prix TTC (€)"), "price").required().decimal().value(&price).problem(in_price))
+                    }, l.t("Set the price", "Fixer le prix")))
+                }
+            }
+        }
     } else {
         html! {
             (Form::post(&path, &signed.csrf, Layout::Stack)
@@ -315,6 +343,229 @@ pub async fn update_article(
         pages::notice(&format!("{} {} {}", l.t("Saved:", "Enregistré :"), a.sku, a.name))
     });
     render_article(&shop, &signed, &sku, article_outcome(l, done), refused.then_some(&form)).await
+}
+
+/// A chain shop's own price, while it refuses HQ's price changes (`people::set_local_price`).
+pub async fn own_price(
+    State(shop): State<Shop>,
+    Path(sku): Path<String>,
+    SignedForm(signed, form): SignedForm,
+) -> Response {
+    let l = signed.lang;
+    let result = async {
+        let price = parse_price(&form.text("price"), "price")?;
+        let key = sku.clone();
+        shop.store.write(move |tx| crate::people::set_local_price(tx, &key, crate::people::LocalPrice { price })).await
+    }
+    .await;
+    let refused = result.is_err();
+    let done = result.map(|_| {
+        tracing::info!(sku = %sku, user = %signed.user.code, "shop's own price set from the back office");
+        pages::notice(&format!("{} {}", l.t("Price saved:", "Prix enregistré :"), sku))
+    });
+    render_article(&shop, &signed, &sku, Outcome::of(l, "price", done), refused.then_some(&form)).await
+}
+
+// ---------------------------------------------------------------- categories and VAT rates
+
+/// What differs between the categories page and the VAT rates page: both list named
+/// entries renamed and (de)activated in place, with a form to create one.
+struct Listing {
+    key: &'static str,
+    path: &'static str,
+    title: (&'static str, &'static str),
+    key_head: (&'static str, &'static str),
+    /// The hidden field naming the entry in its form, and the create form's first field.
+    key_field: &'static str,
+    new_key: (&'static str, &'static str),
+    new_title: (&'static str, &'static str),
+}
+
+const CATEGORIES: Listing = Listing {
+    key: "categories",
+    path: "/admin/catalog/categories",
+    title: ("Categories", "Catégories"),
+    key_head: ("Code", "Code"),
+    key_field: "code",
+    new_key: ("Code", "Code"),
+    new_title: ("New category", "Nouvelle catégorie"),
+};
+
+const TAX_RATES: Listing = Listing {
+    key: "tax-rates",
+    path: "/admin/catalog/tax-rates",
+    title: ("VAT rates", "Taux de TVA"),
+    key_head: ("#Rate", "#Taux"),
+    key_field: "percent",
+    new_key: ("Rate (%)", "Taux (%)"),
+    new_title: ("New VAT rate", "Nouveau taux de TVA"),
+};
+
+/// One entry: shown as `shown`, named in its form by `key`.
+struct Entry {
+    shown: String,
+    key: String,
+    name: String,
+    active: bool,
+}
+
+impl Listing {
+    fn form_of(&self, form: &Fields) -> String {
+        match form.get("action") {
+            Some("update") => format!("update-{}", form.text(self.key_field)),
+            _ => "create".into(),
+        }
+    }
+
+    fn render(&self, signed: &Signed, entries: Vec<Entry>, chain: bool, said: Outcome) -> Response {
+        let l = signed.lang;
+        let t = |(en, fr): (&'static str, &'static str)| l.t(en, fr);
+        let rows: Vec<Vec<Markup>> = entries
+            .iter()
+            .map(|e| {
+                let state = if e.active { l.t("active", "actif") } else { l.t("deactivated", "désactivé") };
+                if chain {
+                    return vec![html! { (e.shown) }, html! { (e.name) " (" (state) ")" }];
+                }
+                let problem = said.problem_in(&format!("update-{}", e.key));
+                let label = format!("{} {}", l.t("Name of", "Nom de"), e.shown);
+                let fields = html! {
+                    (Field::new(&label, "name").value(&e.name).required().maxlength(120).problem(problem))
+                    (Check { label: l.t("Active", "Actif"), name: "active", value: None, checked: e.active })
+                };
+                let form = Form::post(self.path, &signed.csrf, Layout::Inline)
+                    .hidden("action", "update")
+                    .hidden(self.key_field, &e.key)
+                    .with(fields, l.t("Save", "Enregistrer"));
+                vec![html! { (e.shown) }, form]
+            })
+            .collect();
+        let heads = [t(self.key_head), l.t("Name and state", "Nom et état")];
+        let problem = said.problem_in("create");
+        let key = Field::new(t(self.new_key), self.key_field).required().maxlength(32).problem(problem);
+        let key = if self.key_field == "percent" { key.decimal() } else { key };
+        let body = html! {
+            (Table { id: self.key, caption: t(self.title), heads: &heads, csv: None }.rows(&rows))
+            @if !chain {
+                h2 { (t(self.new_title)) }
+                (Form::post(self.path, &signed.csrf, Layout::Inline).hidden("action", "create").with(html! {
+                    (key)
+                    (Field::new(l.t("Name", "Nom"), "name").required().maxlength(120).problem(problem))
+                }, l.t("Create", "Créer")))
+            }
+        };
+        catalog_page(signed, self.key, t(self.title), &said, chain, body)
+    }
+}
+
+/// A rate typed in percent (`5,5`), as basis points (550).
+fn parse_percent(text: &str) -> Result<i64, ShopError> {
+    Money::parse_decimal(text).map(|m| m.cents()).ok_or_else(|| {
+        ShopError::invalid(
+            "bad_tax_rate",
+            format!("percent: {text:?} is not a rate; write it in percent, such as 5.5."),
+            format!("percent : {text:?} n'est pas un taux ; écrivez-le en pour cent, par exemple 5,5."),
+            Some("percent"),
+        )
+    })
+}
+
+/// The outcome of a listing's form; the service names a rate `bp`, the form `percent`.
+fn listing_outcome(l: Lang, form: String, result: Result<Markup, ShopError>) -> Outcome {
+    match Outcome::of(l, form, result) {
+        Outcome::Refused { form, mut problem } => {
+            if problem.field.as_deref() == Some("bp") {
+                problem.field = Some("percent".into());
+            }
+            Outcome::Refused { form, problem }
+        }
+        other => other,
+    }
+}
+
+async fn show_categories(shop: &Shop, signed: &Signed, said: Outcome) -> Response {
+    let loaded = shop.store.read(|c| Ok((cat::list_categories(c)?, crate::sync::link::hq_link(c)?.is_some()))).await;
+    match loaded {
+        Ok((list, chain)) => {
+            let entries = list
+                .into_iter()
+                .map(|c| Entry { shown: c.code.clone(), key: c.code, name: c.name, active: c.active })
+                .collect();
+            CATEGORIES.render(signed, entries, chain, said)
+        }
+        Err(e) => error_page(signed.lang, &signed.here, &e),
+    }
+}
+
+pub async fn categories(State(shop): State<Shop>, signed: Signed) -> Response {
+    show_categories(&shop, &signed, Outcome::Shown).await
+}
+
+pub async fn category_action(State(shop): State<Shop>, SignedForm(signed, form): SignedForm) -> Response {
+    let l = signed.lang;
+    let (code, name, active) = (form.text("code"), form.text("name"), form.checked("active"));
+    let update = form.get("action") == Some("update");
+    let result = shop
+        .store
+        .write(move |tx| {
+            if update {
+                cat::update_category(tx, &code, CategoryChange { name: Some(name), active: Some(active) })
+            } else {
+                cat::create_category(tx, NewCategory { code, name })
+            }
+        })
+        .await
+        .map(|c| pages::notice(&format!("{} {} {}", l.t("Saved:", "Enregistré :"), c.code, c.name)));
+    show_categories(&shop, &signed, listing_outcome(l, CATEGORIES.form_of(&form), result)).await
+}
+
+async fn show_tax_rates(shop: &Shop, signed: &Signed, said: Outcome) -> Response {
+    let loaded = shop.store.read(|c| Ok((cat::list_tax_rates(c)?, crate::sync::link::hq_link(c)?.is_some()))).await;
+    match loaded {
+        Ok((list, chain)) => {
+            let entries = list
+                .into_iter()
+                .map(|r| {
+                    let shown = format!("{} %", TaxRate(r.bp).percent_text());
+                    Entry { key: TaxRate(r.bp).percent_text(), shown, name: r.name, active: r.active }
+                })
+                .collect();
+            TAX_RATES.render(signed, entries, chain, said)
+        }
+        Err(e) => error_page(signed.lang, &signed.here, &e),
+    }
+}
+
+pub async fn tax_rates(State(shop): State<Shop>, signed: Signed) -> Response {
+    show_tax_rates(&shop, &signed, Outcome::Shown).await
+}
+
+pub async fn tax_rate_action(State(shop): State<Shop>, SignedForm(signed, form): SignedForm) -> Response {
+    let l = signed.lang;
+    let (name, active) = (form.text("name"), form.checked("active"));
+    let update = form.get("action") == Some("update");
+    let result = async {
+        let bp = parse_percent(&form.text("percent"))?;
+        shop.store
+            .write(move |tx| {
+                if update {
+                    let bp = u32::try_from(bp).map_err(|_| ShopError::NotFound {
+                        what: "tax rate",
+                        key: bp.to_string(),
+                        field: Some("percent".into()),
+                    })?;
+                    cat::update_tax_rate(tx, bp, TaxRateChange { name: Some(name), active: Some(active) })
+                } else {
+                    cat::create_tax_rate(tx, NewTaxRate { bp, name })
+                }
+            })
+            .await
+    }
+    .await
+    .map(|r| {
+        pages::notice(&format!("{} {} % {}", l.t("Saved:", "Enregistré :"), TaxRate(r.bp).percent_text(), r.name))
+    });
+    show_tax_rates(&shop, &signed, listing_outcome(l, TAX_RATES.form_of(&form), result)).await
 }
 
 // ---------------------------------------------------------------- import and export

@@ -126,7 +126,11 @@ pub async fn closures(State(shop): State<Shop>, signed: Signed, Query(q): Query<
     ];
     let pick = Select::new(l.t("Register", "Caisse"), "register", register_choices(l, &registers, register.as_deref()));
     let body = html! {
-        p { a href="/admin/x-reading" { (l.t("X reading now (every register)", "Lecture X maintenant (toutes les caisses)")) } }
+        p {
+            a href="/admin/x-reading" { (l.t("X reading now (every register)", "Lecture X maintenant (toutes les caisses)")) }
+            " · "
+            a href="/admin/sessions" { (l.t("Till sessions", "Sessions de caisse")) }
+        }
         (Form::search("/admin/closures").with(html! { (pick) }, l.t("Show", "Afficher")))
         (Table { id: "closures", caption: l.t("Closures (Z), newest first", "Clôtures (Z), les plus récentes d'abord"), heads: &heads, csv: None }.rows(&rows))
     };
@@ -328,4 +332,62 @@ pub async fn ticket(State(shop): State<Shop>, signed: Signed, Path(key): Path<St
         } }
     };
     pages::page(&signed.frame("tickets"), StatusCode::OK, &format!("{} {}", l.t("Ticket", "Ticket"), t.number), body)
+}
+
+/// The till sessions of every register, newest first: float, who opened and closed, the
+/// cash counted against the cash expected.
+pub async fn sessions(State(shop): State<Shop>, signed: Signed) -> Response {
+    let l = signed.lang;
+    let loaded = shop
+        .store
+        .read(|c| {
+            let mut out = Vec::new();
+            for r in staff::list_registers(c)? {
+                out.extend(till::sessions(c, &r.code, 20)?);
+            }
+            Ok(out)
+        })
+        .await;
+    let mut list = match loaded {
+        Ok(x) => x,
+        Err(e) => return error_page(l, &signed.here, &e),
+    };
+    list.sort_by(|a, b| b.opened_at.cmp(&a.opened_at));
+    let money = |m: Option<comptoir_core::Money>| m.map(|m| pages::money(l, m.cents())).unwrap_or_else(|| "—".into());
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|s| {
+            vec![
+                s.register.clone(),
+                s.business_date.clone(),
+                format!("{} {}", pages::instant(Some(&s.opened_at)), s.opened_by),
+                pages::money(l, s.float.cents()),
+                match (&s.closed_at, &s.closed_by) {
+                    (Some(at), Some(by)) => format!("{} {by}", pages::instant(Some(at))),
+                    _ => l.t("open", "ouverte").to_string(),
+                },
+                money(s.expected),
+                money(s.counted),
+                money(s.difference),
+            ]
+        })
+        .collect();
+    let heads = [
+        l.t("Register", "Caisse"),
+        l.t("Business day", "Journée"),
+        l.t("Opened", "Ouverte"),
+        l.t("#Float", "#Fond de caisse"),
+        l.t("Closed", "Fermée"),
+        l.t("#Expected", "#Attendu"),
+        l.t("#Counted", "#Compté"),
+        l.t("#Difference", "#Écart"),
+    ];
+    let body = pages::table(
+        "sessions",
+        l.t("Till sessions, newest first", "Sessions de caisse, les plus récentes d'abord"),
+        &heads,
+        &rows,
+        None,
+    );
+    pages::page(&signed.frame("closures"), StatusCode::OK, l.t("Till sessions", "Sessions de caisse"), body)
 }

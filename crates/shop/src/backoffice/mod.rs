@@ -8,10 +8,13 @@
 //!
 //! - [`session`]: sign-in (the API's guard and lockout), sessions held in the shop's
 //!   database, CSRF on every form, the reader's language;
-//! - [`catalog`]: articles (list, search, create, edit), CSV import and export;
-//! - [`closures`]: closures, the X reading, a closure's detail, ticket search and receipts;
-//! - [`sync`]: the link to HQ and "sync now";
-//! - [`stock`]: stock levels and adjustments;
+//! - [`catalog`]: articles (list, search, create, edit), categories, VAT rates, CSV import
+//!   and export, a chain shop's own prices;
+//! - [`closures`]: closures, the X reading, a closure's detail, till sessions, ticket
+//!   search and receipts;
+//! - [`sync`]: the link to HQ, "sync now", what the shop takes from HQ, the log files;
+//! - [`stock`]: stock levels, adjustments and counts;
+//! - [`customers`]: the customer search, a new customer;
 //! - [`people`]: users and registers.
 //!
 //! In a chain shop (enrolled with HQ), what HQ owns (the catalog, the users) is shown
@@ -20,6 +23,7 @@
 
 pub mod catalog;
 pub mod closures;
+pub mod customers;
 pub mod people;
 pub mod session;
 pub mod stock;
@@ -46,6 +50,7 @@ pub const SITE: Site = Site {
         Nav { key: "closures", path: "/admin/closures", en: "Closures", fr: "Clôtures" },
         Nav { key: "tickets", path: "/admin/tickets", en: "Tickets", fr: "Tickets" },
         Nav { key: "stock", path: "/admin/stock", en: "Stock", fr: "Stock" },
+        Nav { key: "customers", path: "/admin/customers", en: "Customers", fr: "Clients" },
         Nav { key: "users", path: "/admin/users", en: "Users", fr: "Utilisateurs" },
         Nav { key: "registers", path: "/admin/registers", en: "Registers", fr: "Caisses" },
         Nav { key: "sync", path: "/admin/sync", en: "HQ link", fr: "Lien au siège" },
@@ -126,15 +131,23 @@ pub fn routes() -> Router<Shop> {
         .route("/admin/lang", get(session::switch_lang))
         .route("/admin/catalog", get(catalog::articles).post(catalog::create_article))
         .route("/admin/catalog/articles/{sku}", get(catalog::article).post(catalog::update_article))
+        .route("/admin/catalog/articles/{sku}/price", post(catalog::own_price))
+        .route("/admin/catalog/categories", get(catalog::categories).post(catalog::category_action))
+        .route("/admin/catalog/tax-rates", get(catalog::tax_rates).post(catalog::tax_rate_action))
         .route(IMPORT_PATH, get(catalog::import_page).post(catalog::import))
         .route("/admin/catalog/export.csv", get(catalog::export))
         .route("/admin/closures", get(closures::closures))
         .route("/admin/closures/{id}", get(closures::closure))
         .route("/admin/x-reading", get(closures::x_reading))
+        .route("/admin/sessions", get(closures::sessions))
+        .route("/admin/logs", get(sync::logs))
         .route("/admin/tickets", get(closures::tickets))
         .route("/admin/tickets/{key}", get(closures::ticket))
         .route("/admin/sync", get(sync::page).post(sync::sync_now))
+        .route("/admin/sync/settings", post(sync::settings))
         .route("/admin/stock", get(stock::levels).post(stock::adjust))
+        .route("/admin/stock/count", post(stock::count))
+        .route("/admin/customers", get(customers::page).post(customers::create))
         .route("/admin/users", get(people::users).post(people::create_user))
         .route("/admin/users/{code}", get(people::user).post(people::update_user))
         .route("/admin/registers", get(people::registers).post(people::register_action))

@@ -3,7 +3,8 @@
 //! - Users: managers see them; admins create and edit them (name, role, a new PIN or
 //!   password, active), as the API's `users` routes require. The last active admin can be
 //!   neither demoted nor deactivated (the service's rule, shown next to the role).
-//! - Registers: managers create, rename and (de)activate them.
+//! - Registers: managers create, rename and (de)activate them; their devices and the
+//!   shop's printers are shown.
 //!
 //! In a chain shop both are HQ's: shown read-only with a note saying they are changed at
 //! HQ (`people::refuse_local_users` refuses a user made here anyway).
@@ -11,6 +12,7 @@
 use super::session::{Signed, SignedForm, error_page};
 use super::{hq_note, owned_by_hq};
 use crate::error::ShopError;
+use crate::printing::ReceiptMode;
 use crate::shop::Shop;
 use crate::staff::{self, NewRegister, NewUser, RegisterChange, User, UserChange};
 use axum::extract::{Path, State};
@@ -28,6 +30,16 @@ fn role_text(l: Lang, role: Role) -> &'static str {
         Role::Cashier => l.t("cashier", "caissier"),
         Role::Manager => l.t("manager", "responsable"),
         Role::Admin => l.t("admin", "administrateur"),
+    }
+}
+
+fn mode_text(l: Lang, mode: ReceiptMode) -> &'static str {
+    match mode {
+        ReceiptMode::Ask => l.t("ask the customer", "demander au client"),
+        ReceiptMode::Print => l.t("always print", "toujours imprimer"),
+        ReceiptMode::Qr => l.t("QR code", "QR code"),
+        ReceiptMode::Email => l.t("by e-mail", "par e-mail"),
+        ReceiptMode::None => l.t("never offer", "ne pas proposer"),
     }
 }
 
@@ -252,29 +264,59 @@ pub async fn update_user(
 
 async fn render_registers(shop: &Shop, signed: &Signed, said: Outcome) -> Response {
     let l = signed.lang;
-    let loaded = shop.store.read(|c| Ok((staff::list_registers(c)?, crate::sync::link::hq_link(c)?.is_some()))).await;
-    let (registers, chain) = match loaded {
+    let loaded = shop
+        .store
+        .read(|c| {
+            let registers = staff::list_registers(c)?;
+            let mut devices = Vec::new();
+            for r in &registers {
+                devices.push(crate::printing::devices(c, &r.code)?);
+            }
+            Ok((registers, devices, crate::people::printers(c)?, crate::sync::link::hq_link(c)?.is_some()))
+        })
+        .await;
+    let (registers, devices, printers, chain) = match loaded {
         Ok(x) => x,
         Err(e) => return error_page(l, &signed.here, &e),
     };
-    let heads = [l.t("Code", "Code"), l.t("Name", "Nom"), l.t("State", "État")];
+    let heads = [l.t("Code", "Code"), l.t("Name", "Nom"), l.t("State", "État"), l.t("Devices", "Périphériques")];
     let rows: Vec<Vec<Markup>> = registers
         .iter()
-        .map(|r| {
+        .zip(&devices)
+        .map(|(r, d)| {
             let form = format!("register-{}", r.code);
             let problem = said.problem_in(&form);
             let name = if chain {
                 html! { (r.name) }
             } else {
                 let label = format!("{} {}", l.t("Name of", "Nom de"), r.code);
+                let mut choices = vec![Choice { value: String::new(), text: "—".into(), selected: d.receipt_printer.is_none() }];
+                choices.extend(printers.iter().filter(|p| p.active || d.receipt_printer.as_deref() == Some(&p.code)).map(|p| Choice {
+                    value: p.code.clone(),
+                    text: format!("{} — {}", p.code, p.name),
+                    selected: d.receipt_printer.as_deref() == Some(&p.code),
+                }));
+                let modes = ReceiptMode::ALL
+                    .into_iter()
+                    .map(|m| Choice { value: m.as_str().into(), text: mode_text(l, m).into(), selected: m == d.receipt_mode })
+                    .collect();
                 html! {
                     (Form::post("/admin/registers", &signed.csrf, Layout::Inline).hidden("code", &r.code).hidden("action", "update").with(html! {
                         (Field::new(&label, "name").required().maxlength(120).value(&r.name).problem(problem))
+                        (Select::new(l.t("Receipt printer", "Imprimante des tickets"), "receipt_printer", choices).problem(problem))
+                        (Select::new(l.t("Receipt", "Ticket"), "receipt_mode", modes).problem(problem))
                         (Check { label: l.t("Active", "Active"), name: "active", value: None, checked: r.active })
                     }, l.t("Save", "Enregistrer")))
                 }
             };
-            vec![html! { (r.code) }, name, active_badge(l, r.active)]
+            let devices = html! {
+                (l.t("printer", "imprimante")) ": " (d.receipt_printer.as_deref().unwrap_or("—"))
+                br;
+                (l.t("receipt", "ticket")) ": " (mode_text(l, d.receipt_mode))
+                br;
+                (l.t("card terminal", "terminal de paiement")) ": " (d.terminal.as_deref().unwrap_or("—"))
+            };
+            vec![html! { (r.code) }, name, active_badge(l, r.active), devices]
         })
         .collect();
     let problem = said.problem_in("register");
@@ -282,6 +324,14 @@ async fn render_registers(shop: &Shop, signed: &Signed, said: Outcome) -> Respon
         (said.banner())
         @if chain { (hq_note(l, "registers", "les caisses")) }
         (Table { id: "registers", caption: l.t("Registers", "Caisses"), heads: &heads, csv: None }.rows(&rows))
+        (pages::table("printers", l.t("Printers", "Imprimantes"),
+            &[l.t("Code", "Code"), l.t("Name", "Nom"), l.t("Kind", "Type"), l.t("Address", "Adresse"), l.t("State", "État")],
+            &printers.iter().map(|p| vec![
+                p.code.clone(), p.name.clone(), p.kind.clone(), p.address.clone(),
+                (if p.active { l.t("active", "active") } else { l.t("deactivated", "désactivée") }).to_string(),
+            ]).collect::<Vec<_>>(), None))
+        p { (l.t("A register's card terminal is set through the API (PATCH /api/v1/registers/{code}).",
+                 "Le terminal de paiement d'une caisse se règle par l'API (PATCH /api/v1/registers/{code}).")) }
         @if !chain {
             h2 id="new-register" { (l.t("New register", "Nouvelle caisse")) }
             (Form::post("/admin/registers", &signed.csrf, Layout::Stack).hidden("action", "create").with(html! {
@@ -311,11 +361,30 @@ pub async fn register_action(State(shop): State<Shop>, SignedForm(signed, form):
             ));
         }
         let (name, active) = (form.text("name"), form.checked("active"));
+        // Absent (an older form): unchanged.
+        let printer = form.get("receipt_printer").map(str::to_string);
+        let mode = match form.get("receipt_mode") {
+            None => None,
+            Some(text) => Some(ReceiptMode::ALL.into_iter().find(|m| m.as_str() == text).ok_or_else(|| {
+                ShopError::invalid(
+                    "bad_receipt_mode",
+                    "receipt_mode: choose ask, print, qr, email or none.",
+                    "receipt_mode : choisissez ask, print, qr, email ou none.",
+                    Some("receipt_mode"),
+                )
+            })?),
+        };
         let key = code.clone();
         shop.store
             .write(move |tx| {
                 if update {
-                    let change = RegisterChange { name: Some(name), active: Some(active), ..RegisterChange::default() };
+                    let change = RegisterChange {
+                        name: Some(name),
+                        active: Some(active),
+                        receipt_printer: printer,
+                        receipt_mode: mode,
+                        ..RegisterChange::default()
+                    };
                     staff::update_register(tx, &key, change)
                 } else {
                     staff::create_register(tx, NewRegister { code: key, name })

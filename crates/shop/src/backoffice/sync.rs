@@ -10,12 +10,16 @@ use crate::sync::{agent::SyncAgent, checks, status};
 use axum::extract::State;
 use axum::response::Response;
 use comptoir_core::Lang;
-use comptoir_pages::{self as pages, Badge, Form, Layout, Markup, Outcome, Table, Tr, badge, html};
+use comptoir_pages::{self as pages, Badge, Check, Form, Layout, Markup, Outcome, Table, Tr, badge, html};
 
 async fn render(shop: &Shop, signed: &Signed, said: Outcome) -> Response {
     let l = signed.lang;
     let s = match status::status(shop).await {
         Ok(s) => s,
+        Err(e) => return error_page(l, &signed.here, &e),
+    };
+    let settings = match shop.store.read(crate::people::settings).await {
+        Ok(x) => x,
         Err(e) => return error_page(l, &signed.here, &e),
     };
     let checks = if s.enrolled { checks::run(shop, l).await } else { Vec::new() };
@@ -69,10 +73,19 @@ async fn render(shop: &Shop, signed: &Signed, said: Outcome) -> Response {
             (pages::facts("sync-status", &facts))
             (Form::post("/admin/sync", &signed.csrf, Layout::Inline).with(html! {}, l.t("Sync now", "Synchroniser maintenant")))
             (Table { id: "sync-checks", caption: l.t("Checks", "Vérifications"), heads: &heads, csv: None }.rows(&rows))
+            p { a href="/admin/logs" { (l.t("The shop's log files", "Les fichiers journaux de la boutique")) } }
+            h2 id="hq-settings" { (l.t("What this shop takes from HQ", "Ce que cette boutique accepte du siège")) }
+            (Form::post("/admin/sync/settings", &signed.csrf, Layout::Stack).with(html! {
+                (Check { label: l.t("HQ's price changes (off: the shop keeps its own prices)", "Les changements de prix du siège (désactivé : la boutique garde ses propres prix)"),
+                    name: "accept_hq_prices", value: None, checked: settings.accept_hq_prices })
+                (Check { label: l.t("HQ's printer definitions", "Les définitions d'imprimantes du siège"),
+                    name: "accept_hq_printers", value: None, checked: settings.accept_hq_printers })
+            }, l.t("Save", "Enregistrer")))
         }
     } else {
         html! {
             p { (ShopError::NotEnrolled.message(l)) }
+            p { a href="/admin/logs" { (l.t("The shop's log files", "Les fichiers journaux de la boutique")) } }
             (pages::facts("sync-status", &[
                 (l.t("Kept for HQ", "Gardé pour le siège"), html! { (pages::count(l, s.unsent)) }),
             ]))
@@ -115,4 +128,38 @@ pub async fn sync_now(State(shop): State<Shop>, SignedForm(signed, _): SignedFor
     }
     .await;
     render(&shop, &signed, Outcome::of(l, "sync", result)).await
+}
+
+/// What the shop takes from HQ: its price changes, its printer definitions.
+pub async fn settings(State(shop): State<Shop>, SignedForm(signed, form): SignedForm) -> Response {
+    let l = signed.lang;
+    let change = crate::people::HqSettingsChange {
+        accept_hq_prices: Some(form.checked("accept_hq_prices")),
+        accept_hq_printers: Some(form.checked("accept_hq_printers")),
+    };
+    let result = shop.store.write(move |tx| crate::people::change_settings(tx, change)).await;
+    let done = result.map(|s| {
+        tracing::info!(user = %signed.user.code, prices = s.accept_hq_prices, printers = s.accept_hq_printers, "HQ settings changed from the back office");
+        pages::notice(l.t("Saved.", "Enregistré."))
+    });
+    render(&shop, &signed, Outcome::of(l, "settings", done)).await
+}
+
+/// The end of the shop's daily log files (the same text an `upload_logs` job sends HQ).
+pub async fn logs(State(shop): State<Shop>, signed: Signed) -> Response {
+    let l = signed.lang;
+    let dir = shop.store.path().parent().map(|d| d.join("logs")).unwrap_or_default();
+    let text = tokio::task::spawn_blocking(move || {
+        crate::sync::agent::recent_logs(&dir, crate::sync::agent::LOG_UPLOAD_BYTES)
+    })
+    .await
+    .unwrap_or_else(|e| Err(ShopError::Storage(e.to_string())));
+    let body = match text {
+        Ok(t) => html! {
+            p { (l.t("The end of the newest daily log files, newest last.", "La fin des derniers fichiers journaliers, le plus récent en dernier.")) }
+            pre.logs tabindex="0" aria-label=(l.t("Log lines", "Lignes du journal")) { (t) }
+        },
+        Err(e) => super::alert(l, &e),
+    };
+    pages::page(&signed.frame("sync"), axum::http::StatusCode::OK, l.t("Log files", "Fichiers journaux"), body)
 }
