@@ -250,4 +250,16 @@ async fn a_shops_journal_page_filters_pages_and_shows_details_as_text() {
     assert!(refused.contains("from must be a day YYYY-MM-DD"), "{refused}");
     let (s, _) = d.get("/dashboard/shops/NOPE1/journal").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+    // In French, for a reader who asks for it, refusal included.
+    let french = |path: &str| {
+        let r = d.client.get(format!("{}{path}", d.base)).header("cookie", &d.session);
+        async move {
+            let r = r.header("accept-language", "fr-FR").send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let (_, page) = french("/dashboard/shops/LYON1/journal").await;
+    assert!(page.contains("Journal de LYON1") && page.contains("Entrées suivantes"), "{page}");
+    let (_, refused) = french("/dashboard/shops/LYON1/journal?to=bientôt").await;
+    assert!(refused.contains("to doit être un jour AAAA-MM-JJ"), "{refused}");
 }
