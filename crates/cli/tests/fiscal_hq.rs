@@ -144,6 +144,9 @@ async fn the_journal_keys_and_archives_of_a_shop_reach_hq(backend: Backend) {
     assert_eq!(reasons.len(), 1, "{reasons:?}");
     assert!(reasons[0].contains("key_rotated") || reasons[0].contains("journal entry"), "{reasons:?}");
     assert!(reasons[0].contains("not one of the shop's"), "{reasons:?}");
+    let incidents: i64 =
+        shop_db(&dir).query_row("SELECT COUNT(*) FROM journal WHERE code = 'quarantine'", [], |r| r.get(0)).unwrap();
+    assert_eq!(incidents, 0, "a quarantined journal entry is not journaled again (it would loop)");
 
     // The month's archive: written at the shop, copied to HQ, whose check of its signature
     // holds; HQ lists it and gives the same bytes back.

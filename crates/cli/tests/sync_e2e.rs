@@ -293,6 +293,12 @@ async fn a_revoked_shop_is_refused_and_a_quarantined_record_blocks_nothing(backe
     // The records are the six of the sales (tickets, stock movements) and the journal's
     // entries (enrolment, server start and stop), which HQ keeps too.
     assert!(text(&out.stdout).contains("accepted, 0 already at HQ, 1 quarantined"), "{}", text(&out.stdout));
+    // The sync incident is in the shop's technical journal, with HQ's reason.
+    let incident: String = rusqlite::Connection::open(dir.join("shop.sqlite"))
+        .unwrap()
+        .query_row("SELECT details FROM journal WHERE code = 'quarantine'", [], |r| r.get(0))
+        .unwrap();
+    assert!(incident.starts_with("ticket HQ quarantined") && incident.contains("altered"), "{incident}");
     let (_, q) = api.get(&format!("{}/quarantine", hq.server.base)).await;
     assert_eq!(q.as_array().unwrap().len(), 1, "{q}");
     let tickets = api.all(&format!("{}/tickets?shop=LYON1", hq.server.base)).await;

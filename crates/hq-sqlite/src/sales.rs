@@ -223,7 +223,7 @@ impl SalesStorage for SqliteStorage {
                     Ok(ChainEvent {
                         shop: r.get(0)?,
                         register: r.get(1)?,
-                        chain: if chain == "closure" { RecordKind::Closure } else { RecordKind::Ticket },
+                        chain: RecordKind::parse(&chain),
                         kind: r.get(3)?,
                         sequence: r.get(4)?,
                         detail: r.get(5)?,

@@ -1275,4 +1275,13 @@ pub async fn fiscal_stories(storage: Arc<dyn HqStorage>) {
     assert_eq!(listed, ["LYON1-2026-11-b.jsonl", "LYON1-2026-11-a.jsonl"]);
     assert_eq!(s.archive_body("LYON1", "LYON1-2026-11-a.jsonl").await.unwrap().as_deref(), Some(&b"one"[..]));
     assert_eq!(s.archive_body("NICE1", "LYON1-2026-11-a.jsonl").await.unwrap(), None, "only its own shop's");
+
+    // An entry removed on the way (sequence 5 after 3): stored, and the gap recorded on the
+    // journal's chain, as for a register's tickets.
+    let e6 = journal_entry("LYON1", 6, "0".repeat(64).as_str(), "sign_out", "", &second);
+    assert_eq!(push(vec![Record::JournalEntry(e6)]).await.accepted.len(), 1);
+    let events = s.chain_events(Some("LYON1")).await.unwrap();
+    let gap = events.iter().find(|e| e.chain == RecordKind::JournalEntry).expect("a journal chain event");
+    assert_eq!((gap.kind.as_str(), gap.sequence), ("gap", 6), "{gap:?}");
+    assert!(gap.detail.contains("expected sequence 4"), "{gap:?}");
 }

@@ -11,7 +11,7 @@
 //!   the shop's current key: the new key is registered and the old one retired. A rotation
 //!   signed by any other key is quarantined and changes nothing.
 
-use crate::storage::ShopKey;
+use crate::storage::{PushAction, PushItem, ShopKey};
 use comptoir_core::chain::{encode_closure, encode_journal, encode_ticket};
 use comptoir_core::fiscal::{key_id, verify};
 use comptoir_protocol::Record;
@@ -71,6 +71,42 @@ pub fn rotation(
         registered_at: at.to_string(),
         retired_at: None,
     }))
+}
+
+/// Checks the signatures of a push before its transaction (Ed25519 takes tens of
+/// microseconds a record: not under the write lock), over `keys` as read before it and the
+/// rotations of the push itself, in order. A record whose signature holds becomes
+/// [`PushAction::Signed`]; any other is left as it was, for the plan to check again with the
+/// keys of the transaction (a rotation pushed meanwhile) and quarantine. Keys only grow and
+/// a retired key still verifies what it signed, so a signature found good here holds there.
+pub fn preverify(keys: &[ShopKey], items: &mut [PushItem]) {
+    if keys.is_empty() {
+        return;
+    }
+    let mut keys = keys.to_vec();
+    for item in items.iter_mut() {
+        let PushAction::Insert(record) = &item.action else { continue };
+        let label = match record.as_ref() {
+            Record::Ticket(_) | Record::Closure(_) | Record::JournalEntry(_) => "",
+            _ => continue,
+        };
+        if check_signature(&keys, record, label).is_err() {
+            continue;
+        }
+        if let Record::JournalEntry(e) = record.as_ref()
+            && let Ok(Some(key)) = rotation(&keys, &e.code, &e.details, e.signature.as_deref(), &e.at)
+        {
+            for k in keys.iter_mut().filter(|k| k.retired_at.is_none()) {
+                k.retired_at = Some(e.at.clone());
+            }
+            keys.push(key);
+        }
+        let PushAction::Insert(record) = std::mem::replace(&mut item.action, PushAction::Quarantine(String::new()))
+        else {
+            unreachable!("matched above")
+        };
+        item.action = PushAction::Signed(record);
+    }
 }
 
 /// The shop's first key, as HQ registers it from a push's header; `None` when unreadable.
@@ -190,6 +226,30 @@ mod tests {
         assert_eq!(rotation(&keys, "sign_in", &details, Some(&by_old), "t"), Ok(None));
         let forged = rotation(&keys, KEY_ROTATED, &details, Some(&thief.sign(b"x")), "t").unwrap_err();
         assert!(forged.contains("not by the shop's current key"), "{forged}");
+        // Before the transaction: what holds is marked, the rest left for the plan.
+        let entry = |signer: &SecretKey| {
+            let mut e = comptoir_core::chain::JournalEntry {
+                shop: "LYON1".into(),
+                sequence: 1,
+                code: "sign_in".into(),
+                at: "t".into(),
+                user: None,
+                register: None,
+                details: String::new(),
+                prev_hash: String::new(),
+                hash: String::new(),
+                signature: None,
+            };
+            e.signature = Some(signer.sign(comptoir_core::chain::encode_journal(&e).as_bytes()));
+            let record = Record::JournalEntry(e);
+            let id = record.id();
+            let kind = crate::storage::RecordKind::JournalEntry;
+            PushItem { id, kind, raw: String::new(), action: PushAction::Insert(Box::new(record)) }
+        };
+        let mut items = vec![entry(&old), entry(&thief)];
+        preverify(&keys, &mut items);
+        assert!(matches!(items[0].action, PushAction::Signed(_)), "signed by the shop's key");
+        assert!(matches!(items[1].action, PushAction::Insert(_)), "left for the plan to quarantine");
         let after = vec![key(&old, true), key(&new, false)];
         let replayed = rotation(&after, KEY_ROTATED, &details, Some(&by_old), "t").unwrap_err();
         assert!(replayed.contains("current key"), "a retired key cannot rotate again: {replayed}");

@@ -55,7 +55,7 @@ pub fn needs(items: &[PushItem]) -> (Vec<Uuid>, Vec<(Entity, String)>) {
     let mut ids = Vec::with_capacity(items.len());
     let mut documents = Vec::new();
     for item in items {
-        if let PushAction::Insert(record) = &item.action {
+        if let PushAction::Insert(record) | PushAction::Signed(record) = &item.action {
             if item.kind == RecordKind::Customer {
                 continue;
             }
@@ -134,8 +134,10 @@ pub fn plan(shop: &str, at: &str, items: Vec<PushItem>, facts: PushFacts) -> Pus
                 quarantine(&mut p, item.id, item.kind, reason, item.raw);
                 continue;
             }
-            PushAction::Insert(record) => *record,
+            PushAction::Insert(record) => (*record, false),
+            PushAction::Signed(record) => (*record, true),
         };
+        let (record, checked) = record;
         let signed = match &record {
             Record::Ticket(t) => Some(t.number.clone()),
             Record::Closure(c) => Some(format!("closure {} {} {}", c.register, c.kind.as_str(), c.period)),
@@ -143,7 +145,8 @@ pub fn plan(shop: &str, at: &str, items: Vec<PushItem>, facts: PushFacts) -> Pus
             _ => None,
         };
         if let Some(label) = signed {
-            let verdict = crate::fiscal::check_signature(&keys, &record, &label).and_then(|()| match &record {
+            let signature = if checked { Ok(()) } else { crate::fiscal::check_signature(&keys, &record, &label) };
+            let verdict = signature.and_then(|()| match &record {
                 Record::JournalEntry(e) => {
                     crate::fiscal::rotation(&keys, &e.code, &e.details, e.signature.as_deref(), at)
                         .map_err(|reason| format!("{label}: {reason}"))

@@ -180,3 +180,86 @@ async fn a_refused_form_marks_its_field_in_the_form_that_was_sent() {
     assert!(page.contains("<div class=\"notice\" role=\"status\">Saved: BOUL</div>"), "{page}");
     assert!(!page.contains("aria-invalid"), "{page}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shops_journal_page_filters_pages_and_shows_details_as_text() {
+    use comptoir_hq::conformance::journal_entry;
+    let d = Dashboard::signed_in().await;
+    // LYON1 enrols and pushes 150 journal entries, one a day from 1 December, the 3rd
+    // carrying hostile details.
+    let created: serde_json::Value = d
+        .client
+        .post(format!("{}/api/v1/shops", d.base))
+        .basic_auth("admin", Some(PASSWORD))
+        .json(&json!({"code": "LYON1", "name": "Lyon", "postal_code": "69003"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let enrol = json!({"token": created["enrolment_token"], "protocol": 3, "version": "test"});
+    let sync = |path: &str| {
+        d.client
+            .post(format!("{}/api/v1/sync/{path}", d.base))
+            .header(comptoir_protocol::HEADER_PROTOCOL, "3")
+            .header(comptoir_protocol::HEADER_VERSION, "test")
+    };
+    let enrolled: serde_json::Value = sync("enrol").json(&enrol).send().await.unwrap().json().await.unwrap();
+    let credential = enrolled["credential"].as_str().unwrap().to_string();
+    let key = comptoir_core::fiscal::SecretKey::generate();
+    let mut prev = comptoir_core::chain::GENESIS.to_string();
+    let mut records = Vec::new();
+    for n in 1..=150 {
+        let (code, details) = if n == 3 { ("price_changed", HOSTILE) } else { ("sign_in", "R1") };
+        let e = journal_entry("LYON1", n, &prev, code, details, &key);
+        prev = e.hash.clone();
+        records.push(json!({"kind": "journal_entry", "body": e}));
+    }
+    let pushed: serde_json::Value = sync("push")
+        .bearer_auth(&credential)
+        .header(comptoir_protocol::HEADER_PUBLIC_KEY, key.public_key())
+        .json(&json!({"records": records}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(pushed["accepted"].as_array().unwrap().len(), 150, "{pushed}");
+
+    let rows = |page: &str| page.matches("<tr><td class=\"num\">").count();
+    let (s, first) = d.get("/dashboard/shops/LYON1/journal").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_harmless(&first);
+    assert!(first.contains(ESCAPED), "the details, as text");
+    assert_eq!(rows(&first), 100, "a page holds 100 entries");
+    assert!(first.contains("href=\"/dashboard/shops/LYON1/journal?after=100\""), "a link to the next page");
+    assert!(first.contains(&key.key_id()), "the shop's key, registered from the push");
+    let (_, second) = d.get("/dashboard/shops/LYON1/journal?after=100").await;
+    assert_eq!(rows(&second), 50);
+    assert!(!second.contains("rel=\"next\""), "the last page");
+    // By code, and by days (the "to" day included: entries stamped on the 2nd and 3rd).
+    let (_, prices) = d.get("/dashboard/shops/LYON1/journal?code=price_changed").await;
+    assert_eq!(rows(&prices), 1);
+    let (_, days) = d.get("/dashboard/shops/LYON1/journal?from=2026-12-02&to=2026-12-03").await;
+    assert_eq!(rows(&days), 2);
+    // A date that is none is refused on the page, naming the field.
+    let (s, refused) = d.get("/dashboard/shops/LYON1/journal?from=soon").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(refused.contains("from must be a day YYYY-MM-DD"), "{refused}");
+    let (s, _) = d.get("/dashboard/shops/NOPE1/journal").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // In French, for a reader who asks for it, refusal included.
+    let french = |path: &str| {
+        let r = d.client.get(format!("{}{path}", d.base)).header("cookie", &d.session);
+        async move {
+            let r = r.header("accept-language", "fr-FR").send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let (_, page) = french("/dashboard/shops/LYON1/journal").await;
+    assert!(page.contains("Journal de LYON1") && page.contains("Entrées suivantes"), "{page}");
+    let (_, refused) = french("/dashboard/shops/LYON1/journal?to=bientôt").await;
+    assert!(refused.contains("to doit être un jour AAAA-MM-JJ"), "{refused}");
+}

@@ -260,3 +260,42 @@ fn recent_logs_keep_the_newest_end_within_the_limit() {
     assert!(!all.contains("not a log"));
     assert!(comptoir_shop::sync::agent::recent_logs(&dir.path().join("none"), 100).is_err());
 }
+
+#[test]
+fn a_shop_made_before_the_journal_went_to_hq_queues_its_whole_journal_once() {
+    let (dir, shop) = shop();
+    let journal = shop.store.read_blocking(comptoir_shop::journal::all).unwrap();
+    assert!(!journal.is_empty(), "the shop's creation and opening are journaled");
+    drop(shop);
+    // As a shop of the version before: its journal was never queued for HQ.
+    let db = rusqlite::Connection::open(dir.path().join("shop.sqlite")).unwrap();
+    db.execute("DELETE FROM outbox WHERE kind = 'journal_entry'", []).unwrap();
+    let version: i64 = db.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    db.pragma_update(None, "user_version", version - 1).unwrap();
+    drop(db);
+
+    // The upgrade queues every entry, in order, exactly as the journal holds it.
+    let shop = Shop::open(dir.path(), ShopConfig::default()).unwrap();
+    let queued: Vec<_> = shop
+        .store
+        .read_blocking(|c| outbox::pending(c, 100))
+        .unwrap()
+        .into_iter()
+        .filter_map(|(_, r)| match r {
+            Record::JournalEntry(e) => Some(e),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(queued[..journal.len()], journal[..], "the old entries, whole and in order");
+    // Their ids on the wire are the ones the journal's own queueing gives.
+    let raw = shop.store.read_blocking(|c| outbox::pending_raw(c, 100)).unwrap();
+    for (e, (_, id, _)) in journal.iter().zip(&raw) {
+        assert_eq!(*id, comptoir_protocol::journal_entry_id(e));
+    }
+    // Opening again queues nothing more.
+    drop(shop);
+    let shop = Shop::open(dir.path(), ShopConfig::default()).unwrap();
+    let again = shop.store.read_blocking(|c| outbox::pending(c, 100)).unwrap();
+    let entries = again.iter().filter(|(_, r)| matches!(r, Record::JournalEntry(_))).count();
+    assert!(entries >= journal.len() && entries <= journal.len() + 2, "only what the reopening journaled");
+}

@@ -235,7 +235,10 @@ pub async fn push(
     {
         tracing::info!(shop = %shop, key = %key.key_id, "shop's first public key registered");
     }
-    let items = prepare_push_raw(&shop, batch.records)?;
+    let mut items = prepare_push_raw(&shop, batch.records)?;
+    // Signatures are checked here, outside the push's transaction (docs/fiscal.md, "Cost").
+    let keys = hq.storage.shop_keys(&shop).await?;
+    crate::fiscal::preverify(&keys, &mut items);
     // Customers and loyalty entries become feed changes for every other shop, a transfer or
     // an order goes down to other shops' feeds: wake their long-polls at once.
     let feeds = items.iter().any(|i| matches!(i.kind, RecordKind::Customer | RecordKind::LoyaltyEntry));

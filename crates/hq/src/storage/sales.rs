@@ -90,6 +90,9 @@ pub struct PushItem {
 pub enum PushAction {
     /// Insert unless the id is known; check the register's chain.
     Insert(Box<Record>),
+    /// As `Insert`, its signature already found good, before the push's transaction, with
+    /// keys the shop had ([`crate::fiscal::preverify`]): the plan does not check it again.
+    Signed(Box<Record>),
     /// Keep aside with this reason, unless the id is known.
     Quarantine(String),
 }

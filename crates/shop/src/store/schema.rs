@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0007_peripherals.sql"),
     include_str!("../../migrations/0010_codes_without_case.sql"),
     include_str!("../../migrations/0011_backoffice.sql"),
+    include_str!("../../migrations/0012_journal_sync.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -127,9 +127,13 @@ impl SyncAgent {
         for id in &outcome.duplicates {
             answered.extend(seq_of.get(id).map(|s| (*s, "duplicate")));
         }
+        let mut incidents: Vec<(i64, String)> = Vec::new();
         for q in &outcome.quarantined {
             tracing::warn!(id = %q.id, reason = %q.reason, "HQ quarantined a record");
-            answered.extend(seq_of.get(&q.id).map(|s| (*s, "quarantined")));
+            if let Some(s) = seq_of.get(&q.id) {
+                answered.push((*s, "quarantined"));
+                incidents.push((*s, format!("HQ quarantined {}: {}", q.id, q.reason)));
+            }
         }
         if answered.is_empty() {
             return Err(ShopError::HqRefused {
@@ -149,6 +153,14 @@ impl SyncAgent {
             .write(move |tx| {
                 let pairs: Vec<(i64, &str)> = answered.iter().map(|(s, o)| (*s, *o)).collect();
                 outbox::acknowledge(tx, &pairs)?;
+                // A sync incident is journaled (NF525), except for a quarantined journal
+                // entry: its own incident would go to HQ the same way, again and again.
+                for (seq, details) in &incidents {
+                    let kind: String = tx.query_row("SELECT kind FROM outbox WHERE seq = ?", [seq], |r| r.get(0))?;
+                    if kind != "journal_entry" {
+                        journal(tx, crate::journal::codes::QUARANTINE, None, &format!("{kind} {details}"))?;
+                    }
+                }
                 link::pushed(tx)?;
                 link::clear_error(tx)
             })
