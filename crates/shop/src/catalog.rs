@@ -389,6 +389,7 @@ pub fn update_article(conn: &Connection, sku: &str, change: ArticleChange) -> Re
     if let Some(name) = change.name {
         a.name = validate_name("name", &name)?;
     }
+    let before = a.price;
     if let Some(price) = change.price {
         a.price = validate_price("price", price)?;
     }
@@ -413,6 +414,14 @@ pub fn update_article(conn: &Connection, sku: &str, change: ArticleChange) -> Re
         "UPDATE articles SET name = ?, category = ?, tax_rate_bp = ?, price = ?, web = ?, active = ?, updated_at = ? WHERE id = ?",
         params![a.name, a.category, a.tax_rate_bp, a.price.cents(), a.web, a.active, a.updated_at, a.id.to_string()],
     )?;
+    if a.price != before {
+        crate::shop::journal(
+            conn,
+            crate::journal::codes::PRICE_CHANGED,
+            None,
+            &format!("{}: {} → {}", a.sku, before, a.price),
+        )?;
+    }
     Ok(a)
 }
 

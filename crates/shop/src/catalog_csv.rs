@@ -217,6 +217,20 @@ pub fn import(conn: &Connection, data: &[u8], lang: Lang) -> Result<ImportReport
     if errors.is_empty() { Ok(report) } else { Err(ShopError::CsvRejected { rows: errors }) }
 }
 
+/// The catalog's export by `user`, journaled (an export of data is a fiscal event, NF525):
+/// run in a write transaction.
+pub fn export_recorded(conn: &Connection, user: &str) -> Result<Vec<u8>, ShopError> {
+    let data = export(conn)?;
+    let articles = data.iter().filter(|b| **b == b'\n').count().saturating_sub(1);
+    crate::shop::journal(
+        conn,
+        crate::journal::codes::EXPORT,
+        Some(user),
+        &format!("catalog CSV, {articles} articles"),
+    )?;
+    Ok(data)
+}
+
 /// The whole catalog as CSV, in the format [`import`] reads.
 pub fn export(conn: &Connection) -> Result<Vec<u8>, ShopError> {
     let mut writer = csv::Writer::from_writer(Vec::new());

@@ -47,6 +47,10 @@ pub mod codes {
     pub const KEY_ROTATED: &str = "key_rotated";
     pub const VERIFY: &str = "verify";
     pub const ENROLLED: &str = "enrolled";
+    /// A register's till opened with its float.
+    pub const REGISTER_OPENED: &str = "register_opened";
+    /// A job HQ asked of the shop (a catalog resend, a snapshot...) and how it ended.
+    pub const JOB: &str = "job";
 }
 
 /// What to journal.

@@ -118,6 +118,12 @@ fn apply_user(conn: &Connection, u: &UserBody) -> Result<(), ShopError> {
         conn.prepare_cached("INSERT OR IGNORE INTO user_registers (user_code, register) VALUES (?, ?)")?
             .execute(params![u.code, register])?;
     }
+    crate::shop::journal(
+        conn,
+        crate::journal::codes::USER_CHANGED,
+        None,
+        &format!("user {} from HQ: {}, {role}, {}", u.code, u.name, if u.active { "active" } else { "inactive" }),
+    )?;
     Ok(())
 }
 
@@ -155,7 +161,7 @@ pub fn change_settings(conn: &Connection, change: HqSettingsChange) -> Result<Hq
         "UPDATE hq_settings SET accept_prices = COALESCE(?, accept_prices), accept_printers = COALESCE(?, accept_printers) WHERE id = 1",
         params![change.accept_hq_prices, change.accept_hq_printers],
     )?;
-    crate::shop::journal(conn, "hq_settings", None, &format!("{:?}", settings(conn)?))?;
+    crate::shop::journal(conn, crate::journal::codes::CONFIG_CHANGED, None, &format!("{:?}", settings(conn)?))?;
     settings(conn)
 }
 
@@ -225,7 +231,12 @@ pub fn set_local_price(conn: &Connection, sku: &str, input: LocalPrice) -> Resul
         "UPDATE articles SET price = ?, updated_at = ? WHERE id = ?",
         params![input.price.cents(), now_text(), id.to_string()],
     )?;
-    crate::shop::journal(conn, "local_price", None, &format!("{sku} {}", input.price.cents()))?;
+    crate::shop::journal(
+        conn,
+        crate::journal::codes::PRICE_CHANGED,
+        None,
+        &format!("{sku}: the shop's own price {}", input.price),
+    )?;
     Ok(serde_json::json!({"sku": sku, "price": input.price.cents()}))
 }
 

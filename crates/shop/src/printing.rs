@@ -137,7 +137,12 @@ pub fn create_printer(conn: &Connection, shop: &str, input: NewPrinter) -> Resul
     let p =
         Printer { shop: shop.into(), code, name, kind: input.kind, address: input.address.trim().into(), active: true };
     put_printer(conn, &p)?;
-    crate::shop::journal(conn, "printer_defined", None, &format!("{} {}", p.code, p.address))?;
+    crate::shop::journal(
+        conn,
+        crate::journal::codes::CONFIG_CHANGED,
+        None,
+        &format!("printer {} at {}", p.code, p.address),
+    )?;
     Ok(p)
 }
 

@@ -132,7 +132,7 @@ pub fn set_rules(conn: &Connection, new: &[ScaleRule]) -> Result<Vec<ScaleRule>,
             params![r.prefix, kind, r.decimals],
         )?;
     }
-    crate::shop::journal(conn, "scale_rules", None, &format!("{new:?}"))?;
+    crate::shop::journal(conn, crate::journal::codes::CONFIG_CHANGED, None, &format!("scale rules: {new:?}"))?;
     rules(conn)
 }
 

@@ -22,8 +22,10 @@ pub async fn serve(
     // The journal line is not worth refusing to serve: on a full disk the shop still answers
     // (lists, and sales again as soon as space returns) instead of exiting after announcing
     // its address.
-    if let Err(e) =
-        shop.store.write(move |tx| journal(tx, "server_started", None, &format!("listening on {addr}"))).await
+    if let Err(e) = shop
+        .store
+        .write(move |tx| journal(tx, crate::journal::codes::SERVER_STARTED, None, &format!("listening on {addr}")))
+        .await
     {
         tracing::warn!(error = %e, "the server start could not be written to the journal");
     }
@@ -41,8 +43,10 @@ pub async fn serve(
     comptoir_http::serve::serve(crate::api::router(shop.clone()), overflow, listener, config, shutdown).await;
     closer.abort();
     printer.abort();
-    if let Err(e) =
-        shop.store.write(move |tx| journal(tx, "server_stopped", None, &format!("was listening on {addr}"))).await
+    if let Err(e) = shop
+        .store
+        .write(move |tx| journal(tx, crate::journal::codes::SERVER_STOPPED, None, &format!("was listening on {addr}")))
+        .await
     {
         tracing::warn!(error = %e, "the server stop could not be written to the journal");
     }

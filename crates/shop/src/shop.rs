@@ -82,6 +82,8 @@ impl Shop {
                     params![code, name, now_text()],
                 )?;
                 seed_french_tax_rates(tx)?;
+                // The journal opens with the shop; its first admin is the first user journaled.
+                journal(tx, crate::journal::codes::SHOP_INITIALISED, Some(&admin), &format!("shop {code} \"{name}\""))?;
                 create_user(
                     tx,
                     NewUser {
@@ -92,7 +94,7 @@ impl Shop {
                         password: Some(password),
                     },
                 )?;
-                journal(tx, "shop_initialised", Some(&admin), &format!("shop {code} \"{name}\""))
+                Ok(())
             })
             .inspect_err(|_| {
                 // A refused init leaves no half-made shop behind.

@@ -175,6 +175,12 @@ pub fn create_user(conn: &Connection, input: NewUser) -> Result<User, ShopError>
         "INSERT INTO users (code, name, role, pin_hash, password_hash, active, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?)",
         params![code, name, input.role.as_str(), pin_hash, password_hash, now_text()],
     )?;
+    crate::shop::journal(
+        conn,
+        crate::journal::codes::USER_CHANGED,
+        None,
+        &format!("user {code} created ({}, {name})", input.role.as_str()),
+    )?;
     Ok(User {
         code,
         name,
@@ -218,6 +224,23 @@ pub fn update_user(conn: &Connection, code: &str, change: UserChange) -> Result<
     )?;
     u.has_pin |= pin_hash.is_some();
     u.has_password |= password_hash.is_some();
+    let secrets = match (pin_hash.is_some(), password_hash.is_some()) {
+        (true, true) => ", PIN and password changed",
+        (true, false) => ", PIN changed",
+        (false, true) => ", password changed",
+        (false, false) => "",
+    };
+    crate::shop::journal(
+        conn,
+        crate::journal::codes::USER_CHANGED,
+        None,
+        &format!(
+            "user {code}: {}, {}, {}{secrets}",
+            u.name,
+            u.role.as_str(),
+            if u.active { "active" } else { "inactive" }
+        ),
+    )?;
     Ok(u)
 }
 

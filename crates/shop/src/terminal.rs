@@ -132,7 +132,12 @@ pub fn create_terminal(conn: &Connection, input: NewTerminal) -> Result<Terminal
         "INSERT INTO terminals (code, name, kind, address, timeout_seconds) VALUES (?, ?, ?, ?, ?)",
         params![code, name, input.kind, input.address.trim(), timeout],
     )?;
-    crate::shop::journal(conn, "terminal_defined", None, &format!("{code} {}", input.address.trim()))?;
+    crate::shop::journal(
+        conn,
+        crate::journal::codes::CONFIG_CHANGED,
+        None,
+        &format!("card terminal {code} at {}", input.address.trim()),
+    )?;
     get_terminal(conn, &code)?.ok_or_else(|| ShopError::Storage("terminal vanished".into()))
 }
 

@@ -243,7 +243,12 @@ pub fn open(
          VALUES (?, ?, ?, ?, ?, ?, ?)",
         params![id.to_string(), register, user, at, today, amount.cents(), last_sequence(conn, register)?],
     )?;
-    crate::shop::journal(conn, "register_opened", Some(user), &format!("{register} float {amount}"))?;
+    crate::shop::journal(
+        conn,
+        crate::journal::codes::REGISTER_OPENED,
+        Some(user),
+        &format!("{register} float {amount}"),
+    )?;
     Ok(open_session(conn, register)?.map(|(s, _)| s).expect("just opened"))
 }
 
@@ -406,7 +411,12 @@ pub fn set_discount_limit(conn: &Connection, rule: &DiscountRule) -> Result<Disc
         ));
     }
     conn.execute("UPDATE discount_rule SET cashier_limit_bp = ? WHERE id = 1", [rule.cashier_limit_bp])?;
-    crate::shop::journal(conn, "discount_rule", None, &format!("{:?}", rule.cashier_limit_bp))?;
+    crate::shop::journal(
+        conn,
+        crate::journal::codes::CONFIG_CHANGED,
+        None,
+        &format!("discount limit without a manager: {:?} bp", rule.cashier_limit_bp),
+    )?;
     Ok(DiscountRule { cashier_limit_bp: discount_limit(conn)? })
 }
 

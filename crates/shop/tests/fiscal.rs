@@ -329,3 +329,50 @@ async fn days_months_and_years_close_themselves_across_midnight_a_month_end_and_
     // The sale of 2028 is in no closure yet; every chain verifies.
     assert_eq!(verify(&next_year).await["intact"], true);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_and_price_changes_exports_and_schema_updates_are_journaled() {
+    let shop = TestShop::with_catalog().await;
+    let api = &shop.api;
+    let (s, u) =
+        api.post("/api/v1/users", json!({"code": "C7", "name": "Chloé", "role": "cashier", "pin": "7777"})).await;
+    assert_eq!(s, 201, "{u}");
+    let (s, u) = api.patch("/api/v1/users/C7", json!({"pin": "7878", "role": "manager"})).await;
+    assert_eq!(s, 200, "{u}");
+    let (s, a) = api.patch("/api/v1/articles/A1", json!({"price": 135})).await;
+    assert_eq!(s, 200, "{a}");
+    // A change that leaves the price as it was is no price change.
+    let (s, _) = api.patch("/api/v1/articles/A1", json!({"name": "Baguette tradition"})).await;
+    assert_eq!(s, 200);
+    let (s, _, _) = api.raw(reqwest::Method::GET, "/api/v1/catalog/export", None, vec![]).await;
+    assert_eq!(s, 200);
+
+    let details = |code: &'static str| async move {
+        let (_, j) = api.get(&format!("/api/v1/journal?code={code}")).await;
+        j["items"].as_array().unwrap().iter().map(|e| e["details"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
+    let users = details("user_changed").await;
+    assert!(users.iter().any(|d| d.contains("user C7 created")), "{users:?}");
+    assert!(
+        users.iter().any(|d| d.contains("user C7") && d.contains("manager") && d.contains("PIN changed")),
+        "{users:?}"
+    );
+    let prices = details("price_changed").await;
+    assert_eq!(prices.len(), 1, "{prices:?}");
+    assert!(prices[0].starts_with("A1: 1.20") && prices[0].ends_with("1.35"), "{prices:?}");
+    let exports = details("export").await;
+    assert_eq!(exports.len(), 1, "{exports:?}");
+    assert!(exports[0].starts_with("catalog CSV"), "{exports:?}");
+
+    // A database of an older schema, opened by this program: the update is journaled once.
+    let db = database(&shop);
+    db.pragma_update(None, "user_version", comptoir_shop::store::SCHEMA_VERSION - 1).unwrap();
+    drop(db);
+    let again = common::serve(shop.data_dir(), comptoir_shop::ShopConfig::default()).await;
+    let (_, j) = again.get("/api/v1/journal?code=schema_updated").await;
+    let items = j["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{j}");
+    assert!(items[0]["details"].as_str().unwrap().contains("→"), "{j}");
+    let (_, report) = again.post("/api/v1/verify", json!({})).await;
+    assert_eq!(broken(&report), None, "the journal still verifies: {report}");
+}

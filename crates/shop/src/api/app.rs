@@ -233,7 +233,12 @@ async fn sign_in(
                  VALUES (?, ?, ?, ?, ?, ?)",
                 params![hash, code, register, csrf_kept, fmt(now), fmt(expires)],
             )?;
-            crate::shop::journal(tx, "screen_sign_in", Some(&code), &register)
+            crate::shop::journal(
+                tx,
+                crate::journal::codes::SIGN_IN,
+                Some(&code),
+                &format!("register screen at {register}"),
+            )
         })
         .await?;
     let body = view(&shop, user, input.register, csrf).await?;
@@ -248,9 +253,24 @@ async fn get_session(State(shop): State<Shop>, s: Screen) -> Result<Json<Session
 }
 
 /// `DELETE /app/v1/session`: signs out (lock the screen, end of shift).
-async fn sign_out(State(shop): State<Shop>, _s: Screen, headers: HeaderMap) -> Result<Response, ShopError> {
+async fn sign_out(State(shop): State<Shop>, s: Screen, headers: HeaderMap) -> Result<Response, ShopError> {
     if let Some(hash) = cookie_value(&headers, COOKIE).map(digest) {
-        shop.store.write(move |tx| Ok(tx.execute("DELETE FROM screen_sessions WHERE token_hash = ?", [hash])?)).await?;
+        let (user, register) = (s.user.code.clone(), s.register.clone());
+        shop.store
+            .write(move |tx| {
+                tx.execute("DELETE FROM screen_sessions WHERE token_hash = ?", [hash])?;
+                crate::journal::record(
+                    tx,
+                    crate::journal::Event {
+                        code: crate::journal::codes::SIGN_OUT,
+                        user: Some(&user),
+                        register: Some(&register),
+                        details: "register screen",
+                    },
+                )?;
+                Ok(())
+            })
+            .await?;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(header::SET_COOKIE, session_cookie("", 0));

@@ -135,8 +135,8 @@ pub async fn update_tax_rate(
 }
 
 #[utoipa::path(get, path = "/api/v1/catalog/export", responses((status = 200, description = "The catalog as CSV", content_type = "text/csv")))]
-pub async fn export_catalog(State(shop): State<Shop>, _caller: Caller) -> Result<impl IntoResponse, ShopError> {
-    let data = shop.store.read(catalog_csv::export).await?;
+pub async fn export_catalog(State(shop): State<Shop>, caller: Caller) -> Result<impl IntoResponse, ShopError> {
+    let data = shop.store.write(move |tx| catalog_csv::export_recorded(tx, &caller.0.code)).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),

@@ -117,7 +117,7 @@ pub async fn post_closure(
             let (created_at, today) = stamper.stamp();
             let c = closures::close(tx, &stamper.code, &created_at, &today, input)?;
             let detail = format!("{} {} {} total {}", c.register, c.kind.as_str(), c.period, c.totals.total);
-            journal(tx, "closure", Some(&actor), &detail)?;
+            journal(tx, crate::journal::codes::CLOSURE, Some(&actor), &detail)?;
             Ok(c)
         })
         .await?;

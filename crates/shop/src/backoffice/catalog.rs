@@ -675,7 +675,8 @@ pub async fn import(State(shop): State<Shop>, SignedForm(signed, form): SignedFo
 
 /// The catalog as the CSV file the import reads back.
 pub async fn export(State(shop): State<Shop>, signed: Signed) -> Response {
-    match shop.store.read(catalog_csv::export).await {
+    let user = signed.user.code.clone();
+    match shop.store.write(move |tx| catalog_csv::export_recorded(tx, &user)).await {
         Ok(data) => (
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8"),

@@ -277,7 +277,7 @@ pub async fn login(
                 "INSERT INTO backoffice_sessions (token_hash, user_code, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
                 params![hash, user_code, csrf, created, until],
             )?;
-            Ok(())
+            crate::shop::journal(tx, crate::journal::codes::SIGN_IN, Some(&user_code), &format!("back office from {source}"))
         })
         .await;
     if let Err(e) = written {
@@ -292,10 +292,13 @@ pub async fn login(
 }
 
 pub async fn logout(State(shop): State<Shop>, SignedForm(signed, _): SignedForm) -> Response {
-    let hash = signed.token_hash.clone();
+    let (hash, user) = (signed.token_hash.clone(), signed.user.code.clone());
     let deleted = shop
         .store
-        .write(move |tx| Ok(tx.execute("DELETE FROM backoffice_sessions WHERE token_hash = ?", [hash])?))
+        .write(move |tx| {
+            tx.execute("DELETE FROM backoffice_sessions WHERE token_hash = ?", [hash])?;
+            crate::shop::journal(tx, crate::journal::codes::SIGN_OUT, Some(&user), "back office")
+        })
         .await;
     if let Err(e) = deleted {
         return error_page(signed.lang, &signed.here, &e);

@@ -73,7 +73,12 @@ fn store_identity(conn: &Connection, id: &Identity) -> Result<(), ShopError> {
         "UPDATE shop_identity SET legal_name = ?, address = ?, siret = ?, vat_number = ?, footer = ? WHERE id = 1",
         params![id.legal_name, id.address, id.siret, id.vat_number, id.footer],
     )?;
-    crate::shop::journal(conn, "shop_identity", None, &format!("{} {}", id.siret, id.vat_number))?;
+    crate::shop::journal(
+        conn,
+        crate::journal::codes::CONFIG_CHANGED,
+        None,
+        &format!("shop identity: SIRET {} VAT {}", id.siret, id.vat_number),
+    )?;
     Ok(())
 }
 

@@ -66,7 +66,10 @@ impl Store {
         let flags = flags | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
         let mut writer = Connection::open_with_flags(&path, flags)?;
         configure(&writer)?;
-        schema::migrate(&mut writer)?;
+        let before = schema::migrate(&mut writer)?;
+        if before > 0 && before < SCHEMA_VERSION {
+            journal_schema_update(&mut writer, before)?;
+        }
         Ok(Store { inner: Arc::new(Inner { path, writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) }) })
     }
 
@@ -134,6 +137,22 @@ async fn run_blocking<T: Send + 'static>(
 /// Now, as stored in every `created_at`/`updated_at`: RFC 3339, UTC, microseconds.
 pub fn now_text() -> String {
     jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// A schema update is a fiscal event (NF525): journaled once, by the program that applied it.
+fn journal_schema_update(writer: &mut Connection, before: i64) -> Result<(), ShopError> {
+    let tx = writer.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let initialised: bool = tx.query_row("SELECT EXISTS(SELECT 1 FROM shop WHERE id = 1)", [], |r| r.get(0))?;
+    if initialised {
+        crate::shop::journal(
+            &tx,
+            crate::journal::codes::SCHEMA_UPDATED,
+            None,
+            &format!("database schema {before} → {SCHEMA_VERSION}, Comptoir {}", env!("CARGO_PKG_VERSION")),
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -19,7 +19,8 @@ const MIGRATIONS: &[&str] = &[
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
-pub fn migrate(conn: &mut Connection) -> Result<(), ShopError> {
+/// Applies the migrations this database lacks; returns the version it had.
+pub fn migrate(conn: &mut Connection) -> Result<i64, ShopError> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if current > SCHEMA_VERSION {
         return Err(ShopError::SchemaTooNew { found: current, supported: SCHEMA_VERSION });
@@ -31,5 +32,5 @@ pub fn migrate(conn: &mut Connection) -> Result<(), ShopError> {
         tx.commit()?;
         tracing::info!(version = i + 1, "database schema migrated");
     }
-    Ok(())
+    Ok(current)
 }

@@ -327,7 +327,7 @@ impl SyncAgent {
                             "UPDATE jobs SET state = ?, detail = ?, updated_at = ? WHERE id = ?",
                             rusqlite::params![s, d, crate::store::now_text(), i],
                         )?;
-                        journal(tx, "job", None, &format!("{kind} {s}: {d}"))
+                        journal(tx, crate::journal::codes::JOB, None, &format!("{kind} {s}: {d}"))
                     })
                     .await?;
                 (state.to_string(), detail)

@@ -73,7 +73,7 @@ pub async fn enroll(
         .write(move |tx| {
             link::save_hq_link(tx, &link)?;
             link::require_snapshot(tx)?;
-            journal(tx, "enrolled", None, &hq)
+            journal(tx, crate::journal::codes::ENROLLED, None, &hq)
         })
         .await?;
     Ok((shop, Enrolment { shop_code: answer.shop.code, shop_name: answer.shop.name, hq_name: answer.hq.name, created }))
