@@ -319,7 +319,7 @@ async fn verify_chains(data_dir: &Path) -> ExitCode {
         Ok(s) => s,
         Err(e) => return report(&e),
     };
-    let reports = match shop.store.read(verify::verify).await {
+    let reports = match shop.store.write(|tx| verify::verify_recorded(tx, None)).await {
         Ok(r) => r,
         Err(e) => return report(&e),
     };

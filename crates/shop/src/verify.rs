@@ -42,6 +42,20 @@ fn describe(b: &ChainBreak, what: &str) -> String {
 
 /// The first record of a chain, in order, whose signature does not hold; `(label, message,
 /// signature)` per record. Unsigned records before the first signed one are the shop's
+/// [`verify`], journaled with its outcome (a verification is a fiscal event, NF525): run in
+/// a write transaction.
+pub fn verify_recorded(conn: &Connection, user: Option<&str>) -> Result<Vec<ChainReport>, ShopError> {
+    let reports = verify(conn)?;
+    let broken: Vec<String> = reports.iter().filter_map(|r| r.broken.clone()).collect();
+    let details = if broken.is_empty() {
+        format!("{} chains intact", reports.len())
+    } else {
+        format!("{} of {} chains broken: {}", broken.len(), reports.len(), broken.join("; "))
+    };
+    crate::shop::journal(conn, crate::journal::codes::VERIFY, user, &details)?;
+    Ok(reports)
+}
+
 /// history from before signatures.
 pub fn first_bad_signature<'a>(
     keys: &[String],
