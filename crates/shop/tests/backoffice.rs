@@ -2,7 +2,8 @@
 //! without JavaScript sends it: forms posted with the session's cookie and CSRF token,
 //! pages read as HTML. The manager signs in, a form without its token changes nothing, a
 //! cashier is sent to the register, the lockout is the API's; articles are created and a
-//! bad price is refused next to its field; a chain shop shows HQ's catalog read-only.
+//! bad price is refused next to its field; printers and card terminals are defined on the
+//! devices page; a chain shop shows HQ's catalog (and HQ's printers) read-only.
 
 mod common;
 
@@ -714,10 +715,18 @@ async fn printers_and_card_terminals_are_defined_here_and_hqs_printers_are_chang
         )
         .await;
     assert_eq!(sent.status, 409, "{}", sent.html);
+    assert!(sent.has("Printer P2 is HQ's"), "{}", sent.html);
     let (_, listed) = shop.api.get("/api/v1/printers").await;
     assert!(listed.as_array().unwrap().iter().any(|p| p["code"] == "P2" && p["name"] == "Cuisine"), "{listed}");
     // Turned off on the HQ link page, the shop changes HQ's printer as its own.
     let off = b.submit("/admin/sync", "/admin/sync/settings", &[("accept_hq_prices", "on")]).await;
     assert_eq!(off.status, 200, "{}", off.html);
-    assert!(b.get("/admin/devices/printers/P2").await.has("name=\"address\""));
+    let p2 = "/admin/devices/printers/P2";
+    let local = b.submit(p2, p2, &[("name", "Cuisine du fond"), ("address", "browser"), ("active", "on")]).await;
+    assert_eq!(local.status, 200, "{}", local.html);
+    // Taken again, HQ's updates make it HQ's again: a local change kept it marked as HQ's.
+    let on = b.submit("/admin/sync", "/admin/sync/settings", &[("accept_hq_printers", "on")]).await;
+    assert_eq!(on.status, 200, "{}", on.html);
+    let again = b.get(p2).await;
+    assert!(again.has("Cuisine du fond") && !again.has("name=\"address\""), "{}", again.html);
 }
