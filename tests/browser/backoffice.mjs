@@ -242,6 +242,35 @@ try {
   assert.ok((await api('/registers')).body.some((r) => r.code === 'R2'));
   await shoot(page, 'registers');
 
+  step('devices: a printer refused for its address, then created; a card terminal');
+  await page.click('nav a[href="/admin/devices"]');
+  await page.fill('#new-printer + form input[name=code]', 'P1');
+  await page.fill('#new-printer + form input[name=name]', 'Comptoir');
+  await page.selectOption('#new-printer + form select[name=kind]', 'receipt');
+  await page.fill('#new-printer + form input[name=address]', 'lpt1');
+  const badAddress = await submit(page, '#new-printer + form');
+  assert.equal(badAddress.status(), 400);
+  assert.match(await page.textContent('#address-error'), /write tcp:\/\/host:port/);
+  assert.equal(await page.getAttribute('#new-printer + form input[name=address]', 'aria-invalid'), 'true');
+  assert.equal(await page.inputValue('#new-printer + form input[name=name]'), 'Comptoir', 'what was typed is kept');
+  await page.fill('#new-printer + form input[name=address]', 'tcp://127.0.0.1:9100');
+  await submit(page, '#new-printer + form');
+  assert.match(await page.textContent('[role=status]'), /Printer created: P1 Comptoir/);
+  assert.match(await page.textContent('#printers'), /nothing waiting/);
+  assert.equal((await api('/printers/P1/status')).status, 200);
+  await page.fill('#new-terminal + form input[name=code]', 'T1');
+  await page.fill('#new-terminal + form input[name=name]', 'Ingenico');
+  await page.fill('#new-terminal + form input[name=address]', 'tcp://127.0.0.1:8888');
+  await submit(page, '#new-terminal + form');
+  assert.match(await page.textContent('[role=status]'), /Card terminal created: T1 Ingenico/);
+  assert.ok((await api('/terminals')).body.some((t) => t.code === 'T1' && t.timeout_seconds === 120));
+  await shoot(page, 'devices');
+  await page.click('#printers a:text("P1")');
+  await page.fill('input[name=name]', 'Comptoir bas');
+  await submit(page, 'main form[method=post]');
+  assert.match(await page.textContent('[role=status]'), /Saved: P1 Comptoir bas/);
+  await shoot(page, 'printer');
+
   step('French at the switch');
   await page.goto(`${shop}/admin/catalog`);
   await Promise.all([page.waitForNavigation(), page.click('a[hreflang=fr]')]);

@@ -5,7 +5,8 @@
 //! created, a bad price is refused next to the price field, the article is edited and
 //! found; a CSV import is refused with its report, then accepted; the closures, the X
 //! reading, a Z's detail, the ticket search and the receipt; the HQ link page; a stock
-//! adjustment; a user and a register created; French at the switch. Each change is checked
+//! adjustment; a user and a register created; a printer refused for its address, then
+//! created and renamed, and a card terminal (the devices page); French at the switch. Each change is checked
 //! against the shop's API; axe-core finds no serious or critical violation; screenshots at
 //! 1280x800, 820x1180 and 390x844 are saved.
 //!

@@ -73,10 +73,15 @@ pub fn apply(
                 let exists: bool =
                     conn.query_row("SELECT EXISTS(SELECT 1 FROM printers WHERE code = ?)", [&p.code], |r| r.get(0))?;
                 if !exists || settings(conn)?.accept_hq_printers {
+                    // Marked as HQ's, so the back office says HQ changes it.
+                    let mut stored = body;
+                    if let Some(o) = stored.as_object_mut() {
+                        o.insert(crate::printing::SENT_BY_HQ.into(), true.into());
+                    }
                     conn.prepare_cached(
                         "INSERT INTO printers (code, body) VALUES (?1, ?2) ON CONFLICT(code) DO UPDATE SET body = ?2",
                     )?
-                    .execute(params![p.code, body.to_string()])?;
+                    .execute(params![p.code, stored.to_string()])?;
                 }
                 Ok(())
             }

@@ -117,8 +117,29 @@ pub fn get_printer(conn: &Connection, code: &str) -> Result<Option<Printer>, Sho
     Ok(body.and_then(|b| serde_json::from_str(&b).ok()))
 }
 
+/// The key that marks, in a stored printer's body, a printer HQ sent (`people::apply`).
+pub const SENT_BY_HQ: &str = "sent_by_hq";
+
+/// Whether HQ sent this printer (then, with "accept HQ printer updates" on, HQ's next
+/// change to it replaces a local one). Printers received before the mark existed read
+/// as local until HQ sends them again.
+pub fn sent_by_hq(conn: &Connection, code: &str) -> Result<bool, ShopError> {
+    let body: Option<String> =
+        conn.query_row("SELECT body FROM printers WHERE code = ?", [code], |r| r.get(0)).optional()?;
+    Ok(body
+        .and_then(|b| serde_json::from_str::<serde_json::Value>(&b).ok())
+        .is_some_and(|v| v.get(SENT_BY_HQ) == Some(&serde_json::Value::Bool(true))))
+}
+
 fn put_printer(conn: &Connection, p: &Printer) -> Result<(), ShopError> {
-    let body = serde_json::to_string(p).map_err(|e| ShopError::Storage(e.to_string()))?;
+    let mut value = serde_json::to_value(p).map_err(|e| ShopError::Storage(e.to_string()))?;
+    // A local change to HQ's printer keeps it HQ's: its next update still comes from HQ.
+    if sent_by_hq(conn, &p.code)?
+        && let Some(o) = value.as_object_mut()
+    {
+        o.insert(SENT_BY_HQ.into(), true.into());
+    }
+    let body = value.to_string();
     conn.execute(
         "INSERT INTO printers (code, body) VALUES (?1, ?2) ON CONFLICT(code) DO UPDATE SET body = ?2",
         params![p.code, body],

@@ -2,7 +2,8 @@
 //! without JavaScript sends it: forms posted with the session's cookie and CSRF token,
 //! pages read as HTML. The manager signs in, a form without its token changes nothing, a
 //! cashier is sent to the register, the lockout is the API's; articles are created and a
-//! bad price is refused next to its field; a chain shop shows HQ's catalog read-only.
+//! bad price is refused next to its field; printers and card terminals are defined on the
+//! devices page; a chain shop shows HQ's catalog (and HQ's printers) read-only.
 
 mod common;
 
@@ -586,4 +587,146 @@ async fn categories_and_vat_rates_are_created_renamed_and_deactivated_in_place()
     assert!(taken.field_error("percent").is_some(), "the service's `bp` is the form's percent: {}", taken.html);
     let (_, rates) = shop.api.get("/api/v1/tax-rates").await;
     assert!(rates.as_array().unwrap().iter().any(|r| r["bp"] == 850 && r["active"] == true), "{rates}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn printers_and_card_terminals_are_defined_here_and_hqs_printers_are_changed_at_hq() {
+    let shop = TestShop::with_catalog().await;
+    let mut b = Browser::new(&shop.api.base);
+    b.sign_in(ADMIN, ADMIN_PASSWORD).await;
+    let devices = b.get("/admin/devices").await;
+    assert_eq!(devices.status, 200);
+    assert!(
+        devices.has("href=\"/admin/devices\"") && devices.has("New printer"),
+        "in the navigation: {}",
+        devices.html
+    );
+
+    // A French manager types an address the print queue cannot reach: refused next to the
+    // address, in French, with what was typed kept.
+    b.lang = "fr";
+    let printer = [("code", "P1"), ("name", "Comptoir"), ("kind", "receipt")];
+    let bad =
+        b.submit("/admin/devices", "/admin/devices/printers", &[&printer[..], &[("address", "lpt1")]].concat()).await;
+    assert_eq!(bad.status, 400, "{}", bad.html);
+    assert!(bad.has("data-kind=\"invalid_printer_address\""), "{}", bad.html);
+    assert!(bad.field_error("address").is_some_and(|e| e.contains("écrivez tcp://")), "{}", bad.html);
+    assert!(bad.has("value=\"lpt1\"") && bad.has("value=\"Comptoir\""), "what was typed is kept: {}", bad.html);
+    b.lang = "en";
+    let made = b
+        .submit(
+            "/admin/devices",
+            "/admin/devices/printers",
+            &[&printer[..], &[("address", "tcp://127.0.0.1:9100")]].concat(),
+        )
+        .await;
+    assert_eq!(made.status, 200, "{}", made.html);
+    assert!(made.has("Printer created: P1 Comptoir") && made.has("nothing waiting"), "with its queue: {}", made.html);
+    let (_, status) = shop.api.get("/api/v1/printers/P1/status").await;
+    assert_eq!(status["waiting"], 0, "{status}");
+
+    // Its page changes its address and deactivates it; a bad address is refused there too.
+    let page = "/admin/devices/printers/P1";
+    let wrong = b.submit(page, page, &[("name", "Comptoir"), ("address", "http://p:9100"), ("active", "on")]).await;
+    assert_eq!(wrong.status, 400);
+    assert!(wrong.field_error("address").is_some_and(|e| e.contains("http://p:9100")), "{}", wrong.html);
+    let edited = b.submit(page, page, &[("name", "Comptoir bas"), ("address", "file:/dev/usb/lp0")]).await;
+    assert_eq!(edited.status, 200, "{}", edited.html);
+    assert!(edited.has("Saved: P1 Comptoir bas") && edited.has("deactivated"), "{}", edited.html);
+    let (_, listed) = shop.api.get("/api/v1/printers").await;
+    let p1 = listed.as_array().unwrap().iter().find(|p| p["code"] == "P1").cloned().unwrap();
+    assert_eq!((p1["address"].as_str(), p1["active"].as_bool()), (Some("file:/dev/usb/lp0"), Some(false)), "{p1}");
+
+    // A card terminal: a printer's address and a timeout that is no number are refused next
+    // to their fields; then made, and chosen for R1 on the registers' page.
+    let terminal = [("code", "T1"), ("name", "Ingenico"), ("kind", "caisse-ap-ip")];
+    let no_port = b
+        .submit(
+            "/admin/devices",
+            "/admin/devices/terminals",
+            &[&terminal[..], &[("address", "file:/dev/usb/lp0"), ("timeout_seconds", "90")]].concat(),
+        )
+        .await;
+    assert_eq!(no_port.status, 400);
+    assert!(no_port.field_error("address").is_some_and(|e| e.contains("Caisse-AP")), "{}", no_port.html);
+    let no_time = b
+        .submit(
+            "/admin/devices",
+            "/admin/devices/terminals",
+            &[&terminal[..], &[("address", "tcp://127.0.0.1:8888"), ("timeout_seconds", "douze")]].concat(),
+        )
+        .await;
+    assert_eq!(no_time.status, 400);
+    assert!(no_time.field_error("timeout_seconds").is_some_and(|e| e.contains("1 to 600")), "{}", no_time.html);
+    let made = b
+        .submit(
+            "/admin/devices",
+            "/admin/devices/terminals",
+            &[&terminal[..], &[("address", "tcp://127.0.0.1:8888"), ("timeout_seconds", "90")]].concat(),
+        )
+        .await;
+    assert_eq!(made.status, 200, "{}", made.html);
+    assert!(made.has("Card terminal created: T1 Ingenico") && made.has("90 s"), "{}", made.html);
+    let chosen = b
+        .submit(
+            "/admin/registers",
+            "/admin/registers",
+            &[("action", "update"), ("code", "R1"), ("name", "Caisse 1"), ("active", "on"), ("terminal", "T1")],
+        )
+        .await;
+    assert_eq!(chosen.status, 200, "{}", chosen.html);
+    let (_, r1) = shop.api.get("/api/v1/registers/R1/devices").await;
+    assert_eq!(r1["terminal"], "T1", "{r1}");
+    let edited = b
+        .submit(
+            "/admin/devices/terminals/T1",
+            "/admin/devices/terminals/T1",
+            &[("name", "Ingenico"), ("address", "tcp://127.0.0.1:8889"), ("timeout_seconds", "30")],
+        )
+        .await;
+    assert_eq!(edited.status, 200, "{}", edited.html);
+    let (_, terminals) = shop.api.get("/api/v1/terminals").await;
+    assert_eq!(
+        (terminals[0]["timeout_seconds"].as_u64(), terminals[0]["active"].as_bool()),
+        (Some(30), Some(false)),
+        "{terminals}"
+    );
+
+    // In a chain taking HQ's printer updates, the printer HQ sent is HQ's: shown with the
+    // note, no form, and a form sent anyway is refused; the shop's own printer keeps its form.
+    join_a_chain_whose_hq_is_down(&shop);
+    let store = comptoir_shop::store::Store::open(shop.data_dir()).unwrap();
+    store
+        .write_blocking(|tx| {
+            let body = json!({"shop":"S1","code":"P2","name":"Cuisine","kind":"kitchen","address":"tcp://10.0.0.5:9100","active":true});
+            comptoir_shop::people::apply(tx, comptoir_protocol::Entity::Printer, "P2", body).map(|r| r.unwrap())
+        })
+        .unwrap();
+    let list = b.get("/admin/devices").await;
+    assert!(list.has("Cuisine") && list.has("are defined at HQ"), "{}", list.html);
+    let p2 = b.get("/admin/devices/printers/P2").await;
+    assert!(p2.has("are defined at HQ") && !p2.has("name=\"address\""), "read-only: {}", p2.html);
+    assert!(b.get("/admin/devices/printers/P1").await.has("name=\"address\""), "the shop's own printer");
+    let csrf = list.csrf();
+    let sent = b
+        .post(
+            "/admin/devices/printers/P2",
+            &[("csrf", &csrf), ("name", "Local"), ("address", "browser"), ("active", "on")],
+        )
+        .await;
+    assert_eq!(sent.status, 409, "{}", sent.html);
+    assert!(sent.has("Printer P2 is HQ's"), "{}", sent.html);
+    let (_, listed) = shop.api.get("/api/v1/printers").await;
+    assert!(listed.as_array().unwrap().iter().any(|p| p["code"] == "P2" && p["name"] == "Cuisine"), "{listed}");
+    // Turned off on the HQ link page, the shop changes HQ's printer as its own.
+    let off = b.submit("/admin/sync", "/admin/sync/settings", &[("accept_hq_prices", "on")]).await;
+    assert_eq!(off.status, 200, "{}", off.html);
+    let p2 = "/admin/devices/printers/P2";
+    let local = b.submit(p2, p2, &[("name", "Cuisine du fond"), ("address", "browser"), ("active", "on")]).await;
+    assert_eq!(local.status, 200, "{}", local.html);
+    // Taken again, HQ's updates make it HQ's again: a local change kept it marked as HQ's.
+    let on = b.submit("/admin/sync", "/admin/sync/settings", &[("accept_hq_printers", "on")]).await;
+    assert_eq!(on.status, 200, "{}", on.html);
+    let again = b.get(p2).await;
+    assert!(again.has("Cuisine du fond") && !again.has("name=\"address\""), "{}", again.html);
 }

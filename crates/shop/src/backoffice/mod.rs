@@ -15,7 +15,8 @@
 //! - [`sync`]: the link to HQ, "sync now", what the shop takes from HQ, the log files;
 //! - [`stock`]: stock levels, adjustments and counts;
 //! - [`customers`]: the customer search, a new customer;
-//! - [`people`]: users and registers.
+//! - [`people`]: users and registers (each one's printer, terminal and receipt choice);
+//! - [`devices`]: printers (with their queue) and card terminals.
 //!
 //! In a chain shop (enrolled with HQ), what HQ owns (the catalog, the users) is shown
 //! read-only with a note saying it is changed at HQ ([`owned_by_hq`]); the services refuse
@@ -24,6 +25,7 @@
 pub mod catalog;
 pub mod closures;
 pub mod customers;
+pub mod devices;
 pub mod people;
 pub mod session;
 pub mod stock;
@@ -53,6 +55,7 @@ pub const SITE: Site = Site {
         Nav { key: "customers", path: "/admin/customers", en: "Customers", fr: "Clients" },
         Nav { key: "users", path: "/admin/users", en: "Users", fr: "Utilisateurs" },
         Nav { key: "registers", path: "/admin/registers", en: "Registers", fr: "Caisses" },
+        Nav { key: "devices", path: "/admin/devices", en: "Devices", fr: "Appareils" },
         Nav { key: "sync", path: "/admin/sync", en: "HQ link", fr: "Lien au siège" },
     ],
 };
@@ -151,5 +154,10 @@ pub fn routes() -> Router<Shop> {
         .route("/admin/users", get(people::users).post(people::create_user))
         .route("/admin/users/{code}", get(people::user).post(people::update_user))
         .route("/admin/registers", get(people::registers).post(people::register_action))
+        .route("/admin/devices", get(devices::page))
+        .route("/admin/devices/printers", post(devices::create_printer))
+        .route("/admin/devices/printers/{code}", get(devices::printer).post(devices::update_printer))
+        .route("/admin/devices/terminals", post(devices::create_terminal))
+        .route("/admin/devices/terminals/{code}", get(devices::terminal).post(devices::update_terminal))
         .route("/admin/{*rest}", get(not_found))
 }

@@ -3,8 +3,9 @@
 //! - Users: managers see them; admins create and edit them (name, role, a new PIN or
 //!   password, active), as the API's `users` routes require. The last active admin can be
 //!   neither demoted nor deactivated (the service's rule, shown next to the role).
-//! - Registers: managers create, rename and (de)activate them; their devices and the
-//!   shop's printers are shown.
+//! - Registers: managers create, rename and (de)activate them, and choose each one's
+//!   receipt printer, card terminal and how the receipt is offered (the devices themselves
+//!   are defined on `/admin/devices`).
 //!
 //! In a chain shop both are HQ's: shown read-only with a note saying they are changed at
 //! HQ (`people::refuse_local_users` refuses a user made here anyway).
@@ -272,10 +273,11 @@ async fn render_registers(shop: &Shop, signed: &Signed, said: Outcome) -> Respon
             for r in &registers {
                 devices.push(crate::printing::devices(c, &r.code)?);
             }
-            Ok((registers, devices, crate::people::printers(c)?, crate::sync::link::hq_link(c)?.is_some()))
+            let chain = crate::sync::link::hq_link(c)?.is_some();
+            Ok((registers, devices, crate::people::printers(c)?, crate::terminal::list_terminals(c)?, chain))
         })
         .await;
-    let (registers, devices, printers, chain) = match loaded {
+    let (registers, devices, printers, terminals, chain) = match loaded {
         Ok(x) => x,
         Err(e) => return error_page(l, &signed.here, &e),
     };
@@ -296,6 +298,12 @@ async fn render_registers(shop: &Shop, signed: &Signed, said: Outcome) -> Respon
                     text: format!("{} — {}", p.code, p.name),
                     selected: d.receipt_printer.as_deref() == Some(&p.code),
                 }));
+                let mut terminal_choices = vec![Choice { value: String::new(), text: "—".into(), selected: d.terminal.is_none() }];
+                terminal_choices.extend(terminals.iter().filter(|t| t.active || d.terminal.as_deref() == Some(&t.code)).map(|t| Choice {
+                    value: t.code.clone(),
+                    text: format!("{} — {}", t.code, t.name),
+                    selected: d.terminal.as_deref() == Some(&t.code),
+                }));
                 let modes = ReceiptMode::ALL
                     .into_iter()
                     .map(|m| Choice { value: m.as_str().into(), text: mode_text(l, m).into(), selected: m == d.receipt_mode })
@@ -305,6 +313,7 @@ async fn render_registers(shop: &Shop, signed: &Signed, said: Outcome) -> Respon
                         (Field::new(&label, "name").required().maxlength(120).value(&r.name).problem(problem))
                         (Select::new(l.t("Receipt printer", "Imprimante des tickets"), "receipt_printer", choices).problem(problem))
                         (Select::new(l.t("Receipt", "Ticket"), "receipt_mode", modes).problem(problem))
+                        (Select::new(l.t("Card terminal", "Terminal de paiement"), "terminal", terminal_choices).problem(problem))
                         (Check { label: l.t("Active", "Active"), name: "active", value: None, checked: r.active })
                     }, l.t("Save", "Enregistrer")))
                 }
@@ -324,14 +333,8 @@ async fn render_registers(shop: &Shop, signed: &Signed, said: Outcome) -> Respon
         (said.banner())
         @if chain { (hq_note(l, "registers", "les caisses")) }
         (Table { id: "registers", caption: l.t("Registers", "Caisses"), heads: &heads, csv: None }.rows(&rows))
-        (pages::table("printers", l.t("Printers", "Imprimantes"),
-            &[l.t("Code", "Code"), l.t("Name", "Nom"), l.t("Kind", "Type"), l.t("Address", "Adresse"), l.t("State", "État")],
-            &printers.iter().map(|p| vec![
-                p.code.clone(), p.name.clone(), p.kind.clone(), p.address.clone(),
-                (if p.active { l.t("active", "active") } else { l.t("deactivated", "désactivée") }).to_string(),
-            ]).collect::<Vec<_>>(), None))
-        p { (l.t("A register's card terminal is set through the API (PATCH /api/v1/registers/{code}).",
-                 "Le terminal de paiement d'une caisse se règle par l'API (PATCH /api/v1/registers/{code}).")) }
+        p { a href="/admin/devices" { (l.t("The printers and card terminals are defined on the devices' page.",
+                                           "Les imprimantes et les terminaux de paiement se définissent sur la page des appareils.")) } }
         @if !chain {
             h2 id="new-register" { (l.t("New register", "Nouvelle caisse")) }
             (Form::post("/admin/registers", &signed.csrf, Layout::Stack).hidden("action", "create").with(html! {
@@ -363,6 +366,7 @@ pub async fn register_action(State(shop): State<Shop>, SignedForm(signed, form):
         let (name, active) = (form.text("name"), form.checked("active"));
         // Absent (an older form): unchanged.
         let printer = form.get("receipt_printer").map(str::to_string);
+        let terminal = form.get("terminal").map(str::to_string);
         let mode = match form.get("receipt_mode") {
             None => None,
             Some(text) => Some(ReceiptMode::ALL.into_iter().find(|m| m.as_str() == text).ok_or_else(|| {
@@ -383,7 +387,7 @@ pub async fn register_action(State(shop): State<Shop>, SignedForm(signed, form):
                         active: Some(active),
                         receipt_printer: printer,
                         receipt_mode: mode,
-                        ..RegisterChange::default()
+                        terminal,
                     };
                     staff::update_register(tx, &key, change)
                 } else {
