@@ -24,7 +24,15 @@ pub async fn serve(
     // its address.
     if let Err(e) = shop
         .store
-        .write(move |tx| journal(tx, crate::journal::codes::SERVER_STARTED, None, &format!("listening on {addr}")))
+        .write(move |tx| {
+            journal(
+                tx,
+                crate::journal::codes::SERVER_STARTED,
+                None,
+                // The program's version at each start: a software update shows in the journal.
+                &format!("Comptoir {}, listening on {addr}", env!("CARGO_PKG_VERSION")),
+            )
+        })
         .await
     {
         tracing::warn!(error = %e, "the server start could not be written to the journal");
