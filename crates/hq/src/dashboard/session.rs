@@ -22,7 +22,6 @@ use axum::extract::{FromRequest, FromRequestParts, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use base64::Engine;
 use comptoir_core::Lang;
 use comptoir_pages::{self as pages, Field, Form, Frame, Layout, Problem, Tr, html};
 use subtle::ConstantTimeEq;
@@ -31,39 +30,13 @@ use subtle::ConstantTimeEq;
 pub const SESSION_HOURS: i64 = 12;
 const SESSION_COOKIE: &str = "comptoir_session";
 const LOGIN_COOKIE: &str = "comptoir_login";
-const LANG_COOKIE: &str = "comptoir_lang";
 
-fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::fill(&mut bytes);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// The value of cookie `name`.
-pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
-}
+// The cookie, token and form primitives are the ones every server's pages share.
+pub use comptoir_http::web::{Fields, cookie, page_lang as lang_of};
+use comptoir_http::web::{LANG_COOKIE, random_token};
 
 fn set_cookie(hq: &Hq, name: &str, value: &str, path: &str, same_site: &str, max_age: i64) -> HeaderValue {
-    let secure = if hq.config.tls_cert.is_some() { "; Secure" } else { "" };
-    let text = format!("{name}={value}; Path={path}; Max-Age={max_age}; HttpOnly; SameSite={same_site}{secure}");
-    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
-}
-
-/// The reader's language: the switch's cookie, else the browser's.
-pub fn lang_of(headers: &HeaderMap) -> Lang {
-    match cookie(headers, LANG_COOKIE) {
-        Some("fr") => Lang::Fr,
-        Some("en") => Lang::En,
-        _ => comptoir_http::request_lang(headers),
-    }
+    comptoir_http::web::set_cookie(name, value, path, same_site, max_age, hq.config.tls_cert.is_some())
 }
 
 /// This request's path and query.
@@ -73,10 +46,7 @@ fn here(parts: &Parts) -> String {
 
 /// A path inside the dashboard, else the sales page (never another site).
 pub fn safe_back(target: Option<&str>) -> String {
-    match target {
-        Some(t) if t.starts_with("/dashboard") && !t.contains("//") && !t.contains('\\') => t.to_string(),
-        _ => "/dashboard/sales".into(),
-    }
+    comptoir_http::web::safe_back(target, "/dashboard", "/dashboard/sales")
 }
 
 /// A page request from a signed-in admin.
@@ -95,8 +65,7 @@ impl Signed {
 
     /// The refusal of a form without this session's CSRF token (`None`: the token is right).
     pub fn refuse_bad_csrf(&self, sent: Option<&str>) -> Option<Response> {
-        let ok = sent.is_some_and(|s| bool::from(s.as_bytes().ct_eq(self.csrf.as_bytes())));
-        if ok {
+        if comptoir_http::web::same_token(sent, &self.csrf) {
             return None;
         }
         tracing::warn!(user = %self.user, "dashboard form without a valid CSRF token");
@@ -136,7 +105,6 @@ pub fn error_page(lang: Lang, here: &str, e: &HqError) -> Response {
     pages::page(&frame, e.status(), lang.t("Something went wrong", "Un problème est survenu"), super::alert(lang, e))
 }
 
-/// Form fields as sent (`application/x-www-form-urlencoded`), repeated names kept.
 /// A form posted by a signed-in admin, its CSRF token already checked: every dashboard
 /// form handler takes this, so none can forget the check. Rejections: the sign-in
 /// redirect, an unreadable form, or the 403 "form expired" page.
@@ -156,24 +124,6 @@ impl FromRequest<Hq> for SignedForm {
             Some(refusal) => Err(refusal),
             None => Ok(SignedForm(signed, form)),
         }
-    }
-}
-
-pub struct Fields(pub Vec<(String, String)>);
-
-impl Fields {
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-    }
-    /// A field's text, trimmed; empty when absent.
-    pub fn text(&self, name: &str) -> String {
-        self.get(name).unwrap_or("").trim().to_string()
-    }
-    pub fn all(&self, name: &str) -> Vec<String> {
-        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
-    }
-    pub fn checked(&self, name: &str) -> bool {
-        self.get(name).is_some()
     }
 }
 
