@@ -377,6 +377,10 @@ async fn the_manager_reads_the_x_the_z_and_finds_a_ticket_with_its_receipt() {
     let receipt = b.get(&format!("/admin/tickets/{number}")).await;
     assert_eq!(receipt.status, 200);
     assert!(receipt.has("TOTAL TTC") && receipt.has("Baguette") && receipt.has("Rendu monnaie"), "{}", receipt.html);
+    // When it was committed, in the shop's time (Europe/Paris), as the manager reads the clock.
+    let at: jiff::Timestamp = sold["created_at"].as_str().unwrap().parse().unwrap();
+    let local = at.to_zoned(jiff::tz::TimeZone::get("Europe/Paris").unwrap()).strftime("%Y-%m-%d %H:%M").to_string();
+    assert!(receipt.has(&local) && !receipt.has(" UTC"), "{local} in {}", receipt.html);
 }
 
 /// Links the shop to an HQ at an address where nothing answers, as an enrolled shop

@@ -307,7 +307,7 @@ async fn render_article(shop: &Shop, signed: &Signed, sku: &str, said: Outcome, 
     };
     let body = html! {
         (body)
-        p { (l.t("Last changed:", "Dernière modification :")) " " (pages::instant(Some(&a.updated_at))) }
+        p { (l.t("Last changed:", "Dernière modification :")) " " (super::local_time(shop, Some(&a.updated_at))) }
         p { a href=(format!("/admin/stock?sku={}", pages::url(&a.sku))) { (l.t("Stock of this article", "Stock de cet article")) } }
     };
     catalog_page(signed, "articles", &format!("{} {}", a.sku, a.name), &said, chain, body)

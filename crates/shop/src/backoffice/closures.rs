@@ -111,7 +111,7 @@ pub async fn closures(State(shop): State<Shop>, signed: Signed, Query(q): Query<
                 html! { (pages::count(l, c.totals.ticket_count)) },
                 html! { (pages::money(l, c.totals.total.cents())) },
                 html! { (pages::money(l, c.grand_total.cents())) },
-                html! { (pages::instant(Some(&c.created_at))) },
+                html! { (super::local_time(&shop, Some(&c.created_at))) },
             ]
         })
         .collect();
@@ -158,7 +158,7 @@ pub async fn closure(State(shop): State<Shop>, signed: Signed, Path(id): Path<St
         (l.t("Kind", "Type"), html! { (kind_text(l, c.kind.as_str())) }),
         (l.t("Period", "Période"), html! { (c.period) }),
         (l.t("Sequence", "Numéro d'ordre"), html! { (c.sequence) }),
-        (l.t("Made", "Faite le"), html! { (pages::instant(Some(&c.created_at))) }),
+        (l.t("Made", "Faite le"), html! { (super::local_time(&shop, Some(&c.created_at))) }),
         (l.t("Grand total", "Grand total"), html! { (pages::money(l, c.grand_total.cents())) }),
         (l.t("Fingerprint", "Empreinte"), html! { code { (c.hash) } }),
         (l.t("Signed", "Signée"), html! { (if c.signature.is_some() { l.t("yes", "oui") } else { l.t("no", "non") }) }),
@@ -314,7 +314,7 @@ pub async fn ticket(State(shop): State<Shop>, signed: Signed, Path(key): Path<St
         (l.t("Business day", "Journée"), html! { (t.business_date) }),
         (l.t("Register", "Caisse"), html! { (t.register) }),
         (l.t("Cashier", "Caissier"), html! { (t.cashier) }),
-        (l.t("Committed", "Enregistré"), html! { (pages::instant(Some(&t.created_at))) }),
+        (l.t("Committed", "Enregistré"), html! { (super::local_time(&shop, Some(&t.created_at))) }),
         (l.t("Total", "Total"), html! { (pages::money(l, t.total.cents())) }),
         (
             l.t("VAT rates", "Taux de TVA"),
@@ -360,10 +360,10 @@ pub async fn sessions(State(shop): State<Shop>, signed: Signed) -> Response {
             vec![
                 s.register.clone(),
                 s.business_date.clone(),
-                format!("{} {}", pages::instant(Some(&s.opened_at)), s.opened_by),
+                format!("{} {}", super::local_time(&shop, Some(&s.opened_at)), s.opened_by),
                 pages::money(l, s.float.cents()),
                 match (&s.closed_at, &s.closed_by) {
-                    (Some(at), Some(by)) => format!("{} {by}", pages::instant(Some(at))),
+                    (Some(at), Some(by)) => format!("{} {by}", super::local_time(&shop, Some(at))),
                     _ => l.t("open", "ouverte").to_string(),
                 },
                 money(s.expected),

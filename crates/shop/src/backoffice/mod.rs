@@ -161,3 +161,13 @@ pub fn routes() -> Router<Shop> {
         .route("/admin/devices/terminals/{code}", get(devices::terminal).post(devices::update_terminal))
         .route("/admin/{*rest}", get(not_found))
 }
+
+/// An instant the store wrote (UTC, RFC 3339) in the shop's own time, as a manager reads
+/// the clock on the wall: `2026-12-02 16:17` (a text that is no instant is shown as it is).
+pub(crate) fn local_time(shop: &Shop, text: Option<&str>) -> String {
+    match text.map(|t| (t, t.parse::<jiff::Timestamp>())) {
+        Some((_, Ok(at))) => at.to_zoned(shop.timezone().clone()).strftime("%Y-%m-%d %H:%M").to_string(),
+        Some((t, Err(_))) => pages::instant(Some(t)),
+        None => pages::instant(None),
+    }
+}

@@ -51,7 +51,7 @@ async fn render(shop: &Shop, signed: &Signed, sku: Option<String>, said: Outcome
                 TransferState::Received => l.t("received", "reçu"),
             };
             vec![
-                pages::instant(Some(&t.sent_at)),
+                super::local_time(shop, Some(&t.sent_at)),
                 t.from.clone(),
                 t.to.clone(),
                 t.lines
@@ -72,7 +72,7 @@ async fn render(shop: &Shop, signed: &Signed, sku: Option<String>, said: Outcome
                 OrderState::Received => l.t("received", "reçue"),
             };
             vec![
-                pages::instant(Some(&o.created_at)),
+                super::local_time(shop, Some(&o.created_at)),
                 o.supplier.clone(),
                 o.lines
                     .iter()

@@ -33,15 +33,15 @@ async fn render(shop: &Shop, signed: &Signed, said: Outcome) -> Response {
         } else {
             html! {
                 (badge(Badge::Warn, &pages::count(l, s.unsent)))
-                " " (l.t("since", "depuis")) " " (pages::instant(s.oldest_unsent_at.as_deref()))
+                " " (l.t("since", "depuis")) " " (super::local_time(shop, s.oldest_unsent_at.as_deref()))
             }
         };
         let facts = [
             (l.t("HQ", "Siège"), html! { (hq.name) " — " (hq.url) }),
             (l.t("HQ reachable", "Siège joignable"), yes_no(reachable, ("yes", "oui"), ("no", "non"))),
             (l.t("Waiting in the outbox", "En attente d'envoi"), waiting),
-            (l.t("Last push", "Dernier envoi"), html! { (pages::instant(s.last_push_at.as_deref())) }),
-            (l.t("Last pull", "Dernière réception"), html! { (pages::instant(s.last_pull_at.as_deref())) }),
+            (l.t("Last push", "Dernier envoi"), html! { (super::local_time(shop, s.last_push_at.as_deref())) }),
+            (l.t("Last pull", "Dernière réception"), html! { (super::local_time(shop, s.last_pull_at.as_deref())) }),
             (
                 l.t("Automatic sync", "Synchronisation automatique"),
                 yes_no(s.auto_sync, ("on", "active"), ("off", "arrêtée")),
@@ -51,12 +51,12 @@ async fn render(shop: &Shop, signed: &Signed, said: Outcome) -> Response {
                 l.t("Last error", "Dernière erreur"),
                 html! {
                     @match &s.last_error {
-                        Some(e) => { (e) " (" (pages::instant(s.last_error_at.as_deref())) ")" }
+                        Some(e) => { (e) " (" (super::local_time(shop, s.last_error_at.as_deref())) ")" }
                         None => { "—" }
                     }
                 },
             ),
-            (l.t("Enrolled", "Inscrite le"), html! { (pages::instant(Some(&hq.enrolled_at))) }),
+            (l.t("Enrolled", "Inscrite le"), html! { (super::local_time(shop, Some(&hq.enrolled_at))) }),
         ];
         let rows: Vec<Vec<Markup>> = checks
             .iter()
