@@ -25,24 +25,7 @@ async fn the_back_office_works_in_a_real_browser() {
     check_tools();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("PARIS1");
-    let d = dir_arg(&dir);
-    let out = comptoir(
-        &[
-            "shop",
-            "init",
-            "--data-dir",
-            &d,
-            "--code",
-            "PARIS1",
-            "--name",
-            "Paris Centre",
-            "--admin-user",
-            "admin",
-            "--admin-password-stdin",
-        ],
-        Some(&format!("{PASSWORD}\n")),
-    );
-    assert!(out.status.success(), "init: {}", text(&out.stderr));
+    init_shop(&dir, "PARIS1", "Paris Centre");
     let shop = start_shop(&dir);
     let s = &shop.base;
     let api = Api::default();

@@ -87,24 +87,8 @@ async fn a_shop_whose_disk_fills_refuses_the_sale_keeps_every_ticket_and_sells_a
     }
     let _unmount = Unmount(&disk);
     let dir = disk.join("shop");
+    init_shop(&dir, "FULL", "Full");
     let d = dir_arg(&dir);
-    let out = comptoir(
-        &[
-            "shop",
-            "init",
-            "--data-dir",
-            &d,
-            "--code",
-            "FULL",
-            "--name",
-            "Full",
-            "--admin-user",
-            "admin",
-            "--admin-password-stdin",
-        ],
-        Some(&format!("{PASSWORD}\n")),
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
     let shop = Server::start(&["shop", "serve", "--data-dir", &d, "--listen", "127.0.0.1:0"], &[]);
     let api = Api::default();
     for (path, body) in [

@@ -77,24 +77,7 @@ async fn the_customer_display_follows_the_register_and_the_receipt_is_offered() 
     check_tools();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("PARIS1");
-    let d = dir_arg(&dir);
-    let out = comptoir(
-        &[
-            "shop",
-            "init",
-            "--data-dir",
-            &d,
-            "--code",
-            "PARIS1",
-            "--name",
-            "Paris Centre",
-            "--admin-user",
-            "admin",
-            "--admin-password-stdin",
-        ],
-        Some(&format!("{PASSWORD}\n")),
-    );
-    assert!(out.status.success(), "init: {}", text(&out.stderr));
+    init_shop(&dir, "PARIS1", "Paris Centre");
     // A real SMTP server (aiosmtpd, in the simulator's Python) keeps what it takes in a maildir.
     let maildir = tmp.path().join("mail");
     let smtp_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();

@@ -205,6 +205,26 @@ pub const FAST_SYNC: &[(&str, &str)] = &[
     ("COMPTOIR_SHOP_SYNC__BATCH_SIZE", "50"),
 ];
 
+/// `comptoir shop init` of a standalone shop in `dir`, its admin `admin` / [`PASSWORD`].
+pub fn init_shop(dir: &Path, code: &str, name: &str) {
+    let d = dir_arg(dir);
+    let args = [
+        "shop",
+        "init",
+        "--data-dir",
+        &d,
+        "--code",
+        code,
+        "--name",
+        name,
+        "--admin-user",
+        "admin",
+        "--admin-password-stdin",
+    ];
+    let out = comptoir(&args, Some(&format!("{PASSWORD}\n")));
+    assert!(out.status.success(), "shop init {code}: {}", text(&out.stderr));
+}
+
 pub fn start_shop(dir: &Path) -> Server {
     let d = dir_arg(dir);
     Server::start(&["shop", "serve", "--data-dir", &d, "--listen", "127.0.0.1:0"], FAST_SYNC)

@@ -286,7 +286,8 @@ pub(super) async fn run_round(
     // Before healing, every fault of the plan is met (bounded): a link fault no connection
     // met yet stays on alone, an armed trigger waits (the shop may be in a back-off), and a
     // sale now and then makes the traffic they need.
-    let until = Instant::now() + Duration::from_secs(8);
+    // 20 s: a shop killed and started again may sit in its back-off for several seconds first.
+    let until = Instant::now() + Duration::from_secs(20);
     let mut nudge = Instant::now();
     let mut extra = SHOPS.len();
     loop {
